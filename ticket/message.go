@@ -66,3 +66,8 @@ func (m *Message) FromAddress() string {
 	}
 	return NormalizeAddress(m.From.Address)
 }
+
+// LoopHeader is the header every mail ticketd sends carries, with the
+// support address as its value. Inbound mail carrying it with our value is
+// our own and is never answered automatically.
+const LoopHeader = "X-Ticketd-Loop"
