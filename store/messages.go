@@ -1,0 +1,215 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"ticketd/ticket"
+)
+
+// Message directions.
+const (
+	Inbound  = "in"
+	Outbound = "out"
+)
+
+// Message is a stored message, inbound (parsed from a raw mail) or
+// outbound (a mail ticketd wrote).
+type Message struct {
+	ID            int64
+	RawID         int64 // 0 for outbound
+	TicketID      int64 // 0 while quarantined
+	Direction     string
+	Kind          string // customer, engineer, note, ack, alert, relay, reminder, …
+	MessageID     string
+	InReplyTo     string
+	References    []string
+	FromAddr      string
+	FromName      string
+	To            []string
+	Cc            []string
+	Subject       string
+	Date          time.Time
+	Body          string
+	NewText       string
+	SenderOutcome string
+	SenderReason  string
+	Automated     string
+	Malformed     bool
+	ParseErrors   []string
+	CreatedAt     time.Time
+	Attachments   []ticket.Attachment // metadata only: Content is not stored here
+}
+
+// AddMessage inserts m and its attachments' metadata, setting m.ID.
+func (tx *Tx) AddMessage(m *Message) error {
+	res, err := tx.exec(`INSERT INTO messages (raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name,
+		to_addrs, cc_addrs, subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullInt(m.RawID), nullInt(m.TicketID), m.Direction, m.Kind, m.MessageID, m.InReplyTo, strings.Join(m.References, " "),
+		m.FromAddr, m.FromName, strings.Join(m.To, ", "), strings.Join(m.Cc, ", "), m.Subject, formatTime(m.Date), m.Body, m.NewText,
+		m.SenderOutcome, m.SenderReason, m.Automated, m.Malformed, strings.Join(m.ParseErrors, "\n"), tx.Now.Format(TimeFormat))
+	if err != nil {
+		return fmt.Errorf("add message %q: %w", m.MessageID, err)
+	}
+	m.ID, _ = res.LastInsertId()
+	m.CreatedAt = tx.Now
+	for _, a := range m.Attachments {
+		if _, err := tx.exec(`INSERT INTO attachments (message_row, name, content_type, size, sha256) VALUES (?, ?, ?, ?, ?)`,
+			m.ID, a.Name, a.ContentType, a.Size, a.SHA256); err != nil {
+			return fmt.Errorf("add attachment %q: %w", a.Name, err)
+		}
+	}
+	return nil
+}
+
+// SetMessageTicket links message row id to a ticket (e.g. on quarantine release).
+func (tx *Tx) SetMessageTicket(messageRow, ticketID int64) error {
+	if _, err := tx.exec(`UPDATE messages SET ticket_id = ? WHERE id = ?`, ticketID, messageRow); err != nil {
+		return fmt.Errorf("link message %d to ticket: %w", messageRow, err)
+	}
+	return nil
+}
+
+const messageColumns = `id, raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name, to_addrs, cc_addrs,
+	subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at`
+
+func scanMessage(s interface{ Scan(...any) error }) (*Message, error) {
+	var m Message
+	var rawID, ticketID sql.NullInt64
+	var refs, to, cc, perrs string
+	var date, created sql.NullString
+	if err := s.Scan(&m.ID, &rawID, &ticketID, &m.Direction, &m.Kind, &m.MessageID, &m.InReplyTo, &refs, &m.FromAddr, &m.FromName,
+		&to, &cc, &m.Subject, &date, &m.Body, &m.NewText, &m.SenderOutcome, &m.SenderReason, &m.Automated, &m.Malformed, &perrs, &created); err != nil {
+		return nil, err
+	}
+	m.RawID, m.TicketID = rawID.Int64, ticketID.Int64
+	m.References = strings.Fields(refs)
+	m.To, m.Cc = splitList(to), splitList(cc)
+	if perrs != "" {
+		m.ParseErrors = strings.Split(perrs, "\n")
+	}
+	m.Date, m.CreatedAt = parseTime(date), parseTime(created)
+	return &m, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ", ")
+	return parts
+}
+
+// MessageByRow returns the message with row id, with attachment metadata.
+func (tx *Tx) MessageByRow(id int64) (*Message, error) {
+	m, err := scanMessage(tx.queryRow(`SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read message %d: %w", id, err)
+	}
+	if err := tx.loadAttachments([]*Message{m}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// InboundByMessageID returns the inbound message with this Message-ID, if any.
+func (tx *Tx) InboundByMessageID(messageID string) (*Message, error) {
+	m, err := scanMessage(tx.queryRow(`SELECT `+messageColumns+` FROM messages WHERE message_id = ? AND direction = 'in' LIMIT 1`, messageID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up message %q: %w", messageID, err)
+	}
+	return m, nil
+}
+
+// TicketByMessageIDs returns the ticket of the most recent stored message
+// (inbound or outbound) whose Message-ID is one of ids, or ErrNotFound.
+// It is how In-Reply-To and References thread a reply.
+func (tx *Tx) TicketByMessageIDs(ids []string) (*Ticket, error) {
+	if len(ids) == 0 {
+		return nil, ErrNotFound
+	}
+	// Bounded: a References header can be long, and only the nearest
+	// ancestors matter.
+	if len(ids) > 50 {
+		ids = ids[len(ids)-50:]
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	var ticketID int64
+	err := tx.queryRow(`SELECT ticket_id FROM messages WHERE message_id IN (`+ph+`) AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1`, args...).Scan(&ticketID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("thread by message ids: %w", err)
+	}
+	return tx.TicketByID(ticketID)
+}
+
+// Messages lists a ticket's messages in order, with attachment metadata.
+func (tx *Tx) Messages(ticketID int64) ([]*Message, error) {
+	rows, err := tx.query(`SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, tx.loadAttachments(out)
+}
+
+// LastInbound returns the ticket's most recent inbound customer message.
+func (tx *Tx) LastInbound(ticketID int64) (*Message, error) {
+	m, err := scanMessage(tx.queryRow(`SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? AND direction = 'in' AND kind = 'customer' ORDER BY id DESC LIMIT 1`, ticketID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("last inbound message: %w", err)
+	}
+	return m, nil
+}
+
+func (tx *Tx) loadAttachments(ms []*Message) error {
+	for _, m := range ms {
+		rows, err := tx.query(`SELECT name, content_type, size, sha256 FROM attachments WHERE message_row = ? ORDER BY id`, m.ID)
+		if err != nil {
+			return fmt.Errorf("list attachments: %w", err)
+		}
+		for rows.Next() {
+			var a ticket.Attachment
+			if err := rows.Scan(&a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+				rows.Close()
+				return err
+			}
+			m.Attachments = append(m.Attachments, a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

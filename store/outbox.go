@@ -1,0 +1,183 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// OutboxItem is one outbound mail, composed and waiting or done.
+type OutboxItem struct {
+	ID            int64
+	TicketID      int64
+	Kind          string
+	MessageID     string
+	EnvelopeFrom  string
+	Recipients    []string
+	Data          []byte
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        time.Time
+}
+
+// Enqueue adds an outbound mail, due now. Its Message-ID must be unique.
+func (tx *Tx) Enqueue(it *OutboxItem) error {
+	rcpts, _ := json.Marshal(it.Recipients)
+	res, err := tx.exec(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+		nullInt(it.TicketID), it.Kind, it.MessageID, it.EnvelopeFrom, string(rcpts), it.Data, tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat))
+	if err != nil {
+		return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
+	}
+	it.ID, _ = res.LastInsertId()
+	it.Status, it.NextAttemptAt, it.CreatedAt = OutboxPending, tx.Now, tx.Now
+	return nil
+}
+
+const outboxColumns = `id, ticket_id, kind, message_id, envelope_from, recipients, data, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+func scanOutbox(s interface{ Scan(...any) error }) (*OutboxItem, error) {
+	var it OutboxItem
+	var ticketID sql.NullInt64
+	var rcpts string
+	var next, created, sent sql.NullString
+	if err := s.Scan(&it.ID, &ticketID, &it.Kind, &it.MessageID, &it.EnvelopeFrom, &rcpts, &it.Data, &it.Status, &it.Attempts,
+		&next, &it.LastError, &created, &sent); err != nil {
+		return nil, err
+	}
+	it.TicketID = ticketID.Int64
+	_ = json.Unmarshal([]byte(rcpts), &it.Recipients)
+	it.NextAttemptAt, it.CreatedAt, it.SentAt = parseTime(next), parseTime(created), parseTime(sent)
+	return &it, nil
+}
+
+func (tx *Tx) outboxList(q string, args ...any) ([]*OutboxItem, error) {
+	rows, err := tx.query(`SELECT `+outboxColumns+` FROM outbox `+q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxItem
+	for rows.Next() {
+		it, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// DueOutbox lists pending mails whose next attempt is at or before now.
+func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*OutboxItem, error) {
+	return tx.outboxList(`WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
+}
+
+// OutboxForTicket lists every outbound mail of a ticket, oldest first.
+func (tx *Tx) OutboxForTicket(ticketID int64) ([]*OutboxItem, error) {
+	return tx.outboxList(`WHERE ticket_id = ? ORDER BY id`, ticketID)
+}
+
+// AllOutbox lists every outbound mail, oldest first (for reports and tests).
+func (tx *Tx) AllOutbox() ([]*OutboxItem, error) {
+	return tx.outboxList(`ORDER BY id`)
+}
+
+// NextOutboxAttempt returns the earliest pending attempt time.
+func (tx *Tx) NextOutboxAttempt() (time.Time, bool, error) {
+	var s sql.NullString
+	if err := tx.queryRow(`SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'`).Scan(&s); err != nil {
+		return time.Time{}, false, fmt.Errorf("next outbox attempt: %w", err)
+	}
+	if !s.Valid {
+		return time.Time{}, false, nil
+	}
+	return parseTime(s), true, nil
+}
+
+// MarkSent records a delivered mail.
+func (tx *Tx) MarkSent(id int64, at time.Time) error {
+	_, err := tx.exec(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, at.UTC().Format(TimeFormat), id)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkRetry records a temporary failure and when to try again.
+func (tx *Tx) MarkRetry(id int64, attempts int, next time.Time, reason string) error {
+	_, err := tx.exec(`UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`, attempts, next.UTC().Format(TimeFormat), reason, id)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a permanent failure.
+func (tx *Tx) MarkFailed(id int64, attempts int, reason string) error {
+	_, err := tx.exec(`UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`, attempts, reason, id)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxItemByID returns one outbox row.
+func (tx *Tx) OutboxItemByID(id int64) (*OutboxItem, error) {
+	it, err := scanOutbox(tx.queryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("outbox %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read outbox %d: %w", id, err)
+	}
+	return it, nil
+}
+
+// OutboxStats reports the pending depth and the age of the oldest pending mail.
+func (tx *Tx) OutboxStats(now time.Time) (pending int, oldest time.Duration, err error) {
+	var s sql.NullString
+	if err := tx.queryRow(`SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'`).Scan(&pending, &s); err != nil {
+		return 0, 0, fmt.Errorf("outbox stats: %w", err)
+	}
+	if t := parseTime(s); !t.IsZero() {
+		oldest = now.Sub(t)
+	}
+	return pending, oldest, nil
+}
+
+// RecordAutoReply notes an automatic mail to address, for rate limits.
+func (tx *Tx) RecordAutoReply(address, kind string) error {
+	if _, err := tx.exec(`INSERT INTO auto_replies (address, kind, sent_at) VALUES (?, ?, ?)`, address, kind, tx.Now.Format(TimeFormat)); err != nil {
+		return fmt.Errorf("record auto reply: %w", err)
+	}
+	return nil
+}
+
+// AutoRepliesSince counts automatic mails to address (of kind, or any when
+// kind is "") since t.
+func (tx *Tx) AutoRepliesSince(address, kind string, t time.Time) (int, error) {
+	var n int
+	q := `SELECT COUNT(*) FROM auto_replies WHERE address = ? AND sent_at >= ?`
+	args := []any{address, t.UTC().Format(TimeFormat)}
+	if kind != "" {
+		q += ` AND kind = ?`
+		args = append(args, kind)
+	}
+	if err := tx.queryRow(q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count auto replies: %w", err)
+	}
+	return n, nil
+}

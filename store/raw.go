@@ -1,0 +1,162 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RawMessage is a fetched mail exactly as the server gave it.
+type RawMessage struct {
+	ID           int64
+	Mailbox      string
+	UIDValidity  uint32
+	UID          uint32
+	MessageID    string // header Message-ID without brackets, "" when none
+	SHA256       string // hex digest of Data
+	Size         int64  // size on the server; larger than len(Data) when truncated
+	Truncated    bool
+	Data         []byte
+	InternalDate time.Time
+	StoredAt     time.Time
+	ProcessedAt  time.Time
+	Outcome      string
+	ProcessError string
+}
+
+// Checkpoint is the IMAP position of a mailbox.
+type Checkpoint struct {
+	UIDValidity uint32
+	LastUID     uint32
+}
+
+// Checkpoint returns the stored position for mailbox, zero when none.
+func (tx *Tx) Checkpoint(mailbox string) (Checkpoint, error) {
+	var c Checkpoint
+	err := tx.queryRow(`SELECT uid_validity, last_uid FROM imap_checkpoints WHERE mailbox = ?`, mailbox).Scan(&c.UIDValidity, &c.LastUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkpoint{}, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read checkpoint %s: %w", mailbox, err)
+	}
+	return c, nil
+}
+
+// advanceCheckpoint moves mailbox's checkpoint to uid under uidValidity. A
+// new UIDVALIDITY restarts the count; within one it only moves forward.
+func (tx *Tx) advanceCheckpoint(mailbox string, uidValidity, uid uint32) error {
+	_, err := tx.exec(`INSERT INTO imap_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET
+			last_uid = CASE WHEN uid_validity = excluded.uid_validity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+			uid_validity = excluded.uid_validity,
+			updated_at = excluded.updated_at`,
+		mailbox, uidValidity, uid, tx.Now.Format(TimeFormat))
+	if err != nil {
+		return fmt.Errorf("advance checkpoint %s to %d/%d: %w", mailbox, uidValidity, uid, err)
+	}
+	return nil
+}
+
+// StoreRaw stores a fetched mail and advances the mailbox checkpoint, in
+// this transaction. It is idempotent (DESIGN rule 2): the same IMAP
+// identity, the same Message-ID, or (without Message-ID) the same bytes
+// is recognised as already stored; then duplicate is true and the
+// existing row's id is returned.
+func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
+	err = tx.queryRow(`SELECT id FROM raw_messages WHERE mailbox = ? AND uid_validity = ? AND uid = ?`,
+		m.Mailbox, m.UIDValidity, m.UID).Scan(&id)
+	if err == nil {
+		return id, true, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("look up raw message: %w", err)
+	}
+	if m.MessageID != "" {
+		err = tx.queryRow(`SELECT id FROM raw_messages WHERE message_id = ? LIMIT 1`, m.MessageID).Scan(&id)
+	} else {
+		err = tx.queryRow(`SELECT id FROM raw_messages WHERE sha256 = ? AND message_id = '' LIMIT 1`, m.SHA256).Scan(&id)
+	}
+	if err == nil {
+		return id, true, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("look up raw message: %w", err)
+	}
+	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, internal_date, stored_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, m.Data, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
+	if err != nil {
+		return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
+	}
+	id, _ = res.LastInsertId()
+	m.ID = id
+	m.StoredAt = tx.Now
+	return id, false, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
+}
+
+const rawColumns = `id, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, internal_date, stored_at, processed_at, outcome, process_error`
+
+func scanRaw(s interface{ Scan(...any) error }) (*RawMessage, error) {
+	var m RawMessage
+	var internal, stored, processed sql.NullString
+	if err := s.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.SHA256, &m.Size, &m.Truncated, &m.Data,
+		&internal, &stored, &processed, &m.Outcome, &m.ProcessError); err != nil {
+		return nil, err
+	}
+	m.InternalDate, m.StoredAt, m.ProcessedAt = parseTime(internal), parseTime(stored), parseTime(processed)
+	return &m, nil
+}
+
+// RawMessage returns the raw message with id.
+func (tx *Tx) RawMessage(id int64) (*RawMessage, error) {
+	m, err := scanRaw(tx.queryRow(`SELECT `+rawColumns+` FROM raw_messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("raw message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read raw message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// UnprocessedRaw lists the ids of stored mails the pipeline has not
+// finished, oldest first: after a crash these are processed again.
+func (tx *Tx) UnprocessedRaw(limit int) ([]int64, error) {
+	rows, err := tx.query(`SELECT id FROM raw_messages WHERE processed_at IS NULL ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list unprocessed: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// MarkRawProcessed records that the pipeline finished with a raw message,
+// with its outcome (e.g. "ticket", "followup", "quarantined", "duplicate")
+// and, if processing failed, why.
+func (tx *Tx) MarkRawProcessed(id int64, outcome, processError string) error {
+	_, err := tx.exec(`UPDATE raw_messages SET processed_at = ?, outcome = ?, process_error = ? WHERE id = ?`,
+		tx.Now.Format(TimeFormat), outcome, processError, id)
+	if err != nil {
+		return fmt.Errorf("mark raw message %d processed: %w", id, err)
+	}
+	return nil
+}
+
+// RawStats counts stored raw mails by whether they are processed.
+func (tx *Tx) RawStats() (total, unprocessed int, err error) {
+	err = tx.queryRow(`SELECT COUNT(*), COUNT(*) FILTER (WHERE processed_at IS NULL) FROM raw_messages`).Scan(&total, &unprocessed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count raw messages: %w", err)
+	}
+	return total, unprocessed, nil
+}

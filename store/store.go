@@ -1,0 +1,322 @@
+// Package store is ticketd's persistence: one SQLite file (modernc.org/sqlite,
+// no cgo) with embedded numbered migrations, WAL, foreign keys and a busy
+// timeout. It offers transactions that capture "now" once from an injected
+// clock, and the queries the pipeline needs. It holds no policy: what to
+// store and when is decided by the daemon.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketd/ticket"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// TimeFormat is how instants are stored: UTC, fixed width, so that string
+// order is time order and indexes on time columns work.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrNewerSchema is returned by Open when the database was migrated by a
+// newer ticketd than this one.
+var ErrNewerSchema = errors.New("database schema is newer than this ticketd")
+
+// DB is an open ticketd database.
+type DB struct {
+	db    *sql.DB
+	clock ticket.Clock
+	path  string
+}
+
+// Options tune Open.
+type Options struct {
+	// NoMigrate opens without applying pending migrations; Open then fails
+	// if any are pending. `ticketd migrate` is the explicit way to upgrade.
+	NoMigrate bool
+}
+
+// Open opens (creating if needed) the database at path and applies pending
+// migrations. A database whose schema is newer than this binary's is refused.
+func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Options) (*DB, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if clock == nil {
+		clock = ticket.SystemClock{}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + dbPath + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	// SQLite has one writer; a small pool serves concurrent readers (WAL).
+	sdb.SetMaxOpenConns(4)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{db: sdb, clock: clock, path: dbPath}
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	if err := d.migrate(ctx, !o.NoMigrate); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("database %s: %w", dbPath, err)
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path is the file the database lives in.
+func (d *DB) Path() string { return d.path }
+
+// Clock is the clock transactions take "now" from.
+func (d *DB) Clock() ticket.Clock { return d.clock }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration file %q: name must start with a number and '_'", e.Name())
+		}
+		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// SchemaVersion reports the database's schema version and the newest one
+// this binary knows.
+func (d *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	want = ms[len(ms)-1].version
+	have, err = d.currentVersion(ctx)
+	return have, want, err
+}
+
+func (d *DB) currentVersion(ctx context.Context) (int, error) {
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("create migrations table: %w", err)
+	}
+	var v sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// migrate applies pending migrations, one transaction each.
+func (d *DB) migrate(ctx context.Context, apply bool) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	have, err := d.currentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if want := ms[len(ms)-1].version; have > want {
+		return fmt.Errorf("%w: schema version %d, this binary knows up to %d; upgrade ticketd", ErrNewerSchema, have, want)
+	}
+	for _, m := range ms {
+		if m.version <= have {
+			continue
+		}
+		if !apply {
+			return fmt.Errorf("schema version %d, migration %s pending: run `ticketd migrate`", have, m.name)
+		}
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, d.clock.Now().UTC().Format(TimeFormat)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// Migrate applies pending migrations and reports the versions before and after.
+func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
+	from, err = d.currentVersion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := d.migrate(ctx, true); err != nil {
+		return from, from, err
+	}
+	to, err = d.currentVersion(ctx)
+	return from, to, err
+}
+
+// Tx is a database transaction with the instant it started, taken once from
+// the clock so every row it writes agrees on "now".
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	Now time.Time
+}
+
+// Update runs fn in a write transaction, committing when fn returns nil.
+func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: stx, ctx: ctx, Now: d.clock.Now().UTC()}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a transaction that is always rolled back; use it for reads.
+func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer stx.Rollback()
+	return fn(&Tx{tx: stx, ctx: ctx, Now: d.clock.Now().UTC()})
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// Meta returns the value stored under key, or ErrNotFound.
+func (tx *Tx) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := tx.queryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores value under key.
+func (tx *Tx) SetMeta(key string, value []byte) error {
+	_, err := tx.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// Writable checks that the database accepts a write, for health checks.
+func (d *DB) Writable(ctx context.Context) error {
+	return d.Update(ctx, func(tx *Tx) error {
+		return tx.SetMeta("health_probe", []byte(tx.Now.Format(TimeFormat)))
+	})
+}
+
+// Backup writes a consistent online copy of the database to file
+// (SQLite VACUUM INTO), which must not exist yet.
+func (d *DB) Backup(ctx context.Context, file string) error {
+	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, file); err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
+	return nil
+}
+
+// formatTime renders t for storage; the zero time is NULL.
+func formatTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(TimeFormat)
+}
+
+func formatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+// parseTime reads a stored time; NULL or "" is the zero time.
+func parseTime(s sql.NullString) time.Time {
+	if !s.Valid || s.String == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(TimeFormat, s.String)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s.String)
+	}
+	return t.UTC()
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	t := parseTime(s)
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

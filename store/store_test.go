@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ticketd/ticket"
+)
+
+func openTest(t *testing.T) (*DB, *ticket.FakeClock) {
+	t.Helper()
+	clock := ticket.NewFakeClock(time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, clock
+}
+
+func TestStoreRawIsIdempotent(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	store := func(m RawMessage) (int64, bool) {
+		t.Helper()
+		var id int64
+		var dup bool
+		if err := db.Update(ctx, func(tx *Tx) (err error) { id, dup, err = tx.StoreRaw(&m); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return id, dup
+	}
+	first, dup := store(RawMessage{Mailbox: "INBOX", UIDValidity: 7, UID: 1, MessageID: "a@x", SHA256: "h1", Data: []byte("a")})
+	if dup {
+		t.Fatal("first store reported duplicate")
+	}
+	t.Run("same_uid_is_duplicate", func(t *testing.T) {
+		if id, dup := store(RawMessage{Mailbox: "INBOX", UIDValidity: 7, UID: 1, MessageID: "a@x", SHA256: "h1", Data: []byte("a")}); !dup || id != first {
+			t.Fatalf("got id %d dup %v, want %d true", id, dup, first)
+		}
+	})
+	t.Run("new_uidvalidity_same_message_id_is_duplicate", func(t *testing.T) {
+		if id, dup := store(RawMessage{Mailbox: "INBOX", UIDValidity: 8, UID: 1, MessageID: "a@x", SHA256: "other", Data: []byte("a")}); !dup || id != first {
+			t.Fatalf("got id %d dup %v", id, dup)
+		}
+	})
+	t.Run("no_message_id_dedups_by_hash", func(t *testing.T) {
+		a, dupA := store(RawMessage{Mailbox: "INBOX", UIDValidity: 8, UID: 2, SHA256: "h2", Data: []byte("b")})
+		b, dupB := store(RawMessage{Mailbox: "INBOX", UIDValidity: 9, UID: 1, SHA256: "h2", Data: []byte("b")})
+		if dupA || !dupB || a != b {
+			t.Fatalf("hash dedup: %d %v %d %v", a, dupA, b, dupB)
+		}
+	})
+	t.Run("checkpoint_follows_uidvalidity", func(t *testing.T) {
+		var c Checkpoint
+		db.View(ctx, func(tx *Tx) (err error) { c, err = tx.Checkpoint("INBOX"); return err })
+		if c.UIDValidity != 9 || c.LastUID != 1 {
+			t.Fatalf("checkpoint %+v, want 9/1", c)
+		}
+	})
+}
+
+func TestTicketNumbersAreSequentialAndThreadingFindsTicket(t *testing.T) {
+	db, clock := openTest(t)
+	ctx := context.Background()
+	var a, b Ticket
+	err := db.Update(ctx, func(tx *Tx) error {
+		a = Ticket{Subject: "one", Requester: "ops@acme.example"}
+		if err := tx.CreateTicket(&a); err != nil {
+			return err
+		}
+		b = Ticket{Subject: "two", Requester: "ops@acme.example"}
+		if err := tx.CreateTicket(&b); err != nil {
+			return err
+		}
+		return tx.AddMessage(&Message{TicketID: a.ID, Direction: Outbound, Kind: "ack", MessageID: "ack1@support"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Number != 1 || b.Number != 2 {
+		t.Fatalf("numbers %d, %d", a.Number, b.Number)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		got, err := tx.TicketByMessageIDs([]string{"unknown@x", "ack1@support"})
+		if err != nil || got.Number != 1 {
+			t.Fatalf("thread: %v %v", got, err)
+		}
+		if _, err := tx.TicketByMessageIDs([]string{"nope@x"}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("want ErrNotFound, got %v", err)
+		}
+		return nil
+	})
+	due := clock.Now().Add(time.Hour)
+	db.Update(ctx, func(tx *Tx) error { a.FirstResponseDue = &due; return tx.UpdateTicket(&a) })
+	clock.Advance(2 * time.Hour)
+	db.View(ctx, func(tx *Tx) error {
+		over, err := tx.Tickets(TicketFilter{Overdue: true, OverdueAt: clock.Now()})
+		if err != nil || len(over) != 1 || over[0].Number != 1 || !over[0].Breached(clock.Now()) {
+			t.Fatalf("overdue: %v %v", over, err)
+		}
+		return nil
+	})
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(context.Background(), path, nil); !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("want ErrNewerSchema, got %v", err)
+	}
+}
+
+func TestReminderIsSentOnce(t *testing.T) {
+	db, clock := openTest(t)
+	ctx := context.Background()
+	var tk Ticket
+	db.Update(ctx, func(tx *Tx) error {
+		tk = Ticket{Subject: "x", Requester: "a@b"}
+		if err := tx.CreateTicket(&tk); err != nil {
+			return err
+		}
+		return tx.ScheduleReminder(Reminder{TicketID: tk.ID, Kind: "reminder", Percent: 50, DueAt: clock.Now().Add(time.Minute)})
+	})
+	clock.Advance(time.Minute)
+	var due []Reminder
+	db.View(ctx, func(tx *Tx) (err error) { due, err = tx.DueReminders(clock.Now(), 10); return err })
+	if len(due) != 1 {
+		t.Fatalf("due %v", due)
+	}
+	for i, want := range []bool{true, false} {
+		var ok bool
+		db.Update(ctx, func(tx *Tx) (err error) { ok, err = tx.MarkReminderSent(due[0].ID); return err })
+		if ok != want {
+			t.Fatalf("mark %d: got %v want %v", i, ok, want)
+		}
+	}
+}
