@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"strings"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"ticketd/daemon"
+	"ticketd/sla"
+	"ticketd/store"
+	"ticketd/ticket"
+)
+
+// directoryFor opens the database and the plan catalog for directory commands.
+func (m *Main) directoryFor(ctx context.Context, f *flags) (daemon.Directory, func(), error) {
+	cfg, err := m.loadConfig(f)
+	if err != nil {
+		return daemon.Directory{}, nil, err
+	}
+	plans, err := sla.NewCatalog(cfg.Calendars, cfg.Plans)
+	if err != nil {
+		return daemon.Directory{}, nil, err
+	}
+	db, err := store.Open(ctx, cfg.Store.Path, nil)
+	if err != nil {
+		return daemon.Directory{}, nil, err
+	}
+	return daemon.Directory{DB: db, Plans: plans}, func() { db.Close() }, nil
+}
+
+type customerJSON struct {
+	Name     string        `json:"name"`
+	Plan     string        `json:"plan"`
+	Region   string        `json:"region"`
+	Language string        `json:"language"`
+	Contacts []contactJSON `json:"contacts"`
+}
+
+type contactJSON struct {
+	Customer string `json:"customer"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	TZ       string `json:"tz"`
+	Language string `json:"language"`
+	Primary  bool   `json:"primary"`
+}
+
+func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("want add, list, show, set or rm")
+	}
+	sub, args := args[0], args[1:]
+	f := m.newFlags("customers " + sub)
+	asJSON := f.Bool("json", false, "print JSON")
+	name := f.String("name", "", "customer `name`")
+	plan := f.String("plan", "", "support `plan` (see `ticketd sla plans`)")
+	region := f.String("region", "", "holiday `region`, ISO 3166 with optional subdivision (CH, CH-ZH, DE-BY, GB, US…)")
+	lang := f.String("language", "", "mail `language`: en, de or fr")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	dir, done, err := m.directoryFor(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer done()
+	target := *name
+	if target == "" && len(pos) > 0 {
+		target = pos[0]
+	}
+	switch sub {
+	case "add":
+		if *plan == "" {
+			return usagef("--plan is required")
+		}
+		c := &ticket.Customer{Name: target, Plan: *plan, Region: *region, Language: *lang}
+		if err := dir.AddCustomer(ctx, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "customer %s added (plan %s)\n", c.Name, c.Plan)
+		return nil
+	case "set":
+		if target == "" {
+			return usagef("want the customer NAME")
+		}
+		var ch daemon.CustomerChange
+		f.Visit(func(fl *flag.Flag) {
+			switch fl.Name {
+			case "plan":
+				ch.Plan = plan
+			case "region":
+				ch.Region = region
+			case "language":
+				ch.Language = lang
+			}
+		})
+		c, err := dir.SetCustomer(ctx, target, ch)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "customer %s: plan %s, region %s, language %s\n", c.Name, c.Plan, orDash(c.Region), orDash(c.Language))
+		return nil
+	case "rm":
+		if target == "" {
+			return usagef("want the customer NAME")
+		}
+		return dir.DB.Update(ctx, func(tx *store.Tx) error {
+			c, err := tx.CustomerByName(target)
+			if err != nil {
+				return err
+			}
+			if err := tx.RemoveCustomer(c.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "customer %s and its contacts removed (tickets keep their history)\n", c.Name)
+			return nil
+		})
+	case "list", "show":
+		var out []customerJSON
+		err := dir.DB.View(ctx, func(tx *store.Tx) error {
+			var cs []*ticket.Customer
+			if sub == "show" {
+				if target == "" {
+					return usagef("want the customer NAME")
+				}
+				c, err := tx.CustomerByName(target)
+				if err != nil {
+					return err
+				}
+				cs = []*ticket.Customer{c}
+			} else {
+				var err error
+				if cs, err = tx.Customers(); err != nil {
+					return err
+				}
+			}
+			for _, c := range cs {
+				contacts, err := tx.Contacts(c.ID)
+				if err != nil {
+					return err
+				}
+				cj := customerJSON{Name: c.Name, Plan: c.Plan, Region: c.Region, Language: c.Language, Contacts: []contactJSON{}}
+				for _, ct := range contacts {
+					cj.Contacts = append(cj.Contacts, contactJSON{Customer: c.Name, Email: ct.Email, Name: ct.Name, TZ: ct.TZ, Language: ct.Language, Primary: ct.Primary})
+				}
+				out = append(out, cj)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if sub == "show" && len(out) == 1 {
+				return writeJSON(m.Stdout, out[0])
+			}
+			if out == nil {
+				out = []customerJSON{}
+			}
+			return writeJSON(m.Stdout, out)
+		}
+		if len(out) == 0 {
+			fmt.Fprintln(m.Stdout, "no customers")
+			return nil
+		}
+		tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "CUSTOMER\tPLAN\tREGION\tLANGUAGE\tCONTACTS")
+		for _, c := range out {
+			limit := ""
+			if p, err := dir.Plans.Plan(c.Plan); err == nil && p.MaxContacts > 0 {
+				limit = fmt.Sprintf("/%d", p.MaxContacts)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%s\n", c.Name, c.Plan, orDash(c.Region), orDash(c.Language), len(c.Contacts), limit)
+		}
+		tw.Flush()
+		if sub == "show" {
+			fmt.Fprintln(m.Stdout)
+			writeContacts(m, out[0].Contacts)
+		}
+		return nil
+	}
+	return usagef("unknown subcommand %q (want add, list, show, set or rm)", sub)
+}
+
+func writeContacts(m *Main, cs []contactJSON) {
+	if len(cs) == 0 {
+		fmt.Fprintln(m.Stdout, "no contacts")
+		return
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CUSTOMER\tEMAIL\tNAME\tZONE\tLANGUAGE\tPRIMARY")
+	for _, c := range cs {
+		p := ""
+		if c.Primary {
+			p = "primary"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Customer, c.Email, orDash(c.Name), orDash(c.TZ), orDash(c.Language), p)
+	}
+	tw.Flush()
+}
+
+func (m *Main) cmdContacts(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("want add, rm, list, import or export")
+	}
+	sub, args := args[0], args[1:]
+	f := m.newFlags("contacts " + sub)
+	asJSON := f.Bool("json", false, "print JSON")
+	customer := f.String("customer", "", "customer `name`")
+	email := f.String("email", "", "contact's `address`")
+	name := f.String("name", "", "contact's display `name`")
+	tz := f.String("tz", "", "contact's time `zone`, e.g. Europe/Zurich (the primary contact's zone drives business hours)")
+	lang := f.String("language", "", "contact's `language`: en, de or fr (default: the customer's)")
+	primary := f.Bool("primary", false, "make this the customer's primary contact")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	dir, done, err := m.directoryFor(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer done()
+	switch sub {
+	case "add":
+		if *customer == "" || *email == "" {
+			return usagef("--customer and --email are required")
+		}
+		c, err := dir.AddContact(ctx, daemon.NewContact{Customer: *customer, Contact: ticket.Contact{Email: *email, Name: *name, TZ: *tz, Language: *lang, Primary: *primary}})
+		if err != nil {
+			return err
+		}
+		p := ""
+		if c.Primary {
+			p = " as primary contact"
+		}
+		fmt.Fprintf(m.Stdout, "contact %s added to %s%s\n", c.Email, *customer, p)
+		return nil
+	case "rm":
+		target := *email
+		if target == "" && len(pos) > 0 {
+			target = pos[0]
+		}
+		if target == "" {
+			return usagef("want the contact's EMAIL")
+		}
+		if err := dir.RemoveContact(ctx, target); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "contact %s removed\n", target)
+		return nil
+	case "list":
+		var out []contactJSON
+		err := dir.DB.View(ctx, func(tx *store.Tx) error {
+			customers, err := tx.Customers()
+			if err != nil {
+				return err
+			}
+			found := *customer == ""
+			for _, cu := range customers {
+				if *customer != "" && !strings.EqualFold(cu.Name, *customer) {
+					continue
+				}
+				found = true
+				cs, err := tx.Contacts(cu.ID)
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					out = append(out, contactJSON{Customer: cu.Name, Email: c.Email, Name: c.Name, TZ: c.TZ, Language: c.Language, Primary: c.Primary})
+				}
+			}
+			if !found {
+				return fmt.Errorf("customer %q: %w", *customer, store.ErrNotFound)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if out == nil {
+				out = []contactJSON{}
+			}
+			return writeJSON(m.Stdout, out)
+		}
+		writeContacts(m, out)
+		return nil
+	case "import":
+		if len(pos) != 1 {
+			return usagef("want one CSV FILE (header: customer,email,name,tz,language,primary)")
+		}
+		fh, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		n, err := dir.ImportContacts(ctx, fh)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		fmt.Fprintf(m.Stdout, "%d contacts imported from %s\n", n, pos[0])
+		return nil
+	case "export":
+		return dir.ExportContacts(ctx, m.Stdout)
+	}
+	return usagef("unknown subcommand %q (want add, rm, list, import or export)", sub)
+}
+

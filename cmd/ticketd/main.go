@@ -1,0 +1,199 @@
+// Command ticketd turns mail sent to a support address into tickets and
+// answers on time. `ticketd help` lists the commands; `ticketd demo` runs
+// the whole pipeline against embedded mail servers with no setup.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // zones work on hosts without a zoneinfo database
+)
+
+func main() {
+	m := NewMain()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the whole program behind a testable interface: streams and
+// environment are fields, Run returns the exit code.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Signals, when set, delivers SIGHUP-style reload requests and a
+	// second shutdown signal (for forced exit) to `run`.
+	Signals <-chan os.Signal
+}
+
+// NewMain returns a Main wired to the process's streams and environment.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one subcommand: its usage line, a one-line summary, and the
+// function that runs it with the arguments after its name.
+type command struct {
+	usage   string
+	summary string
+	run     func(m *Main, ctx context.Context, args []string) error
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"run":          {"run [--config F]", "run the daemon: read the mailbox, open tickets, send mail", (*Main).cmdRun},
+		"check-config": {"check-config [--config F]", "validate the configuration and report problems and warnings", (*Main).cmdCheckConfig},
+		"demo":         {"demo [--serve]", "run the real pipeline against embedded IMAP and SMTP servers with sample mail", (*Main).cmdDemo},
+		"version":      {"version", "print version and build information", (*Main).cmdVersion},
+		"migrate":      {"migrate [--config F]", "upgrade the database schema explicitly", (*Main).cmdMigrate},
+		"backup":       {"backup [--config F] FILE", "write an online, consistent copy of the database to FILE", (*Main).cmdBackup},
+		"tickets":      {"tickets list|show …", "list tickets (filters: --status, --level, --customer, --overdue) or show one", (*Main).cmdTickets},
+		"customers":    {"customers add|list|show|set|rm …", "manage customers and their plans", (*Main).cmdCustomers},
+		"contacts":     {"contacts add|rm|list|import|export …", "manage technical contacts", (*Main).cmdContacts},
+		"quarantine":   {"quarantine list|show|release|drop …", "review mail that did not become a ticket", (*Main).cmdQuarantine},
+		"templates":    {"templates list|preview|check|export …", "inspect, preview and validate mail templates", (*Main).cmdTemplates},
+		"sla":          {"sla due|plans …", "compute a due time, list plans and calendars", (*Main).cmdSLA},
+		"classify":     {"classify [--config F] [--json] FILE.eml…", "show the level and sender outcome ticketd would give mail files", (*Main).cmdClassify},
+		"report":       {"report sla [--since 30d] [--json]", "first-response performance per plan and level", (*Main).cmdReport},
+		"bench":        {"bench [--messages N] [--json]", "measure the whole pipeline against in-process servers", (*Main).cmdBench},
+	}
+}
+
+// Run runs the command named by args[0] and returns the exit code:
+// 0 success, 1 failure, 2 usage error.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				fmt.Fprintf(m.Stdout, "usage: ticketd %s\n\n%s\n", c.usage, c.summary)
+				return 0
+			}
+		}
+		m.usage(m.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(m.Stderr, "ticketd: unknown command %q\n\n", args[0])
+		m.usage(m.Stderr)
+		return 2
+	}
+	if err := c.run(m, ctx, args[1:]); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(m.Stderr, "ticketd %s: %v\nusage: ticketd %s\n", args[0], ue.err, c.usage)
+			return 2
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var silent exitCode
+		if errors.As(err, &silent) {
+			return int(silent)
+		}
+		fmt.Fprintf(m.Stderr, "ticketd %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintln(w, "ticketd turns mail sent to a support address into tickets and answers on time.")
+	fmt.Fprintln(w, "\nusage: ticketd COMMAND [flags] [arguments]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --config F (default ./ticketd.toml or $TICKETD_CONFIG). `ticketd help COMMAND` for one command.")
+}
+
+// usageError marks errors in how a command was called (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCode ends the command with that code without another message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// flags is a FlagSet with the --config flag every command takes.
+type flags struct {
+	*flag.FlagSet
+	config *string
+	m      *Main
+}
+
+func (m *Main) newFlags(name string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	def := m.Getenv("TICKETD_CONFIG")
+	if def == "" {
+		def = "ticketd.toml"
+	}
+	return &flags{FlagSet: fs, config: fs.String("config", def, "configuration `file`"), m: m}
+}
+
+// parse parses flags wherever they stand among the positional arguments,
+// as people type them (`tickets show 42 --json`), and returns the
+// positional arguments. "--" ends flag parsing.
+func (f *flags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.FlagSet.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		rest := f.FlagSet.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// logger builds the slog logger for level and format ("text" or "json").
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

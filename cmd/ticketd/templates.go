@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"ticketd/daemon"
+	"ticketd/templates"
+)
+
+func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("want list, preview, check or export")
+	}
+	sub, args := args[0], args[1:]
+	f := m.newFlags("templates " + sub)
+	lang := f.String("lang", "", "preview: `language` en, de or fr (default: the ticket's, else templates.default_language)")
+	number := f.Int64("ticket", 0, "preview: render with the data of ticket `N` instead of sample data")
+	html := f.Bool("html", false, "preview: print the HTML part instead of the text part")
+	dirFlag := f.String("dir", "", "templates `directory` (default: templates.dir from the config)")
+	overwrite := f.Bool("overwrite", false, "export: overwrite existing files")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	// The config is optional here: without one, the built-ins are shown.
+	cfgDir, defLang := "", "en"
+	var cfg *daemon.Config
+	if _, statErr := os.Stat(*f.config); statErr == nil {
+		if cfg, err = m.loadConfig(f); err != nil {
+			return err
+		}
+		cfgDir, defLang = cfg.Templates.Dir, cfg.Templates.DefaultLanguage
+	}
+	dir := *dirFlag
+	if dir == "" {
+		dir = cfgDir
+	}
+	switch sub {
+	case "check":
+		if len(pos) > 0 {
+			dir = pos[0]
+		}
+		problems := templates.Check(dir)
+		for _, p := range problems {
+			fmt.Fprintln(m.Stdout, p)
+		}
+		if len(problems) > 0 {
+			fmt.Fprintf(m.Stdout, "%d problems: these templates would be rejected\n", len(problems))
+			return exitCode(1)
+		}
+		where := "built-in templates"
+		if dir != "" {
+			where = dir + " (with the built-ins it does not override)"
+		}
+		fmt.Fprintf(m.Stdout, "%s: OK\n", where)
+		return nil
+	case "export":
+		if len(pos) != 1 {
+			return usagef("want the DIR to write the built-in templates to")
+		}
+		var opts []templates.ExportOption
+		if *overwrite {
+			opts = append(opts, templates.Overwrite())
+		}
+		if err := templates.Export(pos[0], opts...); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "built-in templates written to %s; set templates.dir = %q and edit what you need (delete the rest)\n", pos[0], pos[0])
+		return nil
+	case "list":
+		set, problems, err := templates.Load(dir)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			for _, p := range problems {
+				fmt.Fprintln(m.Stderr, p)
+			}
+			return fmt.Errorf("templates in %s have %d problems; showing nothing (run `ticketd templates check`)", dir, len(problems))
+		}
+		tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tLANG\tPART\tSOURCE")
+		for _, e := range set.List() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Kind, e.Lang, e.Part, e.Source)
+		}
+		tw.Flush()
+		return nil
+	case "preview":
+		if len(pos) != 1 {
+			return usagef("want one KIND (%v)", templates.Kinds)
+		}
+		kind := templates.Kind(pos[0])
+		known := false
+		for _, k := range templates.Kinds {
+			known = known || k == kind
+		}
+		if !known {
+			return usagef("unknown kind %q (known: %v)", pos[0], templates.Kinds)
+		}
+		set, problems, err := templates.Load(dir)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			for _, p := range problems {
+				fmt.Fprintln(m.Stderr, p)
+			}
+			return errors.New("the override templates have problems; fix them first (ticketd templates check)")
+		}
+		l := *lang
+		var data templates.Data
+		if *number != 0 {
+			if cfg == nil {
+				return usagef("--ticket needs a config (--config F) to find the database")
+			}
+			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(m.Stderr, "error", "text")})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			var tlang string
+			if data, tlang, err = d.TemplateData(ctx, kind, *number); err != nil {
+				return err
+			}
+			if l == "" {
+				l = tlang
+			}
+		} else {
+			if l == "" {
+				l = defLang
+			}
+			data = templates.Sample(kind, l)
+		}
+		r, err := set.Render(kind, l, data)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Subject: %s\n\n", r.Subject)
+		if *html {
+			fmt.Fprint(m.Stdout, r.HTML)
+		} else {
+			fmt.Fprint(m.Stdout, r.Text)
+		}
+		return nil
+	}
+	return usagef("unknown subcommand %q (want list, preview, check or export)", sub)
+}
+

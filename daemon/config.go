@@ -1,0 +1,529 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"ticketd/sla"
+	"ticketd/ticket"
+)
+
+// Config is ticketd.toml. Field names follow the documented keys; see
+// ticketd.example.toml for every key with a comment.
+type Config struct {
+	Store     StoreConfig                   `toml:"store"`
+	IMAP      IMAPConfig                    `toml:"imap"`
+	SMTP      SMTPConfig                    `toml:"smtp"`
+	Support   SupportConfig                 `toml:"support"`
+	Log       LogConfig                     `toml:"log"`
+	Staff     StaffConfig                   `toml:"staff"`
+	Routing   []RouteConfig                 `toml:"routing"`
+	Verify    VerifyConfig                  `toml:"verify"`
+	Calendars map[string]sla.CalendarConfig `toml:"calendars"`
+	Plans     map[string]sla.PlanConfig     `toml:"plans"`
+	Templates TemplatesConfig               `toml:"templates"`
+	Tickets   TicketsConfig                 `toml:"tickets"`
+	Reminders RemindersConfig               `toml:"reminders"`
+	Limits    LimitsConfig                  `toml:"limits"`
+	HTTP      HTTPConfig                    `toml:"http"`
+	Health    HealthConfig                  `toml:"health"`
+	Classify  ClassifyConfig                `toml:"classify"`
+
+	// File is where the config was read from ("" when built in code).
+	File string `toml:"-"`
+	// Warnings are non-fatal findings of Validate, for check-config.
+	Warnings []string `toml:"-"`
+}
+
+// StoreConfig is [store].
+type StoreConfig struct {
+	Path string `toml:"path"`
+}
+
+// Secret is how a password or token is obtained: inline, from a file, from
+// an environment variable, or by running a command (like mail clients'
+// password_command). Exactly one may be set.
+type Secret struct {
+	Password        string `toml:"password"`
+	PasswordFile    string `toml:"password_file"`
+	PasswordEnv     string `toml:"password_env"`
+	PasswordCommand string `toml:"password_command"`
+	TokenCommand    string `toml:"token_command"` // OAuth2 access token helper, for auth = xoauth2 | oauthbearer
+}
+
+// IMAPConfig is [imap].
+type IMAPConfig struct {
+	Address            string   `toml:"address"`
+	Security           string   `toml:"security"`
+	Username           string   `toml:"username"`
+	Auth               string   `toml:"auth"` // plain (default) | xoauth2 | oauthbearer
+	Mailbox            string   `toml:"mailbox"`
+	PollInterval       Duration `toml:"poll_interval"`
+	Processed          string   `toml:"processed"`
+	MoveTo             string   `toml:"move_to"`
+	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+	Secret
+}
+
+// SMTPConfig is [smtp].
+type SMTPConfig struct {
+	Address            string `toml:"address"`
+	Security           string `toml:"security"`
+	Username           string `toml:"username"`
+	Auth               string `toml:"auth"` // "" (plain when a username is set) | plain | xoauth2 | oauthbearer | none
+	HeloName           string `toml:"helo_name"`
+	InsecureSkipVerify bool   `toml:"insecure_skip_verify"`
+	Secret
+}
+
+// SupportConfig is [support]: who ticketd speaks as.
+type SupportConfig struct {
+	Address string `toml:"address"`
+	Name    string `toml:"name"`
+}
+
+// LogConfig is [log].
+type LogConfig struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// StaffConfig is [staff]: who the engineers are.
+type StaffConfig struct {
+	Addresses []string `toml:"addresses"`
+	Domains   []string `toml:"domains"`
+	// Zone is the time zone due times are shown in to engineers.
+	Zone string `toml:"zone"`
+}
+
+// RouteConfig is one [[routing]] entry: alerts for these levels go to these addresses.
+type RouteConfig struct {
+	Levels []string `toml:"levels"`
+	To     []string `toml:"to"`
+}
+
+// VerifyConfig is [verify]: sender authentication.
+type VerifyConfig struct {
+	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"`
+	RequireAuth        string   `toml:"require_auth"`
+	Admin              string   `toml:"admin"`
+}
+
+// TemplatesConfig is [templates].
+type TemplatesConfig struct {
+	Dir             string   `toml:"dir"`
+	DefaultLanguage string   `toml:"default_language"`
+	FollowupAck     bool     `toml:"followup_ack"`
+	WatchInterval   Duration `toml:"watch_interval"`
+}
+
+// TicketsConfig is [tickets].
+type TicketsConfig struct {
+	ReopenDays int `toml:"reopen_days"`
+}
+
+// RemindersConfig is [reminders].
+type RemindersConfig struct {
+	At                   []string `toml:"at"`
+	CustomerHoldingReply bool     `toml:"customer_holding_reply"`
+}
+
+// LimitsConfig is [limits].
+type LimitsConfig struct {
+	AutoRepliesPerSenderPerHour int   `toml:"auto_replies_per_sender_per_hour"`
+	MaxMessageBytes             int64 `toml:"max_message_bytes"`
+	MaxHeaderFields             int   `toml:"max_header_fields"`
+	MaxLineLength               int   `toml:"max_line_length"`
+	MaxAttachments              int   `toml:"max_attachments"`
+}
+
+// HTTPConfig is [http].
+type HTTPConfig struct {
+	Listen string `toml:"listen"`
+}
+
+// HealthConfig is [health].
+type HealthConfig struct {
+	MaxSilence Duration `toml:"max_silence"`
+}
+
+// ClassifyConfig is [classify].
+type ClassifyConfig struct {
+	// Rules is a severity rules file replacing the built-in one.
+	Rules string `toml:"rules"`
+}
+
+// Duration is a time.Duration written as "60s", "5m", "1h30m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 60s, 5m or 1h30m", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText renders the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// ConfigError names the file, the key and what is wrong with it.
+type ConfigError struct {
+	File   string
+	Key    string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	file := e.File
+	if file == "" {
+		file = "config"
+	}
+	if e.Key == "" {
+		return file + ": " + e.Reason
+	}
+	return file + ": " + e.Key + ": " + e.Reason
+}
+
+// ConfigErrors is every problem Validate found.
+type ConfigErrors []*ConfigError
+
+func (es ConfigErrors) Error() string {
+	var b strings.Builder
+	for i, e := range es {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// DefaultConfig returns a config with every default applied and nothing
+// else: a starting point for tests and the demo.
+func DefaultConfig() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+// LoadConfig reads, defaults and validates a config file. Unknown keys are
+// errors naming the key.
+func LoadConfig(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &ConfigError{File: file, Reason: "no such file (use --config FILE or $TICKETD_CONFIG)"}
+		}
+		return nil, &ConfigError{File: file, Reason: err.Error()}
+	}
+	return ParseConfig(file, data)
+}
+
+// ParseConfig decodes, defaults and validates config text; file names it in errors.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	var c Config
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, &ConfigError{File: fmt.Sprintf("%s:%d", file, perr.Position.Line), Reason: perr.Message}
+		}
+		return nil, &ConfigError{File: file, Reason: err.Error()}
+	}
+	var errs ConfigErrors
+	for _, k := range md.Undecoded() {
+		errs = append(errs, &ConfigError{File: file, Key: k.String(), Reason: "unknown key"})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	c.File = file
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Store.Path, "ticketd.db")
+	def(&c.IMAP.Security, "tls")
+	def(&c.IMAP.Mailbox, "INBOX")
+	def(&c.IMAP.Processed, "leave")
+	def(&c.IMAP.Auth, "plain")
+	if c.IMAP.Processed == "move" {
+		def(&c.IMAP.MoveTo, "Processed")
+	}
+	if c.IMAP.PollInterval.Duration == 0 {
+		c.IMAP.PollInterval.Duration = 60 * time.Second
+	}
+	def(&c.SMTP.Security, "starttls")
+	def(&c.Support.Name, "Support")
+	def(&c.Log.Level, "info")
+	def(&c.Log.Format, "text")
+	def(&c.Staff.Zone, "UTC")
+	def(&c.Verify.RequireAuth, "off")
+	def(&c.Templates.DefaultLanguage, "en")
+	if c.Templates.WatchInterval.Duration == 0 {
+		c.Templates.WatchInterval.Duration = 2 * time.Second
+	}
+	if c.Tickets.ReopenDays == 0 {
+		c.Tickets.ReopenDays = 14
+	}
+	if c.Reminders.At == nil {
+		c.Reminders.At = []string{"50%", "90%"}
+	}
+	if c.Limits.AutoRepliesPerSenderPerHour == 0 {
+		c.Limits.AutoRepliesPerSenderPerHour = 10
+	}
+	if c.Limits.MaxMessageBytes == 0 {
+		c.Limits.MaxMessageBytes = 25 << 20
+	}
+	if c.Health.MaxSilence.Duration == 0 {
+		c.Health.MaxSilence.Duration = 10 * time.Minute
+	}
+}
+
+// Validate checks every key it can without touching the network and
+// returns ConfigErrors naming each bad key. Non-fatal findings go to Warnings.
+func (c *Config) Validate() error {
+	var errs ConfigErrors
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &ConfigError{File: c.File, Key: key, Reason: fmt.Sprintf(format, args...)})
+	}
+	warn := func(format string, args ...any) { c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...)) }
+	oneOf := func(key, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	hostPort := func(key, v string) {
+		if v == "" {
+			bad(key, "required (host:port)")
+			return
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			bad(key, "%q is not host:port", v)
+		}
+	}
+	address := func(key, v string) {
+		if v == "" || !strings.Contains(v, "@") || strings.ContainsAny(v, " <>\r\n") {
+			bad(key, "%q is not an email address", v)
+		}
+	}
+	hostPort("imap.address", c.IMAP.Address)
+	oneOf("imap.security", c.IMAP.Security, "tls", "starttls", "none")
+	oneOf("imap.processed", c.IMAP.Processed, "leave", "seen", "move")
+	oneOf("imap.auth", c.IMAP.Auth, "plain", "xoauth2", "oauthbearer")
+	if c.IMAP.Username == "" {
+		bad("imap.username", "required")
+	}
+	c.checkSecret("imap", c.IMAP.Secret, c.IMAP.Auth, true, bad, warn)
+	if c.IMAP.PollInterval.Duration < time.Second {
+		bad("imap.poll_interval", "%s is too short (at least 1s)", c.IMAP.PollInterval.Duration)
+	}
+	if c.IMAP.InsecureSkipVerify {
+		warn("imap.insecure_skip_verify = true: the IMAP server's TLS certificate is not verified")
+	}
+	hostPort("smtp.address", c.SMTP.Address)
+	oneOf("smtp.security", c.SMTP.Security, "tls", "starttls", "none")
+	oneOf("smtp.auth", c.SMTP.Auth, "", "none", "plain", "xoauth2", "oauthbearer")
+	if c.SMTP.Username != "" || (c.SMTP.Auth != "" && c.SMTP.Auth != "none") {
+		c.checkSecret("smtp", c.SMTP.Secret, c.SMTP.Auth, c.SMTP.Username != "", bad, warn)
+	}
+	if c.SMTP.InsecureSkipVerify {
+		warn("smtp.insecure_skip_verify = true: the SMTP server's TLS certificate is not verified")
+	}
+	address("support.address", c.Support.Address)
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+	for i, a := range c.Staff.Addresses {
+		address(fmt.Sprintf("staff.addresses[%d]", i), a)
+	}
+	if _, err := time.LoadLocation(c.Staff.Zone); err != nil {
+		bad("staff.zone", "unknown time zone %q", c.Staff.Zone)
+	}
+	for i, r := range c.Routing {
+		if len(r.Levels) == 0 {
+			bad(fmt.Sprintf("routing[%d].levels", i), "required: which levels (P0…P4) this route takes")
+		}
+		for j, l := range r.Levels {
+			if _, err := ticket.ParseLevel(l); err != nil {
+				bad(fmt.Sprintf("routing[%d].levels[%d]", i, j), "%v", err)
+			}
+		}
+		if len(r.To) == 0 {
+			bad(fmt.Sprintf("routing[%d].to", i), "required: at least one address")
+		}
+		for j, a := range r.To {
+			address(fmt.Sprintf("routing[%d].to[%d]", i, j), a)
+		}
+	}
+	if len(c.Routing) == 0 {
+		warn("no [[routing]]: engineers get no alerts for new tickets")
+	}
+	oneOf("verify.require_auth", c.Verify.RequireAuth, "off", "dmarc")
+	if c.Verify.RequireAuth == "dmarc" && len(c.Verify.TrustedAuthservIDs) == 0 {
+		bad("verify.require_auth", `"dmarc" needs verify.trusted_authserv_ids: whose Authentication-Results to trust`)
+	}
+	if len(c.Verify.TrustedAuthservIDs) == 0 {
+		warn("verify.trusted_authserv_ids is empty: senders are recognised by their From address alone, so a forged From is not detected")
+	}
+	if c.Verify.Admin != "" {
+		address("verify.admin", c.Verify.Admin)
+	} else {
+		warn("verify.admin is empty: spoofing, delivery failures and intake problems alert nobody by mail")
+	}
+	if _, err := sla.NewCatalog(c.Calendars, c.Plans); err != nil {
+		bad("plans", "%v", err)
+	}
+	oneOf("templates.default_language", c.Templates.DefaultLanguage, "en", "de", "fr")
+	if c.Templates.Dir != "" {
+		if st, err := os.Stat(c.Templates.Dir); err != nil || !st.IsDir() {
+			bad("templates.dir", "%q is not a directory", c.Templates.Dir)
+		}
+	}
+	if c.Tickets.ReopenDays < 0 {
+		bad("tickets.reopen_days", "must not be negative")
+	}
+	for i, a := range c.Reminders.At {
+		if _, err := ParsePercent(a); err != nil {
+			bad(fmt.Sprintf("reminders.at[%d]", i), "%v", err)
+		}
+	}
+	if c.Limits.AutoRepliesPerSenderPerHour < 0 {
+		bad("limits.auto_replies_per_sender_per_hour", "must not be negative")
+	}
+	if c.Limits.MaxMessageBytes < 1024 {
+		bad("limits.max_message_bytes", "%d is too small (at least 1024)", c.Limits.MaxMessageBytes)
+	}
+	if c.HTTP.Listen != "" {
+		hostPort("http.listen", c.HTTP.Listen)
+	}
+	if c.Classify.Rules != "" {
+		if _, err := os.Stat(c.Classify.Rules); err != nil {
+			bad("classify.rules", "%v", err)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func (c *Config) checkSecret(section string, s Secret, auth string, required bool, bad func(string, string, ...any), warn func(string, ...any)) {
+	n := 0
+	for _, v := range []string{s.Password, s.PasswordFile, s.PasswordEnv, s.PasswordCommand, s.TokenCommand} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		bad(section+".password", "set only one of password, password_file, password_env, password_command, token_command")
+	}
+	oauth := auth == "xoauth2" || auth == "oauthbearer"
+	if oauth && s.TokenCommand == "" && s.PasswordCommand == "" {
+		bad(section+".token_command", "required for auth = %q: a command printing an OAuth2 access token", auth)
+	}
+	if !oauth && s.TokenCommand != "" {
+		bad(section+".token_command", "only used with auth = xoauth2 or oauthbearer")
+	}
+	if required && n == 0 {
+		bad(section+".password", "required (or password_file, password_env, password_command)")
+	}
+	if s.PasswordFile != "" {
+		st, err := os.Stat(s.PasswordFile)
+		switch {
+		case err != nil:
+			bad(section+".password_file", "%v", err)
+		case st.Mode().Perm()&0o004 != 0:
+			warn("%s.password_file %s is world-readable (mode %s): chmod 600 it", section, s.PasswordFile, st.Mode().Perm())
+		}
+	}
+	if s.PasswordEnv != "" && os.Getenv(s.PasswordEnv) == "" {
+		bad(section+".password_env", "environment variable %s is empty or unset", s.PasswordEnv)
+	}
+	if s.Password != "" {
+		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o004 != 0 {
+			warn("%s.password is inline in %s, which is world-readable: prefer password_file", section, c.File)
+		}
+	}
+}
+
+// Provider returns a function that yields the secret each time it is
+// needed, so rotated files and short-lived tokens are picked up.
+func (s Secret) Provider() func(ctx context.Context) (string, error) {
+	switch {
+	case s.PasswordFile != "":
+		return func(context.Context) (string, error) {
+			b, err := os.ReadFile(s.PasswordFile)
+			if err != nil {
+				return "", fmt.Errorf("read password_file: %w", err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+	case s.PasswordEnv != "":
+		return func(context.Context) (string, error) {
+			v := os.Getenv(s.PasswordEnv)
+			if v == "" {
+				return "", fmt.Errorf("environment variable %s is empty", s.PasswordEnv)
+			}
+			return v, nil
+		}
+	case s.PasswordCommand != "" || s.TokenCommand != "":
+		cmdline := s.PasswordCommand
+		if s.TokenCommand != "" {
+			cmdline = s.TokenCommand
+		}
+		return func(ctx context.Context) (string, error) {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				// The command's output may be a secret: report only stderr.
+				return "", fmt.Errorf("secret command failed: %w: %s", err, strings.TrimSpace(stderr.String()))
+			}
+			v := strings.TrimRight(string(out), "\r\n")
+			if v == "" {
+				return "", errors.New("secret command printed nothing")
+			}
+			return v, nil
+		}
+	default:
+		pw := s.Password
+		return func(context.Context) (string, error) { return pw, nil }
+	}
+}
+
+// ParsePercent parses "50%" (or "50") into 50; it must be in (0, 100].
+func ParsePercent(s string) (int, error) {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSuffix(strings.TrimSpace(s), "%"), "%d", &n); err != nil || n <= 0 || n > 100 {
+		return 0, fmt.Errorf("%q is not a percentage between 1%% and 100%%", s)
+	}
+	return n, nil
+}

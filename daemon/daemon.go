@@ -1,0 +1,504 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"ticketd/classify"
+	"ticketd/intake"
+	"ticketd/notify"
+	"ticketd/sla"
+	"ticketd/store"
+	"ticketd/templates"
+	"ticketd/ticket"
+)
+
+// Options are the parts of a Daemon a test or the demo may replace.
+type Options struct {
+	Clock  ticket.Clock
+	Logger *slog.Logger
+	// IMAPTLS and SMTPTLS replace the TLS settings (e.g. a test CA).
+	IMAPTLS *tls.Config
+	SMTPTLS *tls.Config
+	// Retry overrides the outbox retry schedule.
+	Retry notify.Retry
+	// ShutdownGrace is how long in-flight work may take after shutdown
+	// starts before it is cancelled; default 10s.
+	ShutdownGrace time.Duration
+	// ProcessInterval is the safety-net interval of the processing and
+	// reminder loops; default 30s.
+	ProcessInterval time.Duration
+}
+
+// Daemon is a running ticketd: database, pipeline and loops.
+type Daemon struct {
+	cfg   *Config
+	opts  Options
+	log   *slog.Logger
+	clock ticket.Clock
+
+	db           *store.DB
+	plans        *sla.Catalog
+	tmpl         *templates.Live
+	classifier   *classify.Engine
+	senderPolicy classify.SenderPolicy
+	tokenKey     []byte
+
+	supportDomain string
+
+	intake    *intake.Client
+	deliverer *notify.Deliverer
+	worker    *notify.Worker
+	metrics   *metrics
+
+	kickProcess   chan struct{}
+	kickReminders chan struct{}
+
+	httpServer *http.Server
+	httpAddr   string
+
+	metricsStart time.Time
+
+	mu          sync.Mutex
+	incidents   map[string]bool // admin alerts already sent, per open incident
+	lastProcErr string
+}
+
+// New opens the database and builds every part from cfg. Nothing runs
+// until Run.
+func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
+	if opts.Clock == nil {
+		opts.Clock = ticket.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 10 * time.Second
+	}
+	if opts.ProcessInterval == 0 {
+		opts.ProcessInterval = 30 * time.Second
+	}
+	d := &Daemon{
+		cfg: cfg, opts: opts, log: opts.Logger, clock: opts.Clock,
+		supportDomain: ticket.DomainOf(cfg.Support.Address),
+		kickProcess:   make(chan struct{}, 1),
+		kickReminders: make(chan struct{}, 1),
+		incidents:     map[string]bool{},
+	}
+	d.metrics = newMetrics(d)
+	d.metricsStart = opts.Clock.Now()
+	var err error
+	if d.plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
+		return nil, fmt.Errorf("plans: %w", err)
+	}
+	d.classifier = classify.Default()
+	if cfg.Classify.Rules != "" {
+		b, err := os.ReadFile(cfg.Classify.Rules)
+		if err != nil {
+			return nil, fmt.Errorf("classify.rules: %w", err)
+		}
+		if d.classifier, err = classify.LoadRules(b); err != nil {
+			return nil, fmt.Errorf("classify.rules %s: %w", cfg.Classify.Rules, err)
+		}
+	}
+	d.senderPolicy = classify.SenderPolicy{
+		TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs,
+		RequireAuth:        cfg.Verify.RequireAuth,
+		StaffAddresses:     cfg.Staff.Addresses,
+		StaffDomains:       cfg.Staff.Domains,
+	}
+	if d.tmpl, err = templates.NewLive(cfg.Templates.Dir, d.log); err != nil {
+		return nil, fmt.Errorf("templates.dir: %w", err)
+	}
+	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock); err != nil {
+		return nil, err
+	}
+	if d.tokenKey, err = d.loadTokenKey(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.buildMailParts(); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadTokenKey returns the reply-token key, generating it at first start.
+func (d *Daemon) loadTokenKey(ctx context.Context) ([]byte, error) {
+	var key []byte
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		k, err := tx.Meta("reply_token_key")
+		if err == nil {
+			key = k
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if key, err = ticket.NewTokenKey(); err != nil {
+			return err
+		}
+		return tx.SetMeta("reply_token_key", key)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reply token key: %w", err)
+	}
+	return key, nil
+}
+
+func (d *Daemon) buildMailParts() error {
+	smtpCfg := notify.SMTPConfig{
+		Address: d.cfg.SMTP.Address, Security: d.cfg.SMTP.Security, Username: d.cfg.SMTP.Username,
+		Password: d.cfg.SMTP.Secret.Provider(), HeloName: d.cfg.SMTP.HeloName, TLSConfig: d.opts.SMTPTLS,
+	}
+	switch d.cfg.SMTP.Auth {
+	case "", "plain":
+		if d.cfg.SMTP.Username != "" {
+			smtpCfg.Auth = notify.AuthPlain
+		}
+	case "none":
+	default:
+		smtpCfg.Auth = d.cfg.SMTP.Auth
+	}
+	if d.cfg.SMTP.InsecureSkipVerify {
+		smtpCfg.TLSConfig = insecure(smtpCfg.TLSConfig)
+	}
+	var err error
+	if d.deliverer, err = notify.NewDeliverer(smtpCfg, d.log.With("part", "smtp")); err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	d.worker = &notify.Worker{
+		Outbox:   outboxAdapter{d.db},
+		Deliver:  d.deliverer.Deliver,
+		Clock:    d.clock,
+		Retry:    d.opts.Retry,
+		Logger:   d.log.With("part", "outbox"),
+		OnFailed: d.deliveryFailed,
+		OnSent:   d.delivered,
+	}
+	imapCfg := intake.Config{
+		Address: d.cfg.IMAP.Address, Security: d.cfg.IMAP.Security, Username: d.cfg.IMAP.Username,
+		Password: d.cfg.IMAP.Secret.Provider(), Auth: d.cfg.IMAP.Auth, Mailbox: d.cfg.IMAP.Mailbox,
+		PollInterval: d.cfg.IMAP.PollInterval.Duration, Processed: d.cfg.IMAP.Processed, MoveTo: d.cfg.IMAP.MoveTo,
+		MaxMessageBytes: d.cfg.Limits.MaxMessageBytes, TLSConfig: d.opts.IMAPTLS,
+	}
+	if d.cfg.IMAP.InsecureSkipVerify {
+		imapCfg.TLSConfig = insecure(imapCfg.TLSConfig)
+	}
+	if d.intake, err = intake.NewClient(imapCfg, sink{d}, d.clock, d.log.With("part", "imap")); err != nil {
+		return fmt.Errorf("imap: %w", err)
+	}
+	return nil
+}
+
+func insecure(c *tls.Config) *tls.Config {
+	if c == nil {
+		c = &tls.Config{}
+	} else {
+		c = c.Clone()
+	}
+	c.InsecureSkipVerify = true
+	return c
+}
+
+// DB is the daemon's database (for admin commands and tests).
+func (d *Daemon) DB() *store.DB { return d.db }
+
+// Plans is the SLA catalog in force.
+func (d *Daemon) Plans() *sla.Catalog { return d.plans }
+
+// HTTPAddr is the address the health and metrics server listens on, once running.
+func (d *Daemon) HTTPAddr() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.httpAddr
+}
+
+func (d *Daemon) templates() *templates.Set { return d.tmpl.Current() }
+
+// Close releases the database and connections. Call after Run returns.
+func (d *Daemon) Close() error {
+	d.deliverer.Close()
+	return d.db.Close()
+}
+
+func (d *Daemon) kickOutbox() { d.worker.Kick() }
+
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Run starts every loop and blocks until ctx is cancelled, then shuts
+// down in two phases: new work stops at once (no new fetch, no new
+// delivery); work in flight gets ShutdownGrace to finish before its
+// context is cancelled too.
+func (d *Daemon) Run(ctx context.Context) error {
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	if d.cfg.HTTP.Listen != "" {
+		if err := d.startHTTP(); err != nil {
+			return err
+		}
+	}
+	var wg sync.WaitGroup
+	loop := func(name string, fn func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					d.log.Error("loop panicked", "loop", name, "panic", r)
+					panic(r)
+				}
+			}()
+			fn()
+		}()
+	}
+	loop("imap", func() {
+		if err := d.intake.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Error("imap intake stopped", "err", err)
+		}
+	})
+	loop("process", func() { d.processLoop(ctx, workCtx) })
+	loop("outbox", func() {
+		if err := d.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Error("outbox worker stopped", "err", err)
+		}
+	})
+	loop("reminders", func() { d.reminderLoop(ctx, workCtx) })
+	loop("templates", func() {
+		d.tmpl.Watch(ctx, d.cfg.Templates.WatchInterval.Duration, d.templatesRejected)
+	})
+	loop("watchdog", func() { d.watchdog(ctx) })
+	d.log.Info("ticketd running", "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
+		"database", d.cfg.Store.Path, "http", d.HTTPAddr())
+	<-ctx.Done()
+	d.log.Info("shutting down: no new work; waiting for work in flight", "grace", d.opts.ShutdownGrace)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.opts.ShutdownGrace):
+		d.log.Warn("grace period over: cancelling work in flight")
+		cancelWork()
+		<-done
+	}
+	if d.httpServer != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		d.httpServer.Shutdown(sctx)
+		cancel()
+	}
+	d.log.Info("ticketd stopped")
+	return nil
+}
+
+// ReloadTemplates re-reads the template directory (SIGHUP).
+func (d *Daemon) ReloadTemplates() {
+	if err := d.tmpl.Reload(); err != nil {
+		d.templatesRejected(err)
+		return
+	}
+	d.log.Info("templates reloaded")
+}
+
+func (d *Daemon) templatesRejected(err error) {
+	d.log.Error("template change rejected; previous templates stay active", "err", err)
+	d.adminNotice(context.Background(), "templates", "Template change rejected",
+		"The edited templates failed the check and were not activated; the previous set stays in use.\n\n"+err.Error())
+}
+
+// processLoop processes stored mail whenever intake kicks it, and on an
+// interval as a safety net (e.g. after a crash left mail unprocessed).
+func (d *Daemon) processLoop(shutdown, work context.Context) {
+	backoff := time.Second
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-shutdown.Done():
+			return
+		case <-d.kickProcess:
+		case <-timer.C:
+		}
+		_, err := d.processPending(work)
+		next := d.opts.ProcessInterval
+		if err != nil && work.Err() == nil {
+			// Database locked or full: keep the mail stored and unprocessed
+			// and say why, rather than lose it.
+			d.log.Error("processing stopped; stored mail waits", "err", err, "retry_in", backoff)
+			d.setProcessError(err.Error())
+			next = backoff
+			backoff = min(backoff*2, time.Minute)
+		} else {
+			d.setProcessError("")
+			backoff = time.Second
+		}
+		timer.Reset(next)
+	}
+}
+
+func (d *Daemon) setProcessError(s string) {
+	d.mu.Lock()
+	d.lastProcErr = s
+	d.mu.Unlock()
+}
+
+// reminderLoop is a database-driven timer: it sleeps until the next
+// reminder's due_at (or a kick), sends what is due, and repeats.
+func (d *Daemon) reminderLoop(shutdown, work context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	backoff := time.Second
+	for {
+		select {
+		case <-shutdown.Done():
+			return
+		case <-d.kickReminders:
+		case <-timer.C:
+		}
+		wait := d.opts.ProcessInterval
+		if _, err := d.sendDueReminders(work); err != nil {
+			d.log.Error("reminders", "err", err)
+			wait, backoff = backoff, min(backoff*2, time.Minute)
+		} else {
+			backoff = time.Second
+			if at, ok, err := d.nextReminder(work); err == nil && ok {
+				wait = min(max(at.Sub(d.clock.Now()), 0), wait)
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// RunOnce processes everything pending now: stored mail, due reminders and
+// the outbox. Tests and the demo use it to step the daemon with a fake clock.
+func (d *Daemon) RunOnce(ctx context.Context) error {
+	if _, err := d.processPending(ctx); err != nil {
+		return err
+	}
+	if _, err := d.sendDueReminders(ctx); err != nil {
+		return err
+	}
+	_, err := d.worker.RunOnce(ctx)
+	return err
+}
+
+// sink stores what intake fetches: raw bytes first (DESIGN rule 1), in one
+// transaction with the checkpoint, then wakes the processing loop.
+type sink struct{ d *Daemon }
+
+func (s sink) Checkpoint(ctx context.Context, mailbox string) (intake.Checkpoint, error) {
+	var c store.Checkpoint
+	err := s.d.db.View(ctx, func(tx *store.Tx) (err error) { c, err = tx.Checkpoint(mailbox); return err })
+	return intake.Checkpoint{UIDValidity: c.UIDValidity, LastUID: c.LastUID}, err
+}
+
+func (s sink) Store(ctx context.Context, f intake.Fetched) error {
+	sum := sha256.Sum256(f.Raw)
+	rm := &store.RawMessage{
+		Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, MessageID: headerMessageID(f.Raw),
+		SHA256: hex.EncodeToString(sum[:]), Size: f.Size, Truncated: f.Truncated, Data: f.Raw, InternalDate: f.InternalDate,
+	}
+	if rm.Size == 0 {
+		rm.Size = int64(len(f.Raw))
+	}
+	var dup bool
+	err := s.d.db.Update(ctx, func(tx *store.Tx) (err error) { _, dup, err = tx.StoreRaw(rm); return err })
+	if err != nil {
+		return fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
+	}
+	s.d.metrics.fetched(dup)
+	if !dup {
+		kick(s.d.kickProcess)
+	}
+	return nil
+}
+
+// headerMessageID reads just the Message-ID from raw header bytes, for
+// deduplication at store time; full parsing comes later.
+func headerMessageID(raw []byte) string {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 {
+		end = len(raw)
+	}
+	m, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(raw[:end]), strings.NewReader("\r\n\r\n")))
+	if err != nil {
+		return ""
+	}
+	id := strings.TrimSpace(m.Header.Get("Message-Id"))
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	if strings.ContainsAny(id, " \t<>") {
+		return ""
+	}
+	return id
+}
+
+// directory serves contact look-ups to sender verification.
+type directory struct{ db *store.DB }
+
+func (dir directory) LookupContact(ctx context.Context, email string) (*ticket.Contact, *ticket.Customer, error) {
+	var c *ticket.Contact
+	var cu *ticket.Customer
+	err := dir.db.View(ctx, func(tx *store.Tx) (err error) { c, cu, err = tx.ContactByEmail(email); return err })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	return c, cu, err
+}
+
+// outboxAdapter gives the notify worker the store's outbox.
+type outboxAdapter struct{ db *store.DB }
+
+func (o outboxAdapter) NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	err = o.db.View(ctx, func(tx *store.Tx) error { at, ok, err = tx.NextOutboxAttempt(); return err })
+	return at, ok, err
+}
+
+func (o outboxAdapter) Due(ctx context.Context, now time.Time, limit int) ([]notify.OutboxItem, error) {
+	var items []*store.OutboxItem
+	if err := o.db.View(ctx, func(tx *store.Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err }); err != nil {
+		return nil, err
+	}
+	out := make([]notify.OutboxItem, len(items))
+	for i, it := range items {
+		out[i] = notify.OutboxItem{ID: it.ID, EnvelopeFrom: it.EnvelopeFrom, Recipients: it.Recipients, Data: it.Data,
+			Attempts: it.Attempts, MessageID: it.MessageID, Kind: it.Kind, Queued: it.CreatedAt}
+	}
+	return out, nil
+}
+
+func (o outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkSent(id, at) })
+}
+
+func (o outboxAdapter) MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
+	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkRetry(id, attempts, next, reason) })
+}
+
+func (o outboxAdapter) MarkFailed(ctx context.Context, id int64, attempts int, reason string) error {
+	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkFailed(id, attempts, reason) })
+}
+
+// ContactLookup serves sender verification from db's contacts directory.
+func ContactLookup(db *store.DB) classify.Directory { return directory{db} }

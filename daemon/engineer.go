@@ -1,0 +1,236 @@
+package daemon
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"ticketd/notify"
+	"ticketd/store"
+	"ticketd/templates"
+	"ticketd/ticket"
+)
+
+// command is one line an engineer wrote at the top of a reply, e.g.
+// "#level P1" or "#assign me".
+type command struct {
+	name string // without '#', lower case
+	arg  string
+}
+
+// engineerCommands are the commands ticketd obeys; the first word after '#'.
+var engineerCommands = map[string]string{
+	"note": "note", "level": "level", "severity": "level", "close": "close",
+	"reopen": "reopen", "assign": "assign", "waiting": "waiting",
+}
+
+// parseCommands takes the commands from the first non-blank lines of an
+// engineer's text and returns them with the remaining text. Parsing stops
+// at the first line that is not a command, so a '#' later in the text is
+// just text.
+func parseCommands(text string) ([]command, string) {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	var cmds []command
+	i := 0
+	for ; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		word, arg, _ := strings.Cut(line[1:], " ")
+		name, ok := engineerCommands[strings.ToLower(strings.TrimSpace(word))]
+		if !ok {
+			break
+		}
+		cmds = append(cmds, command{name: name, arg: strings.TrimSpace(arg)})
+	}
+	return cmds, strings.TrimSpace(strings.Join(lines[i:], "\n"))
+}
+
+// engineerReply applies an engineer's commands and relays the rest of what
+// they wrote to the customer, from the support address. The first relayed
+// reply is the first human response: it stops the clock and the reminders.
+func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error {
+	from := in.from()
+	cmds, text := parseCommands(in.msg.NewText)
+	note := false
+	for _, c := range cmds {
+		if c.name == "note" {
+			note = true
+		}
+	}
+	kind := "engineer"
+	if note {
+		kind = "note"
+	}
+	if _, err := d.storeInbound(tx, in, t.ID, kind); err != nil {
+		return err
+	}
+	if in.automated != "" {
+		// An engineer's out-of-office must not reach the customer.
+		in.log.Info("automated staff mail kept on the ticket, not relayed", "reason", in.automated)
+		return tx.AddEvent(t.ID, from.Address, "note", "automated staff mail not relayed: "+in.automated)
+	}
+	status := ticket.StatusOpen
+	statusSet := false
+	for _, c := range cmds {
+		switch c.name {
+		case "note":
+			if err := tx.AddEvent(t.ID, from.Address, "note", "internal note"); err != nil {
+				return err
+			}
+		case "level":
+			l, err := ticket.ParseLevel(c.arg)
+			if err != nil {
+				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#level %s: %v", c.arg, err)); err != nil {
+					return err
+				}
+				continue
+			}
+			old := t.Level
+			reasons := append(t.LevelReasons, fmt.Sprintf("set to %s by %s", l, from.Address))
+			if err := d.applyLevel(tx, t, l, t.DeclaredLevel, reasons); err != nil {
+				return err
+			}
+			if err := tx.AddEvent(t.ID, from.Address, "level", fmt.Sprintf("%s → %s", old, l)); err != nil {
+				return err
+			}
+			if t.FirstResponseAt == nil {
+				if err := d.scheduleReminders(tx, t); err != nil {
+					return err
+				}
+			}
+		case "close":
+			status, statusSet = ticket.StatusClosed, true
+		case "reopen":
+			status, statusSet = ticket.StatusOpen, true
+		case "waiting":
+			status, statusSet = ticket.StatusWaiting, true
+		case "assign":
+			who := c.arg
+			if who == "" || strings.EqualFold(who, "me") {
+				who = from.Address
+			}
+			who = ticket.NormalizeAddress(who)
+			if !strings.Contains(who, "@") {
+				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#assign %s: not an address", c.arg)); err != nil {
+					return err
+				}
+				continue
+			}
+			t.Assignee = who
+			if err := tx.AddEvent(t.ID, from.Address, "assign", who); err != nil {
+				return err
+			}
+		}
+	}
+	relay := !note && text != ""
+	if relay {
+		if err := d.relay(tx, in, t, text); err != nil {
+			return err
+		}
+		if t.FirstResponseAt == nil {
+			now := tx.Now
+			t.FirstResponseAt = &now
+			if err := tx.CancelReminders(t.ID); err != nil {
+				return err
+			}
+			d.metrics.firstResponse(t)
+		}
+		if !statusSet {
+			status, statusSet = ticket.StatusOpen, true
+		}
+	}
+	if statusSet && status != t.Status {
+		old := t.Status
+		t.Status = status
+		switch status {
+		case ticket.StatusClosed:
+			now := tx.Now
+			t.ClosedAt = &now
+			if err := tx.CancelReminders(t.ID); err != nil {
+				return err
+			}
+		default:
+			t.ClosedAt = nil
+		}
+		if err := tx.AddEvent(t.ID, from.Address, "status", fmt.Sprintf("%s → %s", old, status)); err != nil {
+			return err
+		}
+	}
+	return tx.UpdateTicket(t)
+}
+
+// relay sends the engineer's words to the customer: From "Erin via Support"
+// at the support address, To the requester, Cc the other contacts who wrote
+// on the ticket, threaded to the customer's last message. A human message:
+// no Auto-Submitted. The engineer's address never appears.
+func (d *Daemon) relay(tx *store.Tx, in *inbound, t *store.Ticket, text string) error {
+	tc, err := d.contextFor(tx, t)
+	if err != nil {
+		return err
+	}
+	msgs, err := tx.Messages(t.ID)
+	if err != nil {
+		return err
+	}
+	var last *store.Message
+	seen := map[string]bool{t.Requester: true}
+	var cc []mail.Address
+	for _, m := range msgs {
+		if m.Direction != store.Inbound || m.Kind != "customer" {
+			continue
+		}
+		last = m
+		if !seen[m.FromAddr] && m.SenderOutcome == string(ticket.SenderContact) {
+			seen[m.FromAddr] = true
+			cc = append(cc, mail.Address{Name: m.FromName, Address: m.FromAddr})
+		}
+	}
+	engineer := engineerName(in.msg.From)
+	zone := tc.zone
+	if tc.contact != nil && tc.contact.TZ != "" {
+		zone = tc.contact.TZ
+	}
+	data := d.baseData(t, tc, zone)
+	data.Engineer = templates.Person{Name: engineer}
+	data.Message = templates.MessageInfo{Subject: in.msg.Subject, Text: text, ReceivedAt: tx.Now}
+	var atts []notify.Attachment
+	for _, a := range in.msg.Attachments {
+		if a.Inline && strings.HasPrefix(a.ContentType, "image/") && len(in.msg.Attachments) > 3 {
+			continue // signature logos and the like
+		}
+		atts = append(atts, notify.Attachment{Name: a.Name, ContentType: a.ContentType, Content: a.Content})
+		data.Message.Attachments = append(data.Message.Attachments, a.Name)
+	}
+	om := outMail{
+		kind: templates.Relay, lang: t.Language, data: data, ticket: t,
+		to: []mail.Address{{Name: t.RequesterName, Address: t.Requester}}, cc: cc,
+		fromName: fmt.Sprintf("%s via %s", engineer, d.cfg.Support.Name), attachments: atts,
+	}
+	if last != nil {
+		om.inReplyTo = last.MessageID
+		om.refs = append(append([]string{}, last.References...), last.MessageID)
+	}
+	return d.enqueue(tx, om)
+}
+
+// engineerName is how the customer sees the engineer: the display name, or
+// the address's local part capitalised when there is none.
+func engineerName(a *mail.Address) string {
+	if a == nil {
+		return "An engineer"
+	}
+	if n := strings.TrimSpace(a.Name); n != "" {
+		return n
+	}
+	local := ticket.LocalPart(a.Address)
+	local, _, _ = strings.Cut(local, ".")
+	if local == "" {
+		return "An engineer"
+	}
+	return strings.ToUpper(local[:1]) + local[1:]
+}

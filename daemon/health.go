@@ -1,0 +1,212 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ticketd/notify"
+	"ticketd/store"
+	"ticketd/templates"
+)
+
+// Health is the /healthz answer: overall and per part.
+type Health struct {
+	OK     bool                  `json:"ok"`
+	Checks map[string]PartHealth `json:"checks"`
+}
+
+// PartHealth is one part's state.
+type PartHealth struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Health checks intake (up, or up within health.max_silence), the outbox
+// (draining: nothing pending for longer than max_silence), processing,
+// and that the database accepts a write.
+func (d *Daemon) Health(ctx context.Context) Health {
+	now := d.clock.Now()
+	h := Health{OK: true, Checks: map[string]PartHealth{}}
+	set := func(name string, ok bool, format string, args ...any) {
+		h.Checks[name] = PartHealth{OK: ok, Detail: fmt.Sprintf(format, args...)}
+		if !ok {
+			h.OK = false
+		}
+	}
+	silence := d.cfg.Health.MaxSilence.Duration
+	st := d.intake.Status()
+	switch {
+	case st.AuthFailed:
+		set("imap", false, "authentication failed: %s", st.LastError)
+	case st.Connected:
+		set("imap", true, "connected; last check %s ago", since(now, st.LastFetch))
+	case !st.LastFetch.IsZero() && now.Sub(st.LastFetch) <= silence:
+		set("imap", true, "reconnecting (%s); last check %s ago", st.LastError, since(now, st.LastFetch))
+	default:
+		set("imap", false, "not connected and no check for over %s: %s", silence, st.LastError)
+	}
+	var pending int
+	var oldest time.Duration
+	err := d.db.View(ctx, func(tx *store.Tx) (err error) { pending, oldest, err = tx.OutboxStats(now); return err })
+	switch {
+	case err != nil:
+		set("outbox", false, "cannot read outbox: %v", err)
+	case pending > 0 && oldest > silence:
+		set("outbox", false, "%d mails waiting, oldest for %s", pending, oldest.Round(time.Second))
+	default:
+		set("outbox", true, "%d mails waiting", pending)
+	}
+	if err := d.db.Writable(ctx); err != nil {
+		set("database", false, "not writable: %v", err)
+	} else {
+		set("database", true, "writable")
+	}
+	d.mu.Lock()
+	procErr := d.lastProcErr
+	d.mu.Unlock()
+	if procErr != "" {
+		set("processing", false, "%s", procErr)
+	} else {
+		set("processing", true, "ok")
+	}
+	return h
+}
+
+func since(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return now.Sub(t).Round(time.Second).String()
+}
+
+func (d *Daemon) startHTTP() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		h := d.Health(ctx)
+		w.Header().Set("Content-Type", "application/json")
+		if !h.OK {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(h)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", d.cfg.HTTP.Listen, err)
+	}
+	d.mu.Lock()
+	d.httpAddr = ln.Addr().String()
+	d.mu.Unlock()
+	d.httpServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go d.httpServer.Serve(ln)
+	return nil
+}
+
+// watchdog alerts the admin once per incident when intake falls silent or
+// authentication fails, and notes when it recovers.
+func (d *Daemon) watchdog(ctx context.Context) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.checkIncidents(ctx)
+	}
+}
+
+func (d *Daemon) checkIncidents(ctx context.Context) {
+	st := d.intake.Status()
+	now := d.clock.Now()
+	d.incident(ctx, "imap-auth", st.AuthFailed, "IMAP authentication failing",
+		fmt.Sprintf("The IMAP server %s rejects ticketd's credentials for %s: %s\nNo mail is being read until this is fixed (password, token helper, or account).",
+			d.cfg.IMAP.Address, d.cfg.IMAP.Username, st.LastError))
+	silent := !st.Connected && (st.LastFetch.IsZero() || now.Sub(st.LastFetch) > d.cfg.Health.MaxSilence.Duration) &&
+		now.Sub(d.startedAt()) > d.cfg.Health.MaxSilence.Duration
+	d.incident(ctx, "imap-silent", silent, "Support mailbox not read",
+		fmt.Sprintf("ticketd has not checked %s on %s for over %s. Last error: %s",
+			d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, d.cfg.Health.MaxSilence.Duration, st.LastError))
+}
+
+func (d *Daemon) startedAt() time.Time { return d.metricsStart }
+
+// incident sends an admin notice when a condition starts, once, and
+// forgets it when the condition clears so the next occurrence alerts again.
+func (d *Daemon) incident(ctx context.Context, key string, active bool, title, body string) {
+	d.mu.Lock()
+	was := d.incidents[key]
+	d.incidents[key] = active
+	d.mu.Unlock()
+	if active && !was {
+		d.log.Error(title, "detail", body)
+		d.adminNotice(ctx, key, title, body)
+	} else if !active && was {
+		d.log.Info("recovered", "incident", key)
+	}
+}
+
+// adminNotice queues a notice to the admin address, if one is configured.
+func (d *Daemon) adminNotice(ctx context.Context, key, title, body string) {
+	if d.cfg.Verify.Admin == "" {
+		return
+	}
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		return d.enqueue(tx, outMail{kind: templates.AdminNotice, lang: d.cfg.Templates.DefaultLanguage,
+			data: templates.Data{Notice: templates.Notice{Title: title, Body: body}},
+			to:   []mail.Address{{Address: d.cfg.Verify.Admin}}, auto: true, msgKind: "admin-" + key})
+	})
+	if err != nil {
+		d.log.Error("could not queue admin notice", "title", title, "err", err)
+		return
+	}
+	d.kickOutbox()
+}
+
+// deliveryFailed records a permanent delivery failure on its ticket and
+// alerts the admin (unless the failed mail was itself an admin notice).
+func (d *Daemon) deliveryFailed(item notify.OutboxItem, err error) {
+	d.metrics.delivery("failed")
+	ctx := context.Background()
+	var number int64
+	_ = d.db.Update(ctx, func(tx *store.Tx) error {
+		it, e := tx.OutboxItemByID(item.ID)
+		if e != nil || it.TicketID == 0 {
+			return e
+		}
+		t, e := tx.TicketByID(it.TicketID)
+		if e != nil {
+			return e
+		}
+		number = t.Number
+		return tx.AddEvent(it.TicketID, "ticketd", "delivery-failed", fmt.Sprintf("%s to %v: %v", item.Kind, item.Recipients, err))
+	})
+	if len(item.Kind) >= 6 && item.Kind[:6] == "admin-" || item.Kind == string(templates.SpoofedAlert) {
+		return
+	}
+	about := ""
+	if number != 0 {
+		about = fmt.Sprintf(" (ticket #%d)", number)
+	}
+	d.adminNotice(ctx, "delivery", "Delivery failed permanently",
+		fmt.Sprintf("The %s mail %s%s to %v could not be delivered and will not be retried:\n%v", item.Kind, item.MessageID, about, item.Recipients, err))
+}
+
+// delivered records latency for acknowledgements.
+func (d *Daemon) delivered(item notify.OutboxItem, at time.Time) {
+	d.metrics.delivery("sent")
+	if item.Kind == string(templates.Ack) && !item.Queued.IsZero() {
+		d.metrics.ackLatency.Observe(at.Sub(item.Queued).Seconds())
+	}
+}
+

@@ -1,0 +1,165 @@
+package daemon
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"ticketd/notify"
+	"ticketd/store"
+	"ticketd/templates"
+	"ticketd/ticket"
+)
+
+// outMail is one mail the pipeline wants sent: which template, to whom,
+// and how it threads. The rendering and composition happen in enqueue.
+type outMail struct {
+	kind   templates.Kind
+	lang   string
+	data   templates.Data
+	ticket *store.Ticket // nil for mail about no ticket (unknown sender, admin notices)
+	to     []mail.Address
+	cc     []mail.Address
+	// auto marks automatic mail (RFC 3834): Auto-Submitted: auto-replied,
+	// and counted against the per-sender rate limit when rateLimit is set.
+	auto      bool
+	rateLimit bool
+	fromName  string // display name; default the support name
+	inReplyTo string
+	refs      []string
+	// body overrides the rendered text (relay uses the template as wrapper).
+	attachments []notify.Attachment
+	// firstResponse marks a relayed engineer reply: a human message that
+	// reaches the customer.
+	msgKind string // kind of the stored outbound message row; default string(kind)
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newMessageID returns a unique Message-ID under the support domain. Mail
+// about a ticket carries the ticket's signed token in it, so a reply finds
+// its ticket even when the client drops References.
+func (d *Daemon) newMessageID(kind string, t *store.Ticket) string {
+	var b [10]byte
+	rand.Read(b[:])
+	r := strings.ToLower(idEncoding.EncodeToString(b[:]))
+	if t != nil {
+		return fmt.Sprintf("%s.%s.%s@%s", kind, ticket.SignToken(d.tokenKey, t.Number), r, d.supportDomain)
+	}
+	return fmt.Sprintf("%s.%s@%s", kind, r, d.supportDomain)
+}
+
+// replyAddress is the support address carrying the ticket's signed token.
+func (d *Daemon) replyAddress(t *store.Ticket) mail.Address {
+	return mail.Address{Name: d.cfg.Support.Name, Address: ticket.PlusAddress(d.cfg.Support.Address, ticket.SignToken(d.tokenKey, t.Number))}
+}
+
+// enqueue renders, composes and queues m in tx, and records it as an
+// outbound message of its ticket so replies to it thread.
+func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
+	if len(m.to) == 0 {
+		return nil
+	}
+	m.data.Support = templates.SupportInfo{Name: d.cfg.Support.Name, Address: d.cfg.Support.Address}
+	r, err := d.templates().Render(m.kind, m.lang, m.data)
+	if err != nil {
+		return fmt.Errorf("render %s (%s): %w", m.kind, m.lang, err)
+	}
+	msgKind := m.msgKind
+	if msgKind == "" {
+		msgKind = string(m.kind)
+	}
+	id := d.newMessageID(msgKind, m.ticket)
+	fromName := m.fromName
+	if fromName == "" {
+		fromName = d.cfg.Support.Name
+	}
+	mm := &notify.Mail{
+		From:        mail.Address{Name: fromName, Address: d.cfg.Support.Address},
+		To:          m.to,
+		Cc:          m.cc,
+		Subject:     r.Subject,
+		Text:        r.Text,
+		HTML:        r.HTML,
+		MessageID:   id,
+		InReplyTo:   m.inReplyTo,
+		References:  m.refs,
+		Date:        tx.Now,
+		AutoReply:   m.auto,
+		Loop:        d.cfg.Support.Address,
+		Attachments: m.attachments,
+	}
+	if m.ticket != nil {
+		mm.ReplyTo = []mail.Address{d.replyAddress(m.ticket)}
+	}
+	data, err := notify.Compose(mm)
+	if err != nil {
+		return fmt.Errorf("compose %s: %w", m.kind, err)
+	}
+	var rcpts []string
+	for _, a := range append(append([]mail.Address{}, m.to...), m.cc...) {
+		rcpts = append(rcpts, a.Address)
+	}
+	item := &store.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.Support.Address, Recipients: rcpts, Data: data}
+	if m.ticket != nil {
+		item.TicketID = m.ticket.ID
+	}
+	if err := tx.Enqueue(item); err != nil {
+		return err
+	}
+	if m.ticket != nil {
+		var to, cc []string
+		for _, a := range m.to {
+			to = append(to, a.Address)
+		}
+		for _, a := range m.cc {
+			cc = append(cc, a.Address)
+		}
+		om := &store.Message{TicketID: m.ticket.ID, Direction: store.Outbound, Kind: msgKind, MessageID: id, InReplyTo: m.inReplyTo,
+			References: m.refs, FromAddr: d.cfg.Support.Address, FromName: fromName, To: to, Cc: cc, Subject: r.Subject, Date: tx.Now, Body: r.Text}
+		for _, a := range m.attachments {
+			om.Attachments = append(om.Attachments, ticket.Attachment{Name: a.Name, ContentType: a.ContentType, Size: int64(len(a.Content))})
+		}
+		if err := tx.AddMessage(om); err != nil {
+			return err
+		}
+	}
+	if m.rateLimit {
+		for _, a := range m.to {
+			if err := tx.RecordAutoReply(ticket.NormalizeAddress(a.Address), string(m.kind)); err != nil {
+				return err
+			}
+		}
+	}
+	d.metrics.outboxEnqueued()
+	return nil
+}
+
+// autoReplyAllowed applies the per-sender limit on automatic mail
+// (RFC 3834 §2: responders must limit how often they answer one sender),
+// and for kinds with a daily cap (the unknown-sender notice) that cap too.
+func (d *Daemon) autoReplyAllowed(tx *store.Tx, addr string, kind templates.Kind, perDay int) (bool, string, error) {
+	addr = ticket.NormalizeAddress(addr)
+	if limit := d.cfg.Limits.AutoRepliesPerSenderPerHour; limit > 0 {
+		n, err := tx.AutoRepliesSince(addr, "", tx.Now.Add(-time.Hour))
+		if err != nil {
+			return false, "", err
+		}
+		if n >= limit {
+			return false, fmt.Sprintf("%d automatic mails to %s in the last hour (limits.auto_replies_per_sender_per_hour = %d)", n, addr, limit), nil
+		}
+	}
+	if perDay > 0 {
+		n, err := tx.AutoRepliesSince(addr, string(kind), tx.Now.Add(-24*time.Hour))
+		if err != nil {
+			return false, "", err
+		}
+		if n >= perDay {
+			return false, fmt.Sprintf("%s already sent to %s in the last 24 hours", kind, addr), nil
+		}
+	}
+	return true, "", nil
+}

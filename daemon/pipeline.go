@@ -1,0 +1,668 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketd/classify"
+	"ticketd/intake"
+	"ticketd/store"
+	"ticketd/templates"
+	"ticketd/ticket"
+)
+
+// Outcomes recorded on a raw message once processed.
+const (
+	outcomeTicket      = "ticket"
+	outcomeFollowup    = "followup"
+	outcomeEngineer    = "engineer-reply"
+	outcomeQuarantined = "quarantined"
+	outcomeDuplicate   = "duplicate"
+	outcomeError       = "error"
+)
+
+// inbound is one mail on its way through the pipeline.
+type inbound struct {
+	raw       *store.RawMessage
+	msg       *ticket.Message
+	automated string // why it is automated mail, "" when a person wrote it
+	sender    classify.SenderResult
+	log       *slog.Logger
+}
+
+func (in *inbound) from() mail.Address {
+	if in.msg.From == nil {
+		return mail.Address{}
+	}
+	return mail.Address{Name: in.msg.From.Name, Address: ticket.NormalizeAddress(in.msg.From.Address)}
+}
+
+// processPending processes every stored mail the pipeline has not finished,
+// oldest first. It returns how many it processed.
+func (d *Daemon) processPending(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		var ids []int64
+		if err := d.db.View(ctx, func(tx *store.Tx) (err error) { ids, err = tx.UnprocessedRaw(100); return err }); err != nil {
+			return n, err
+		}
+		if len(ids) == 0 {
+			return n, nil
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			if err := d.processRaw(ctx, id); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// processRaw runs one stored mail through parse → classify → thread → sla
+// → outbox. Everything it writes is one transaction. A mail that cannot be
+// processed is quarantined with the reason (never dropped); only when even
+// that cannot be written (database locked or full) does it return an error,
+// leaving the mail unprocessed to be tried again.
+func (d *Daemon) processRaw(ctx context.Context, id int64) error {
+	var raw *store.RawMessage
+	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(id); return err }); err != nil {
+		return err
+	}
+	in := &inbound{raw: raw, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
+	in.msg = intake.ParseWithLimits(raw.Data, intake.Limits{
+		MaxHeaderFields: d.cfg.Limits.MaxHeaderFields,
+		MaxLineLength:   d.cfg.Limits.MaxLineLength,
+		MaxAttachments:  d.cfg.Limits.MaxAttachments,
+	})
+	if raw.Truncated {
+		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes: stored truncated to %d bytes", raw.Size, len(raw.Data)))
+	}
+	in.log = in.log.With("message_id", in.msg.MessageID, "from", in.msg.FromAddress())
+	if reason, ok := intake.Automated(in.msg, d.cfg.Support.Address); ok {
+		in.automated = reason
+	}
+	sender, err := classify.VerifySender(ctx, in.msg, directory{d.db}, d.senderPolicy)
+	if err != nil {
+		return fmt.Errorf("verify sender of raw message %d: %w", id, err)
+	}
+	in.sender = sender
+
+	var outcome string
+	err = d.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		outcome, err = d.handle(tx, in)
+		if err != nil {
+			return err
+		}
+		return tx.MarkRawProcessed(raw.ID, outcome, "")
+	})
+	if err == nil {
+		in.log.Info("mail processed", "outcome", outcome, "sender", in.sender.Outcome, "automated", in.automated)
+		d.metrics.processed(outcome, in.sender.Outcome)
+		d.kickOutbox()
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// Processing failed: keep the mail visible to admins rather than retry
+	// a deterministic failure forever.
+	in.log.Error("mail could not be processed; quarantining it", "err", err)
+	qerr := d.db.Update(ctx, func(tx *store.Tx) error {
+		row, err := d.storeInbound(tx, in, 0, "customer")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Quarantine(row, outcomeError, "processing failed: "+err.Error()); err != nil {
+			return err
+		}
+		return tx.MarkRawProcessed(raw.ID, outcomeError, err.Error())
+	})
+	if qerr != nil {
+		return fmt.Errorf("process raw message %d: %w (and could not quarantine it: %v)", id, err, qerr)
+	}
+	d.metrics.processed(outcomeError, in.sender.Outcome)
+	return nil
+}
+
+// handle decides what a mail is and writes the consequences in tx.
+func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
+	if in.msg.MessageID != "" {
+		if prev, err := tx.InboundByMessageID(in.msg.MessageID); err == nil {
+			in.log.Info("mail already processed under another UID", "message_row", prev.ID)
+			return outcomeDuplicate, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	t, how, err := d.findTicket(tx, in)
+	if err != nil {
+		return "", err
+	}
+	switch in.sender.Outcome {
+	case ticket.SenderSpoofed:
+		return outcomeQuarantined, d.quarantineSpoofed(tx, in)
+	case ticket.SenderStaff:
+		if t == nil {
+			return outcomeQuarantined, d.staffUnmatched(tx, in)
+		}
+		in.log = in.log.With("ticket", t.Number, "threaded_by", how)
+		return outcomeEngineer, d.engineerReply(tx, in, t)
+	case ticket.SenderContact:
+		if t != nil {
+			in.log = in.log.With("ticket", t.Number, "threaded_by", how)
+			if t.Status == ticket.StatusClosed && t.ClosedAt != nil && tx.Now.Sub(*t.ClosedAt) > time.Duration(d.cfg.Tickets.ReopenDays)*24*time.Hour {
+				_, err := d.newTicket(tx, in, t.Number)
+				return outcomeTicket, err
+			}
+			return outcomeFollowup, d.followUp(tx, in, t)
+		}
+		_, err := d.newTicket(tx, in, 0)
+		return outcomeTicket, err
+	default:
+		return outcomeQuarantined, d.quarantineUnknown(tx, in)
+	}
+}
+
+var subjectTag = regexp.MustCompile(`\[Ticket#(\d{1,18})\]`)
+
+// findTicket threads a mail (DESIGN: Threads): our signed token in a
+// plus-address or in a Message-ID it replies to; then In-Reply-To and
+// References against every stored Message-ID; then the subject tag, only
+// for staff or a sender of the ticket's customer.
+func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*store.Ticket, string, error) {
+	m := in.msg
+	var tokens []string
+	for _, a := range append(append([]*mail.Address{}, m.To...), m.Cc...) {
+		if a == nil {
+			continue
+		}
+		if tok, ok := ticket.TokenFromAddress(d.cfg.Support.Address, a.Address); ok {
+			tokens = append(tokens, tok)
+		}
+	}
+	ids := append(append([]string{}, m.InReplyTo...), m.References...)
+	for _, id := range ids {
+		if tok, ok := ticket.TokenFromMessageID(id); ok {
+			tokens = append(tokens, tok)
+		}
+	}
+	for _, tok := range tokens {
+		if n, ok := ticket.VerifyToken(d.tokenKey, tok); ok {
+			t, err := tx.TicketByNumber(n)
+			if err == nil {
+				return t, "token", nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return nil, "", err
+			}
+		}
+	}
+	t, err := tx.TicketByMessageIDs(ids)
+	if err == nil {
+		return t, "references", nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, "", err
+	}
+	if sm := subjectTag.FindStringSubmatch(m.Subject); sm != nil {
+		n, _ := strconv.ParseInt(sm[1], 10, 64)
+		t, err := tx.TicketByNumber(n)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		sameCustomer := in.sender.Customer != nil && t.CustomerID == in.sender.Customer.ID
+		if in.sender.Outcome == ticket.SenderStaff || sameCustomer {
+			return t, "subject", nil
+		}
+		in.log.Warn("subject names a ticket of another customer; not threading by subject", "ticket", n)
+	}
+	return nil, "", nil
+}
+
+// storeInbound stores the parsed mail as a message row of ticketID (0 while
+// quarantined) and returns the row id.
+func (d *Daemon) storeInbound(tx *store.Tx, in *inbound, ticketID int64, kind string) (int64, error) {
+	m := in.msg
+	sm := &store.Message{
+		RawID: in.raw.ID, TicketID: ticketID, Direction: store.Inbound, Kind: kind,
+		MessageID: m.MessageID, References: m.References,
+		Subject: m.Subject, Date: m.Date, Body: m.Text, NewText: m.NewText,
+		SenderOutcome: string(in.sender.Outcome), SenderReason: in.sender.Reason, Automated: in.automated,
+		Malformed: len(m.ParseErrors) > 0, ParseErrors: m.ParseErrors, Attachments: m.Attachments,
+	}
+	if sm.MessageID == "" {
+		// A stable stand-in, so the row is addressable and dedup holds.
+		sm.MessageID = fmt.Sprintf("raw.%d.sha256.%s@ticketd.invalid", in.raw.ID, in.raw.SHA256[:16])
+	}
+	if len(m.InReplyTo) > 0 {
+		sm.InReplyTo = m.InReplyTo[0]
+	}
+	if f := in.from(); f.Address != "" {
+		sm.FromAddr, sm.FromName = f.Address, f.Name
+	}
+	for _, a := range m.To {
+		if a != nil {
+			sm.To = append(sm.To, a.Address)
+		}
+	}
+	for _, a := range m.Cc {
+		if a != nil {
+			sm.Cc = append(sm.Cc, a.Address)
+		}
+	}
+	if err := tx.AddMessage(sm); err != nil {
+		return 0, err
+	}
+	return sm.ID, nil
+}
+
+// ticketContext is what templates and SLA need to know about a ticket's
+// customer side.
+type ticketContext struct {
+	customer *ticket.Customer
+	contact  *ticket.Contact // the requester, when a contact
+	zone     string          // SLA zone: the primary contact's
+	region   string
+	lang     string
+}
+
+func (d *Daemon) contextFor(tx *store.Tx, t *store.Ticket) (*ticketContext, error) {
+	tc := &ticketContext{zone: t.SLAZone, region: t.SLARegion, lang: t.Language}
+	if t.CustomerID != 0 {
+		cu, err := tx.CustomerByID(t.CustomerID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		tc.customer = cu
+	}
+	if t.ContactID != 0 {
+		c, err := tx.ContactByID(t.ContactID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		tc.contact = c
+	}
+	return tc, nil
+}
+
+// newTicket opens a ticket for a contact's mail: severity, SLA due time,
+// acknowledgement, engineer alert and reminder schedule, all in tx.
+// previous is the number of the closed ticket this one continues, or 0.
+func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ticket, error) {
+	contact, customer := in.sender.Contact, in.sender.Customer
+	zone, region := contact.TZ, customer.Region
+	if primary, err := tx.PrimaryContact(customer.ID); err == nil {
+		zone = primary.TZ
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(customer.Plan)})
+	from := in.from()
+	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.Templates.DefaultLanguage)
+	subject := strings.TrimSpace(subjectTag.ReplaceAllString(in.msg.Subject, ""))
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	now := tx.Now
+	t := &store.Ticket{
+		Subject: subject, Status: ticket.StatusNew, Requester: from.Address, RequesterName: from.Name,
+		CustomerID: customer.ID, ContactID: contact.ID, Plan: customer.Plan, Language: lang,
+		SLAZone: zone, SLARegion: region, SLAStartedAt: &now, PreviousNumber: previous,
+	}
+	if err := d.applyLevel(tx, t, sev.Level, sev.Declared, reasonStrings(sev.Reasons)); err != nil {
+		return nil, err
+	}
+	if err := tx.CreateTicket(t); err != nil {
+		return nil, err
+	}
+	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
+		return nil, err
+	}
+	if previous != 0 {
+		if err := tx.AddEvent(t.ID, "ticketd", "continues", fmt.Sprintf("follow-up to closed ticket #%d", previous)); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("%s: %s", t.Level, strings.Join(t.LevelReasons, "; "))); err != nil {
+		return nil, err
+	}
+	if err := d.scheduleReminders(tx, t); err != nil {
+		return nil, err
+	}
+	in.log = in.log.With("ticket", t.Number)
+	tc := &ticketContext{customer: customer, contact: contact, zone: zone, region: region, lang: lang}
+	if err := d.acknowledge(tx, in, t, tc, templates.Ack); err != nil {
+		return nil, err
+	}
+	if err := d.alert(tx, in, t, tc, false); err != nil {
+		return nil, err
+	}
+	d.metrics.ticketCreated(t.Level)
+	return t, nil
+}
+
+// applyLevel sets t's level and recomputes its due times from the SLA start.
+func (d *Daemon) applyLevel(tx *store.Tx, t *store.Ticket, level, declared ticket.Level, reasons []string) error {
+	t.Level, t.DeclaredLevel, t.LevelReasons = level, declared, reasons
+	start := tx.Now
+	if t.SLAStartedAt != nil {
+		start = *t.SLAStartedAt
+	}
+	due, err := d.plans.DueFor(t.Plan, level, start, t.SLAZone, t.SLARegion)
+	if err != nil {
+		// A customer on a plan or region the config no longer knows must
+		// still get a ticket; the missing target is visible on it.
+		slog.Warn("no SLA due time", "ticket", t.Number, "plan", t.Plan, "err", err)
+		t.FirstResponseDue, t.ResolutionDue = nil, nil
+		return nil
+	}
+	t.FirstResponseDue, t.ResolutionDue = due.Due, due.ResolutionDue
+	return nil
+}
+
+func reasonStrings(rs []classify.Reason) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+func (d *Daemon) planLabels(plan string) map[ticket.Level]string {
+	p, err := d.plans.Plan(plan)
+	if err != nil {
+		return nil
+	}
+	labels := make(map[ticket.Level]string, len(p.Levels))
+	for l, lp := range p.Levels {
+		labels[l] = lp.Label
+	}
+	return labels
+}
+
+func (d *Daemon) levelLabel(plan string, l ticket.Level) string {
+	if p, err := d.plans.Plan(plan); err == nil {
+		if lp, ok := p.Levels[l]; ok && lp.Label != "" {
+			return lp.Label
+		}
+	}
+	return string(l)
+}
+
+// baseData fills the template data every mail about t shares.
+func (d *Daemon) baseData(t *store.Ticket, tc *ticketContext, zone string) templates.Data {
+	data := templates.Data{
+		Zone:   zone,
+		Ticket: templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)},
+		Level:  templates.LevelInfo{Code: string(t.Level), Label: d.levelLabel(t.Plan, t.Level), Reasons: t.LevelReasons},
+		Plan:   templates.PlanInfo{Name: t.Plan},
+	}
+	if t.FirstResponseDue != nil {
+		data.Due = templates.Due{Set: true, At: *t.FirstResponseDue}
+		if p, err := d.plans.Plan(t.Plan); err == nil {
+			if lp, ok := p.Levels[t.Level]; ok && lp.FirstResponse != nil {
+				data.Due.Target = lp.FirstResponse.String()
+			}
+		}
+	}
+	if tc.customer != nil {
+		data.Customer = templates.CustomerInfo{Name: tc.customer.Name}
+	}
+	if tc.contact != nil {
+		data.Contact = templates.Person{Name: tc.contact.Name, Email: tc.contact.Email}
+	} else {
+		data.Contact = templates.Person{Name: t.RequesterName, Email: t.Requester}
+	}
+	return data
+}
+
+func messageInfo(in *inbound, now time.Time, followUp bool) templates.MessageInfo {
+	mi := templates.MessageInfo{Subject: in.msg.Subject, Text: in.msg.NewText, FollowUp: followUp, ReceivedAt: now}
+	if in.msg.From != nil {
+		mi.From = (&mail.Address{Name: in.msg.From.Name, Address: in.msg.From.Address}).String()
+	}
+	for _, a := range in.msg.Attachments {
+		mi.Attachments = append(mi.Attachments, a.Name)
+	}
+	return mi
+}
+
+// acknowledge sends the customer the acknowledgement of kind (ack or
+// followup-ack), unless the mail is automated (RFC 3834 §2) or the sender
+// hit the automatic-reply limit; a withheld acknowledgement is an event.
+func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, kind templates.Kind) error {
+	if in.automated != "" {
+		in.log.Info("no acknowledgement to automated mail", "reason", in.automated)
+		return tx.AddEvent(t.ID, "ticketd", "ack-withheld", "automated mail: "+in.automated)
+	}
+	from := in.from()
+	ok, why, err := d.autoReplyAllowed(tx, from.Address, kind, 0)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		in.log.Warn("acknowledgement withheld", "reason", why)
+		return tx.AddEvent(t.ID, "ticketd", "ack-withheld", why)
+	}
+	zone := tc.zone
+	if tc.contact != nil && tc.contact.TZ != "" {
+		zone = tc.contact.TZ
+	}
+	data := d.baseData(t, tc, zone)
+	data.Message = messageInfo(in, tx.Now, kind == templates.FollowupAck)
+	return d.enqueue(tx, outMail{
+		kind: kind, lang: t.Language, data: data, ticket: t, to: []mail.Address{from},
+		auto: true, rateLimit: true, inReplyTo: in.msg.MessageID, refs: threadRefs(in.msg),
+	})
+}
+
+// threadRefs is the References of a reply to m (RFC 5322 §3.6.4).
+func threadRefs(m *ticket.Message) []string {
+	refs := append([]string{}, m.References...)
+	if len(refs) == 0 && len(m.InReplyTo) > 0 {
+		refs = append(refs, m.InReplyTo[0])
+	}
+	if m.MessageID != "" {
+		refs = append(refs, m.MessageID)
+	}
+	if len(refs) > 20 {
+		refs = append(refs[:1], refs[len(refs)-19:]...)
+	}
+	return refs
+}
+
+// routeFor returns the engineers who are alerted about a level.
+func (d *Daemon) routeFor(l ticket.Level) []mail.Address {
+	seen := map[string]bool{}
+	var out []mail.Address
+	for _, r := range d.cfg.Routing {
+		for _, rl := range r.Levels {
+			if strings.EqualFold(rl, string(l)) {
+				for _, a := range r.To {
+					if n := ticket.NormalizeAddress(a); !seen[n] {
+						seen[n] = true
+						out = append(out, mail.Address{Address: n})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// alert tells engineers about a new ticket or a customer follow-up: the
+// assignee when there is one, else the routing for the level.
+func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, followUp bool) error {
+	to := d.routeFor(t.Level)
+	if followUp && t.Assignee != "" {
+		to = []mail.Address{{Address: t.Assignee}}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	data := d.baseData(t, tc, d.cfg.Staff.Zone)
+	data.Message = messageInfo(in, tx.Now, followUp)
+	return d.enqueue(tx, outMail{
+		kind: templates.Alert, lang: d.cfg.Templates.DefaultLanguage, data: data, ticket: t, to: to, auto: true,
+		inReplyTo: in.msg.MessageID,
+	})
+}
+
+// followUp adds a contact's mail to its ticket: reopens a closed ticket,
+// raises (never lowers) the level, alerts the assignee or routing.
+func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
+	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
+		return err
+	}
+	tc, err := d.contextFor(tx, t)
+	if err != nil {
+		return err
+	}
+	if t.Status == ticket.StatusClosed {
+		t.Status, t.ClosedAt = ticket.StatusOpen, nil
+		if t.FirstResponseAt == nil {
+			t.Status = ticket.StatusNew
+		}
+		if err := tx.AddEvent(t.ID, in.from().Address, "status", "reopened by customer follow-up"); err != nil {
+			return err
+		}
+	} else if t.Status == ticket.StatusWaiting {
+		t.Status = ticket.StatusOpen
+		if err := tx.AddEvent(t.ID, in.from().Address, "status", "customer answered: open"); err != nil {
+			return err
+		}
+	}
+	if in.automated == "" {
+		plan := t.Plan
+		sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(plan)})
+		if raised := classify.Raise(t.Level, sev.Level); raised != t.Level {
+			old := t.Level
+			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {
+				return err
+			}
+			if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("raised %s → %s by follow-up", old, raised)); err != nil {
+				return err
+			}
+			if t.FirstResponseAt == nil {
+				if err := d.scheduleReminders(tx, t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := tx.UpdateTicket(t); err != nil {
+		return err
+	}
+	if d.cfg.Templates.FollowupAck {
+		if err := d.acknowledge(tx, in, t, tc, templates.FollowupAck); err != nil {
+			return err
+		}
+	}
+	return d.alert(tx, in, t, tc, true)
+}
+
+// quarantineUnknown keeps mail from nobody we know and sends the polite
+// notice, at most once a day per address and never to automated mail.
+func (d *Daemon) quarantineUnknown(tx *store.Tx, in *inbound) error {
+	row, err := d.storeInbound(tx, in, 0, "customer")
+	if err != nil {
+		return err
+	}
+	reason := in.sender.Reason
+	if reason == "" {
+		reason = "sender is not a registered technical contact"
+	}
+	qid, err := tx.Quarantine(row, string(ticket.SenderUnknown), reason)
+	if err != nil {
+		return err
+	}
+	from := in.from()
+	if from.Address == "" {
+		return nil
+	}
+	if in.automated != "" {
+		in.log.Info("no unknown-sender notice to automated mail", "reason", in.automated)
+		return nil
+	}
+	ok, why, err := d.autoReplyAllowed(tx, from.Address, templates.UnknownSender, 1)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		in.log.Info("unknown-sender notice withheld", "reason", why)
+		return nil
+	}
+	lang := templates.ChooseLanguage("", "", in.msg.NewText, d.cfg.Templates.DefaultLanguage)
+	data := templates.Data{
+		Contact:    templates.Person{Name: from.Name, Email: from.Address},
+		Message:    messageInfo(in, tx.Now, false),
+		Quarantine: templates.QuarantineInfo{ID: qid, Reason: reason},
+	}
+	return d.enqueue(tx, outMail{kind: templates.UnknownSender, lang: lang, data: data, to: []mail.Address{from},
+		auto: true, rateLimit: true, inReplyTo: in.msg.MessageID, refs: threadRefs(in.msg)})
+}
+
+// quarantineSpoofed keeps a mail whose From failed authentication. Nothing
+// goes to the forged address; admins are alerted.
+func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
+	row, err := d.storeInbound(tx, in, 0, "customer")
+	if err != nil {
+		return err
+	}
+	qid, err := tx.Quarantine(row, string(ticket.SenderSpoofed), in.sender.Reason)
+	if err != nil {
+		return err
+	}
+	in.log.Warn("spoofed sender quarantined", "quarantine", qid, "reason", in.sender.Reason)
+	if d.cfg.Verify.Admin == "" {
+		return nil
+	}
+	data := templates.Data{Message: messageInfo(in, tx.Now, false), Quarantine: templates.QuarantineInfo{ID: qid, Reason: in.sender.Reason}}
+	if c := in.sender.Contact; c != nil {
+		data.Contact = templates.Person{Name: c.Name, Email: c.Email}
+	} else {
+		data.Contact = templates.Person{Email: in.from().Address}
+	}
+	if cu := in.sender.Customer; cu != nil {
+		data.Customer = templates.CustomerInfo{Name: cu.Name}
+	}
+	return d.enqueue(tx, outMail{kind: templates.SpoofedAlert, lang: d.cfg.Templates.DefaultLanguage, data: data,
+		to: []mail.Address{{Address: d.cfg.Verify.Admin}}, auto: true})
+}
+
+// staffUnmatched handles staff mail that belongs to no ticket: kept, and a
+// short bounce-back to the engineer, not a new ticket.
+func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound) error {
+	row, err := d.storeInbound(tx, in, 0, "engineer")
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Quarantine(row, "staff-unmatched", "staff mail that matches no ticket"); err != nil {
+		return err
+	}
+	if in.automated != "" {
+		return nil
+	}
+	from := in.from()
+	ok, _, err := d.autoReplyAllowed(tx, from.Address, templates.StaffBounce, 0)
+	if err != nil || !ok {
+		return err
+	}
+	data := templates.Data{Engineer: templates.Person{Name: from.Name, Email: from.Address}, Message: messageInfo(in, tx.Now, false)}
+	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.Templates.DefaultLanguage, data: data,
+		to: []mail.Address{from}, auto: true, rateLimit: true, inReplyTo: in.msg.MessageID})
+}
