@@ -209,4 +209,3 @@ func (d *Daemon) delivered(item notify.OutboxItem, at time.Time) {
 		d.metrics.ackLatency.Observe(at.Sub(item.Queued).Seconds())
 	}
 }
-

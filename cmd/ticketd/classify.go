@@ -15,15 +15,15 @@ import (
 )
 
 type classifyJSON struct {
-	File     string        `json:"file"`
-	Level    ticket.Level  `json:"level,omitempty"`
-	Declared ticket.Level  `json:"declared,omitempty"`
-	Reasons  []string      `json:"reasons"`
-	Sender   *senderJSON   `json:"sender,omitempty"`
-	Subject  string        `json:"subject,omitempty"`
-	Error    string        `json:"error,omitempty"`
-	Problems []string      `json:"parse_errors,omitempty"`
-	Auto     string        `json:"automated,omitempty"`
+	File     string       `json:"file"`
+	Level    ticket.Level `json:"level,omitempty"`
+	Declared ticket.Level `json:"declared,omitempty"`
+	Reasons  []string     `json:"reasons"`
+	Sender   *senderJSON  `json:"sender,omitempty"`
+	Subject  string       `json:"subject,omitempty"`
+	Error    string       `json:"error,omitempty"`
+	Problems []string     `json:"parse_errors,omitempty"`
+	Auto     string       `json:"automated,omitempty"`
 }
 
 type senderJSON struct {
@@ -156,4 +156,3 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 	}
 	return nil
 }
-

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"flag"
-	"strings"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"ticketd/daemon"
@@ -310,4 +310,3 @@ func (m *Main) cmdContacts(ctx context.Context, args []string) error {
 	}
 	return usagef("unknown subcommand %q (want add, rm, list, import or export)", sub)
 }
-

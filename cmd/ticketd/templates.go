@@ -149,4 +149,3 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 	}
 	return usagef("unknown subcommand %q (want list, preview, check or export)", sub)
 }
-
