@@ -181,7 +181,7 @@ func (d *Daemon) relay(tx *store.Tx, in *inbound, t *store.Ticket, text string) 
 	seen := map[string]bool{t.Requester: true}
 	var cc []mail.Address
 	for _, m := range msgs {
-		if m.Direction != store.Inbound || m.Kind != "customer" {
+		if m.Direction != store.Inbound || m.Kind != "customer" || m.Automated != "" {
 			continue
 		}
 		last = m

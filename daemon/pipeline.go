@@ -528,6 +528,12 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
 	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
 		return err
 	}
+	if in.automated != "" {
+		// An out-of-office or bounce on a ticket is kept with it, but wakes
+		// nobody and changes nothing (RFC 3834 §2).
+		in.log.Info("automated mail added to ticket without alert", "reason", in.automated)
+		return tx.AddEvent(t.ID, in.from().Address, "automated", in.automated)
+	}
 	tc, err := d.contextFor(tx, t)
 	if err != nil {
 		return err
@@ -546,9 +552,8 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
 			return err
 		}
 	}
-	if in.automated == "" {
-		plan := t.Plan
-		sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(plan)})
+	{
+		sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(t.Plan)})
 		if raised := classify.Raise(t.Level, sev.Level); raised != t.Level {
 			old := t.Level
 			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {
