@@ -203,3 +203,18 @@ func (ss *session) Data(r io.Reader) error {
 }
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
+
+// RecreateMailbox deletes and creates a user's mailbox, empty and with a
+// new UIDVALIDITY, as an admin restoring a mailbox would.
+func (s *System) RecreateMailbox(address, mailbox string) error {
+	s.mu.Lock()
+	u := s.users[strings.ToLower(address)]
+	s.mu.Unlock()
+	if u == nil {
+		return fmt.Errorf("no user %s", address)
+	}
+	if err := u.Delete(mailbox); err != nil {
+		return err
+	}
+	return u.Create(mailbox, nil)
+}
