@@ -1,0 +1,264 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketd/internal/mailsim"
+	"ticketd/store"
+	"ticketd/ticket"
+)
+
+const (
+	testSupport  = "support@example.com"
+	testPassword = "secret"
+)
+
+// harness is a daemon wired to an in-process mail system, with a directory
+// of two customers. Tests either Start it (real loops, real IMAP) or step
+// it with deliver + RunOnce under a fake clock.
+type harness struct {
+	t      *testing.T
+	sys    *mailsim.System
+	cfg    *Config
+	clock  ticket.Clock
+	d      *Daemon
+	cancel context.CancelFunc
+	done   chan error
+}
+
+type harnessOption func(*harness)
+
+func withClock(c ticket.Clock) harnessOption { return func(h *harness) { h.clock = c } }
+func withSMTP(addr string) harnessOption {
+	return func(h *harness) { h.cfg.SMTP.Address = addr }
+}
+func withConfig(f func(*Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
+
+func testConfig(t *testing.T, sys *mailsim.System, dbPath string) *Config {
+	cfg := DefaultConfig()
+	cfg.File = "(test)"
+	cfg.Store.Path = dbPath
+	cfg.IMAP = IMAPConfig{Address: sys.IMAPAddr, Security: "none", Username: testSupport, Auth: "plain", Mailbox: "INBOX",
+		PollInterval: Duration{time.Second}, Processed: "leave", Secret: Secret{Password: testPassword}}
+	cfg.SMTP = SMTPConfig{Address: sys.SMTPAddr, Security: "none"}
+	cfg.Support = SupportConfig{Address: testSupport, Name: "Example Support"}
+	cfg.Staff = StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "UTC"}
+	cfg.Routing = []RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+		{Levels: []string{"P2", "P3", "P4"}, To: []string{"team@example.com"}}}
+	cfg.Verify.Admin = "admin@example.com"
+	cfg.applyDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	return cfg
+}
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	sys, err := mailsim.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sys.Close() })
+	for _, u := range []string{testSupport, "erin@example.com"} {
+		if err := sys.AddUser(u, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, sys: sys, cfg: testConfig(t, sys, filepath.Join(t.TempDir(), "ticketd.db"))}
+	for _, o := range opts {
+		o(h)
+	}
+	h.open()
+	seedDirectory(t, h.d)
+	return h
+}
+
+// open builds a Daemon on the harness's config (a new Main after a restart).
+func (h *harness) open() {
+	h.t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	d, err := New(context.Background(), h.cfg, Options{Clock: h.clock, Logger: logger, ProcessInterval: 200 * time.Millisecond, ShutdownGrace: 2 * time.Second})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.d = d
+	h.t.Cleanup(func() { h.stop(); d.Close() })
+}
+
+func seedDirectory(t *testing.T, d *Daemon) {
+	t.Helper()
+	ctx := context.Background()
+	dir := Directory{DB: d.DB(), Plans: d.Plans()}
+	var existing []*ticket.Customer
+	d.DB().View(ctx, func(tx *store.Tx) (err error) { existing, err = tx.Customers(); return err })
+	if len(existing) > 0 {
+		return
+	}
+	for _, c := range []struct {
+		cu       ticket.Customer
+		contacts []ticket.Contact
+	}{
+		{ticket.Customer{Name: "Acme", Plan: "standard", Region: "CH-ZH", Language: "en"}, []ticket.Contact{
+			{Email: "ops@acme.example", Name: "Acme Ops", TZ: "Europe/Zurich"},
+			{Email: "dev@acme.example", Name: "Acme Dev", TZ: "Europe/Zurich"}}},
+		{ticket.Customer{Name: "Globex", Plan: "premium", Region: "DE", Language: "de"}, []ticket.Contact{
+			{Email: "it@globex.example", Name: "Globex IT", TZ: "Europe/Berlin"}}},
+	} {
+		cu := c.cu
+		if err := dir.AddCustomer(ctx, &cu); err != nil {
+			t.Fatal(err)
+		}
+		for _, ct := range c.contacts {
+			if _, err := dir.AddContact(ctx, NewContact{Customer: cu.Name, Contact: ct}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// start runs the daemon's loops until stop.
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan error, 1)
+	go func() { h.done <- h.d.Run(ctx) }()
+}
+
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	if err := <-h.done; err != nil {
+		h.t.Errorf("Run: %v", err)
+	}
+	h.cancel = nil
+}
+
+// restart stops the daemon and opens a new one on the same database.
+func (h *harness) restart() {
+	h.stop()
+	h.d.Close()
+	h.open()
+}
+
+// appendMail delivers a mail into the support INBOX over the mail system.
+func (h *harness) appendMail(raw string) {
+	h.t.Helper()
+	if err := h.sys.Append(testSupport, "INBOX", []byte(strings.ReplaceAll(raw, "\n", "\r\n"))); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// deliver stores raw directly through the intake sink, as if fetched as uid.
+func (h *harness) deliver(uid uint32, raw string) {
+	h.t.Helper()
+	err := sink{h.d}.Store(context.Background(), intakeFetched("INBOX", 1, uid, []byte(strings.ReplaceAll(raw, "\n", "\r\n"))))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) runOnce() {
+	h.t.Helper()
+	if err := h.d.RunOnce(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// waitProcessed waits until n raw mails are stored and processed and the
+// outbox has nothing due.
+func (h *harness) waitProcessed(n int) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var total, unprocessed, pending int
+		h.d.DB().View(context.Background(), func(tx *store.Tx) error {
+			total, unprocessed, _ = tx.RawStats()
+			due, _ := tx.DueOutbox(time.Now().Add(time.Hour), 1000)
+			pending = len(due)
+			return nil
+		})
+		if total >= n && unprocessed == 0 && pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out: %d/%d mails stored, %d unprocessed, %d outbound pending", total, n, unprocessed, pending)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) tickets() []*store.Ticket {
+	h.t.Helper()
+	var ts []*store.Ticket
+	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { ts, err = tx.Tickets(store.TicketFilter{}); return err }); err != nil {
+		h.t.Fatal(err)
+	}
+	return ts
+}
+
+func (h *harness) ticket(n int64) *store.Ticket {
+	h.t.Helper()
+	var t *store.Ticket
+	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { t, err = tx.TicketByNumber(n); return err }); err != nil {
+		h.t.Fatal(err)
+	}
+	return t
+}
+
+func (h *harness) outbox() []*store.OutboxItem {
+	h.t.Helper()
+	var items []*store.OutboxItem
+	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { items, err = tx.AllOutbox(); return err }); err != nil {
+		h.t.Fatal(err)
+	}
+	return items
+}
+
+// sentTo returns the parsed mails the SMTP side accepted for addr.
+func (h *harness) sentTo(addr string) []*mail.Message {
+	var out []*mail.Message
+	for _, m := range h.sys.Messages() {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				pm, err := mail.ReadMessage(strings.NewReader(string(m.Data)))
+				if err != nil {
+					h.t.Fatalf("sent mail does not parse: %v", err)
+				}
+				out = append(out, pm)
+			}
+		}
+	}
+	return out
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "daemon", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func mustf(t *testing.T, cond bool, format string, args ...any) {
+	t.Helper()
+	if !cond {
+		t.Fatalf(format, args...)
+	}
+}
+
+var _ = fmt.Sprintf
