@@ -1,0 +1,184 @@
+package classify
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize folds s for matching: lower case; accents, umlauts and cedillas
+// removed (é→e, ä→a, ç→c); ß→ss; ligatures expanded (æ→ae, œ→oe, ﬁ→fi);
+// typographic apostrophes (’ ‘ ʼ ´ `) turned into '. Everything else,
+// spaces and punctuation included, is kept, so the words of Normalize(s) are
+// the words of s. Invalid UTF-8 becomes U+FFFD. Normalize is idempotent.
+//
+// The German spelling without umlauts ("Stoerung" for "Störung") is not
+// folded here, because "ue" is common in English and French ("queue",
+// "bloquée"); the rule compiler gives every pattern both spellings instead.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	// Lower-case first so that no decomposition is left for a second
+	// pass to find; then decompose (NFKD) and drop the combining marks.
+	for _, r := range norm.NFKD.String(strings.ToValidUTF8(strings.ToLower(s), string(utf8.RuneError))) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		switch r {
+		case 'ß', 'ẞ':
+			b.WriteString("ss")
+		case 'æ', 'Æ':
+			b.WriteString("ae")
+		case 'œ', 'Œ':
+			b.WriteString("oe")
+		case 'ø', 'Ø':
+			b.WriteByte('o')
+		case 'đ', 'Đ':
+			b.WriteByte('d')
+		case 'ł', 'Ł':
+			b.WriteByte('l')
+		case 'ı':
+			b.WriteByte('i')
+		case 'þ', 'Þ':
+			b.WriteString("th")
+		case '’', '‘', 'ʼ', '´', '`', '′':
+			b.WriteByte('\'')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// isApostrophe reports the apostrophes French elisions ("l'arrêt") and
+// English contractions ("isn't") are written with.
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '’', '‘', 'ʼ', '´', '`', '′':
+		return true
+	}
+	return false
+}
+
+// isWordRune reports whether r belongs to a word. Combining marks do, so
+// decomposed input ("e" + U+0301) stays one word.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r)
+}
+
+// textToken is one normalised word of a text, with where it came from.
+type textToken struct {
+	word       string // Normalize(original word)
+	start, end int    // byte offsets of the original word in the text
+	sentence   int    // sentence number, counted across subject and body
+	clause     int    // clause number: sentences and commas end clauses
+}
+
+// tokenizedText is a text cut into words and sentences.
+type tokenizedText struct {
+	src      string
+	tokens   []textToken
+	question []bool // question[s]: sentence s ended with '?'
+}
+
+// tokenizeText splits src into normalised words and numbers its sentences.
+// A sentence ends at . ! ? ; … followed by a space or the end, at a blank
+// line, and before a bulleted line. Single line breaks do not end one:
+// mail clients wrap lines in the middle of sentences. Elisions and
+// contractions are split at the apostrophe ("l'arrêt" → l, arret) and the
+// English "n't" becomes the word "not" ("isn't" → isn, not), so negation
+// cues see it.
+func tokenizeText(src string) *tokenizedText {
+	t := &tokenizedText{src: src}
+	sentence, clause := 0, 0
+	sentenceHasWords := false
+	endSentence := func(isQuestion bool) {
+		if !sentenceHasWords {
+			return
+		}
+		t.question = append(t.question, isQuestion)
+		sentence++
+		clause++
+		sentenceHasWords = false
+	}
+	wordStart := -1
+	flush := func(end int) {
+		if wordStart < 0 {
+			return
+		}
+		t.tokens = append(t.tokens, textToken{word: Normalize(src[wordStart:end]), start: wordStart, end: end, sentence: sentence, clause: clause})
+		sentenceHasWords = true
+		wordStart = -1
+	}
+	lineStart := true // only spaces seen since the last newline
+	newlines := 0     // newlines since the last non-space rune
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRuneInString(src[i:])
+		if isWordRune(r) {
+			if wordStart < 0 {
+				wordStart = i
+			}
+			lineStart = false
+			newlines = 0
+			i += size
+			continue
+		}
+		if isApostrophe(r) && wordStart >= 0 && isNegatedContraction(src[wordStart:i], src[i+size:]) {
+			// "isn't", "don't": the stem, then "not" for the "'t".
+			flush(i)
+			t.tokens = append(t.tokens, textToken{word: "not", start: i, end: i + size + 1, sentence: sentence, clause: clause})
+			i += size + 1
+			continue
+		}
+		flush(i)
+		i += size
+		switch r {
+		case '\n':
+			newlines++
+			if newlines >= 2 {
+				endSentence(false)
+			}
+			lineStart = true
+			continue
+		case ' ', '\t', '\r', '\u00a0':
+			continue
+		case ',':
+			// A negation does not reach across a comma: "no production
+			// impact, just a question".
+			clause++
+		case '.', '!', '?', ';', '…':
+			next, _ := utf8.DecodeRuneInString(src[i:])
+			if i >= len(src) || unicode.IsSpace(next) || next == '"' || next == ')' || next == '»' {
+				endSentence(r == '?' || strings.HasSuffix(strings.TrimRight(src[:i-size], "!"), "?"))
+			}
+		case '-', '*', '•', '–', '·':
+			if lineStart {
+				endSentence(false)
+			}
+		}
+		lineStart = false
+		newlines = 0
+	}
+	if wordStart >= 0 {
+		flush(len(src))
+	}
+	endSentence(false)
+	return t
+}
+
+// isQuestion reports whether sentence s ended with a question mark.
+func (t *tokenizedText) isQuestion(s int) bool {
+	return s >= 0 && s < len(t.question) && t.question[s]
+}
+
+// isNegatedContraction reports whether word + "'" + rest is an English
+// "n't" contraction: word ends in n and rest is a lone t.
+func isNegatedContraction(word, rest string) bool {
+	if !strings.HasSuffix(strings.ToLower(word), "n") || rest == "" || (rest[0] != 't' && rest[0] != 'T') {
+		return false
+	}
+	after, _ := utf8.DecodeRuneInString(rest[1:])
+	return len(rest) == 1 || !isWordRune(after)
+}
