@@ -3,8 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -33,14 +31,7 @@ I am out of the office until Monday.
 `, inReplyTo)
 }
 
-func bodyOf(t *testing.T, m *mail.Message) string {
-	t.Helper()
-	b, err := io.ReadAll(m.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+func bodyOf(t *testing.T, m *sentMail) string { return m.Text }
 
 func TestEndToEnd_threeMailsTwoTicketsAcknowledgedOverIMAPAndSMTP(t *testing.T) {
 	h := newHarness(t)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jhillyerd/enmime/v2"
+
 	"ticketd/internal/mailsim"
 	"ticketd/store"
 	"ticketd/ticket"
@@ -228,17 +230,28 @@ func (h *harness) outbox() []*store.OutboxItem {
 	return items
 }
 
+// sentMail is a mail the SMTP side accepted, parsed.
+type sentMail struct {
+	Header mail.Header
+	Text   string // decoded text part
+	Raw    string
+}
+
 // sentTo returns the parsed mails the SMTP side accepted for addr.
-func (h *harness) sentTo(addr string) []*mail.Message {
-	var out []*mail.Message
+func (h *harness) sentTo(addr string) []*sentMail {
+	var out []*sentMail
 	for _, m := range h.sys.Messages() {
 		for _, to := range m.To {
 			if strings.EqualFold(to, addr) {
+				env, err := enmime.ReadEnvelope(strings.NewReader(string(m.Data)))
+				if err != nil {
+					h.t.Fatalf("sent mail does not parse: %v", err)
+				}
 				pm, err := mail.ReadMessage(strings.NewReader(string(m.Data)))
 				if err != nil {
 					h.t.Fatalf("sent mail does not parse: %v", err)
 				}
-				out = append(out, pm)
+				out = append(out, &sentMail{Header: pm.Header, Text: env.Text, Raw: string(m.Data)})
 			}
 		}
 	}
