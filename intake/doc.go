@@ -1,0 +1,7 @@
+// Package intake reads the support mailbox over IMAP (IDLE with poll
+// fallback, reconnect with backoff, UIDVALIDITY/UID checkpoint) and turns raw
+// RFC 5322 bytes into a ticket.Message: MIME and charsets, HTML to text,
+// attachments, quoted-history and signature stripping, and RFC 3834
+// automated-mail detection. It decides nothing about severity and sends no
+// mail.
+package intake
