@@ -1,0 +1,830 @@
+package intake
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"ticketd/ticket"
+)
+
+// Defaults applied by NewClient to zero Config fields.
+const (
+	DefaultMailbox         = "INBOX"
+	DefaultPollInterval    = 60 * time.Second
+	DefaultMaxMessageBytes = 25 << 20
+	DefaultBackoffMin      = time.Second
+	DefaultBackoffMax      = 5 * time.Minute
+	// DefaultIdleRestart is below the 29 minutes after which RFC 9051 §6.3.13
+	// allows servers to drop an idle client, and below go-imap's own 28m.
+	DefaultIdleRestart = 25 * time.Minute
+)
+
+// Security values for Config.Security.
+const (
+	SecurityTLS      = "tls"
+	SecurityStartTLS = "starttls"
+	SecurityNone     = "none"
+)
+
+// Auth values for Config.Auth.
+const (
+	AuthPlain       = "plain"
+	AuthXOAUTH2     = "xoauth2"
+	AuthOAuthBearer = "oauthbearer"
+)
+
+// Processed values for Config.Processed: what happens on the server to a
+// message once the Sink has stored it.
+const (
+	ProcessedLeave = "leave"
+	ProcessedSeen  = "seen"
+	ProcessedMove  = "move"
+)
+
+const (
+	// fetchBatchMessages and fetchBatchBytes bound one UID FETCH of bodies, so
+	// that at most two batches (one being stored, one in flight) are in memory.
+	fetchBatchMessages = 100
+	fetchBatchBytes    = 32 << 20
+	dialTimeout        = 30 * time.Second
+	// logoutTimeout bounds the polite LOGOUT on shutdown; shutdownGrace bounds
+	// how long a command in progress may delay shutdown before the connection
+	// is closed under it.
+	logoutTimeout = 5 * time.Second
+	shutdownGrace = 10 * time.Second
+)
+
+// Config configures an IMAP intake Client.
+type Config struct {
+	Address  string // host:port
+	Security string // "tls" (default) | "starttls" | "none"
+	Username string
+	// Password returns the password, or the OAuth token for the OAuth
+	// mechanisms. It is called on every connect so rotated secrets are picked
+	// up; the caller resolves files, environment or commands.
+	Password func(ctx context.Context) (string, error)
+	// Auth is "plain" (default: LOGIN, or AUTHENTICATE PLAIN when the server
+	// advertises LOGINDISABLED), "xoauth2" or "oauthbearer".
+	Auth    string
+	Mailbox string // default INBOX
+	// PollInterval is how often the mailbox is re-checked without IDLE, and
+	// the safety-net re-check with IDLE (default 60s).
+	PollInterval time.Duration
+	// Processed is "leave" (default), "seen" (set \Seen) or "move" (to MoveTo,
+	// created when missing). It is applied only after Sink.Store succeeded.
+	Processed string
+	MoveTo    string
+	// MaxMessageBytes caps the bytes fetched per message (default 25 MiB);
+	// larger messages are fetched truncated with Fetched.Truncated set.
+	MaxMessageBytes int64
+	// TLSConfig is cloned for "tls" and "starttls"; ServerName defaults to
+	// the host of Address.
+	TLSConfig *tls.Config
+	// BackoffMin and BackoffMax bound the capped exponential reconnect delay
+	// (defaults 1s and 5m); authentication failures wait BackoffMax.
+	BackoffMin, BackoffMax time.Duration
+	// IdleRestart is how often IDLE is re-issued (default 25m).
+	IdleRestart time.Duration
+}
+
+// withDefaults returns cfg with zero fields set to their defaults.
+func (cfg Config) withDefaults() Config {
+	if cfg.Security == "" {
+		cfg.Security = SecurityTLS
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = AuthPlain
+	}
+	if cfg.Mailbox == "" {
+		cfg.Mailbox = DefaultMailbox
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Processed == "" {
+		cfg.Processed = ProcessedLeave
+	}
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if cfg.BackoffMin == 0 {
+		cfg.BackoffMin = DefaultBackoffMin
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = DefaultBackoffMax
+	}
+	if cfg.IdleRestart == 0 {
+		cfg.IdleRestart = DefaultIdleRestart
+	}
+	return cfg
+}
+
+// validate reports every problem in cfg (after defaults), naming the field.
+func (cfg Config) validate() error {
+	var errs []error
+	if cfg.Address == "" {
+		errs = append(errs, errors.New("Address: required (host:port)"))
+	} else if _, _, err := net.SplitHostPort(cfg.Address); err != nil {
+		errs = append(errs, fmt.Errorf("Address: %q is not host:port: %w", cfg.Address, err))
+	}
+	switch cfg.Security {
+	case SecurityTLS, SecurityStartTLS, SecurityNone:
+	default:
+		errs = append(errs, fmt.Errorf("Security: %q is not one of tls, starttls, none", cfg.Security))
+	}
+	if cfg.Username == "" {
+		errs = append(errs, errors.New("Username: required"))
+	}
+	if cfg.Password == nil {
+		errs = append(errs, errors.New("Password: a secret provider is required"))
+	}
+	switch cfg.Auth {
+	case AuthPlain, AuthXOAUTH2, AuthOAuthBearer:
+	default:
+		errs = append(errs, fmt.Errorf("Auth: %q is not one of plain, xoauth2, oauthbearer", cfg.Auth))
+	}
+	switch cfg.Processed {
+	case ProcessedLeave, ProcessedSeen:
+	case ProcessedMove:
+		if cfg.MoveTo == "" {
+			errs = append(errs, errors.New("MoveTo: required when Processed is move"))
+		} else if cfg.MoveTo == cfg.Mailbox {
+			errs = append(errs, fmt.Errorf("MoveTo: %q is the mailbox being read", cfg.MoveTo))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("Processed: %q is not one of leave, seen, move", cfg.Processed))
+	}
+	if cfg.PollInterval < 0 {
+		errs = append(errs, fmt.Errorf("PollInterval: %v is negative", cfg.PollInterval))
+	}
+	if cfg.MaxMessageBytes < 0 || cfg.MaxMessageBytes > 1<<32-1 {
+		errs = append(errs, fmt.Errorf("MaxMessageBytes: %d is out of range", cfg.MaxMessageBytes))
+	}
+	if cfg.BackoffMin < 0 || cfg.BackoffMax < cfg.BackoffMin {
+		errs = append(errs, fmt.Errorf("BackoffMin, BackoffMax: need 0 < %v <= %v", cfg.BackoffMin, cfg.BackoffMax))
+	}
+	if cfg.IdleRestart < 0 {
+		errs = append(errs, fmt.Errorf("IdleRestart: %v is negative", cfg.IdleRestart))
+	}
+	return errors.Join(errs...)
+}
+
+// Checkpoint is the stored intake position of one mailbox: every message with
+// a UID up to LastUID under UIDValidity has been stored.
+type Checkpoint struct {
+	UIDValidity uint32
+	LastUID     uint32
+}
+
+// Fetched is one message as fetched from the server, raw bytes untouched.
+type Fetched struct {
+	Mailbox          string
+	UIDValidity, UID uint32
+	Raw              []byte
+	InternalDate     time.Time
+	Size             int64 // RFC822.SIZE reported by the server
+	Truncated        bool  // Raw holds only the first MaxMessageBytes of Size
+}
+
+// Sink stores fetched messages. It is the intake's only way into the
+// database.
+type Sink interface {
+	// Checkpoint returns the stored position for mailbox (zero if none).
+	Checkpoint(ctx context.Context, mailbox string) (Checkpoint, error)
+	// Store durably stores one fetched message and advances the checkpoint
+	// (one transaction). It must be idempotent: the same (mailbox,
+	// uidvalidity, uid), or after a UIDVALIDITY change the same
+	// Message-ID/raw hash, returns nil without a duplicate.
+	Store(ctx context.Context, f Fetched) error
+}
+
+// Status is a snapshot of a Client's connection state, for health checks.
+type Status struct {
+	Connected     bool
+	LastFetch     time.Time // end of the last complete check of the mailbox
+	LastConnect   time.Time // last successful login and select
+	LastError     string    // last error, cleared by the next complete check
+	AuthFailed    bool      // the server rejected the credentials; cleared by a successful login
+	IdleSupported bool
+}
+
+// Client reads one IMAP mailbox and hands every new message to a Sink, exactly
+// once per (mailbox, UIDVALIDITY, UID) as far as the Sink's checkpoint goes.
+type Client struct {
+	cfg    Config
+	sink   Sink
+	clock  ticket.Clock
+	logger *slog.Logger
+	kick   chan struct{}
+	// noIdle makes the client poll even when the server offers IDLE; tests
+	// use it because go-imap's server always advertises IDLE.
+	noIdle bool
+
+	mu     sync.Mutex
+	status Status
+}
+
+// NewClient validates cfg, applies defaults and returns a Client. A nil
+// clock means ticket.SystemClock, a nil logger slog.Default().
+func NewClient(cfg Config, sink Sink, clock ticket.Clock, logger *slog.Logger) (*Client, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("imap intake config: %w", err)
+	}
+	if sink == nil {
+		return nil, errors.New("imap intake: nil Sink")
+	}
+	if clock == nil {
+		clock = ticket.SystemClock{}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With(slog.String("component", "imap"), slog.String("addr", cfg.Address),
+		slog.String("mailbox", cfg.Mailbox))
+	return &Client{cfg: cfg, sink: sink, clock: clock, logger: logger, kick: make(chan struct{}, 1)}, nil
+}
+
+// Status returns a snapshot of the connection state. It is safe to call from
+// any goroutine.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// Kick asks for an immediate re-check of the mailbox, also cutting a
+// reconnect backoff short. It never blocks; kicks coalesce.
+func (c *Client) Kick() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Client) updateStatus(f func(*Status)) {
+	c.mu.Lock()
+	f(&c.status)
+	c.mu.Unlock()
+}
+
+// authError marks a rejection of the credentials, which retrying soon will
+// not fix (and may lock the account).
+type authError struct{ err error }
+
+func (e *authError) Error() string { return "authentication failed: " + e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+// Run reads the mailbox until ctx is done: connect, log in, select, fetch
+// everything after the checkpoint, then wait for news with IDLE (or by
+// polling) and repeat. Any error closes the connection and reconnects after a
+// capped exponential backoff with jitter. Run returns ctx.Err() after a
+// LOGOUT when ctx is done.
+func (c *Client) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		healthy, err := c.session(ctx)
+		c.updateStatus(func(s *Status) { s.Connected = false })
+		if ctx.Err() != nil {
+			c.logger.Info("imap intake stopped")
+			return ctx.Err()
+		}
+		if healthy {
+			// The session got through at least one complete check, so this
+			// is a fresh outage, not a persistent failure.
+			failures = 0
+		}
+		var ae *authError
+		var delay time.Duration
+		if errors.As(err, &ae) {
+			delay = c.cfg.BackoffMax
+			c.updateStatus(func(s *Status) { s.AuthFailed = true })
+		} else {
+			delay = backoff(c.cfg.BackoffMin, c.cfg.BackoffMax, failures)
+		}
+		failures++
+		c.updateStatus(func(s *Status) { s.LastError = err.Error() })
+		c.logger.Error("imap session failed; reconnecting",
+			slog.Any("err", err), slog.Duration("backoff", delay), slog.Int("failures", failures))
+
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			c.logger.Info("imap intake stopped")
+			return ctx.Err()
+		case <-c.kick:
+			t.Stop()
+			c.logger.Info("reconnect backoff cut short by kick")
+		case <-t.C:
+		}
+	}
+}
+
+// backoff returns the delay before reconnect attempt n (0-based): min·2ⁿ
+// capped at max, with the upper half jittered so that many clients do not
+// reconnect in lockstep after a server restart.
+func backoff(lo, hi time.Duration, n int) time.Duration {
+	d := hi
+	if n < 62 {
+		if m := lo << n; m > 0 && m < hi {
+			d = m
+		}
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// session runs one connection. healthy reports whether it completed at least
+// one full check of the mailbox before failing.
+func (c *Client) session(ctx context.Context) (healthy bool, err error) {
+	exists := make(chan struct{}, 1)
+	opts := &imapclient.Options{
+		TLSConfig: c.cfg.TLSConfig,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				// Called on the reader goroutine: never block it.
+				if data.NumMessages != nil {
+					select {
+					case exists <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+
+	c.logger.Info("imap connecting", slog.String("security", c.cfg.Security))
+	cl, err := c.dial(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	sessionDone := make(chan struct{})
+	defer close(sessionDone)
+	defer cl.Close()
+	defer func() {
+		if ctx.Err() != nil {
+			c.logout(cl)
+		}
+	}()
+	// A command blocked on a dead server must not hold shutdown forever: after
+	// a grace period close the connection under it.
+	stopWatch := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(shutdownGrace)
+		defer t.Stop()
+		select {
+		case <-sessionDone:
+		case <-t.C:
+			cl.Close()
+		}
+	})
+	defer stopWatch()
+
+	if err := c.login(ctx, cl); err != nil {
+		return false, err
+	}
+	c.updateStatus(func(s *Status) { s.AuthFailed = false })
+
+	caps := cl.Caps()
+	idle := caps.Has(imap.CapIdle) && !c.noIdle
+
+	if c.cfg.Processed == ProcessedMove {
+		if err := c.ensureMailbox(cl, c.cfg.MoveTo); err != nil {
+			return false, err
+		}
+	}
+
+	sel, err := cl.Select(c.cfg.Mailbox, nil).Wait()
+	if err != nil {
+		return false, fmt.Errorf("select %q: %w", c.cfg.Mailbox, err)
+	}
+	if sel.UIDValidity == 0 {
+		return false, fmt.Errorf("select %q: server sent no UIDVALIDITY", c.cfg.Mailbox)
+	}
+	c.updateStatus(func(s *Status) {
+		s.Connected = true
+		s.LastConnect = c.clock.Now()
+		s.IdleSupported = idle
+	})
+	c.logger.Info("imap connected",
+		slog.Uint64("uidvalidity", uint64(sel.UIDValidity)), slog.Uint64("uidnext", uint64(sel.UIDNext)),
+		slog.Uint64("messages", uint64(sel.NumMessages)), slog.Bool("idle", idle),
+		slog.Any("move", caps.Has(imap.CapMove)))
+
+	cp, err := c.sink.Checkpoint(ctx, c.cfg.Mailbox)
+	if err != nil {
+		return false, fmt.Errorf("read checkpoint for %q: %w", c.cfg.Mailbox, err)
+	}
+	last := cp.LastUID
+	if cp.UIDValidity != sel.UIDValidity {
+		if cp.UIDValidity != 0 {
+			// RFC 9051 §2.3.1.1: old UIDs mean nothing now. Fetch everything
+			// again; the Sink recognises what it already has by Message-ID
+			// or content hash.
+			c.logger.Warn("UIDVALIDITY changed; refetching the whole mailbox",
+				slog.Uint64("old_uidvalidity", uint64(cp.UIDValidity)),
+				slog.Uint64("uidvalidity", uint64(sel.UIDValidity)),
+				slog.Uint64("old_last_uid", uint64(cp.LastUID)))
+		}
+		last = 0
+	}
+
+	poll := time.NewTimer(c.cfg.PollInterval)
+	defer poll.Stop()
+	for {
+		last, err = c.fetchNew(ctx, cl, sel.UIDValidity, last)
+		if err != nil {
+			return healthy, err
+		}
+		healthy = true
+		c.updateStatus(func(s *Status) {
+			s.LastFetch = c.clock.Now()
+			s.LastError = ""
+		})
+		poll.Reset(c.cfg.PollInterval)
+
+		if err := c.wait(ctx, cl, idle, exists, poll.C); err != nil {
+			return healthy, err
+		}
+		if ctx.Err() != nil {
+			return healthy, ctx.Err()
+		}
+	}
+}
+
+// dial connects according to cfg.Security and waits for the greeting.
+func (c *Client) dial(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
+	host, _, _ := net.SplitHostPort(c.cfg.Address)
+	tlsConfig := new(tls.Config)
+	if c.cfg.TLSConfig != nil {
+		tlsConfig = c.cfg.TLSConfig.Clone()
+	}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = host
+	}
+	opts.TLSConfig = tlsConfig
+	dialer := &net.Dialer{Timeout: dialTimeout}
+
+	var cl *imapclient.Client
+	switch c.cfg.Security {
+	case SecurityTLS:
+		if tlsConfig.NextProtos == nil {
+			tlsConfig.NextProtos = []string{"imap"}
+		}
+		conn, err := (&tls.Dialer{NetDialer: dialer, Config: tlsConfig}).DialContext(ctx, "tcp", c.cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s (tls): %w", c.cfg.Address, err)
+		}
+		cl = imapclient.New(conn, opts)
+	case SecurityStartTLS:
+		conn, err := dialer.DialContext(ctx, "tcp", c.cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", c.cfg.Address, err)
+		}
+		cl, err = imapclient.NewStartTLS(conn, opts)
+		if err != nil {
+			return nil, fmt.Errorf("starttls with %s: %w", c.cfg.Address, err)
+		}
+	default:
+		conn, err := dialer.DialContext(ctx, "tcp", c.cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", c.cfg.Address, err)
+		}
+		cl = imapclient.New(conn, opts)
+	}
+	if err := cl.WaitGreeting(); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("greeting from %s: %w", c.cfg.Address, err)
+	}
+	return cl, nil
+}
+
+// login authenticates with the configured mechanism. A NO from the server is
+// returned as *authError.
+func (c *Client) login(ctx context.Context, cl *imapclient.Client) error {
+	secret, err := c.cfg.Password(ctx)
+	if err != nil {
+		return fmt.Errorf("get password for %s: %w", c.cfg.Username, err)
+	}
+	var mech string
+	switch c.cfg.Auth {
+	case AuthXOAUTH2:
+		mech = xoauth2Mechanism
+		err = cl.Authenticate(newXOAUTH2Client(c.cfg.Username, secret))
+	case AuthOAuthBearer:
+		mech = sasl.OAuthBearer
+		host, portStr, _ := net.SplitHostPort(c.cfg.Address)
+		port, _ := strconv.Atoi(portStr)
+		sc := newOAuthBearerClient(&sasl.OAuthBearerOptions{
+			Username: c.cfg.Username, Token: secret, Host: host, Port: port,
+		})
+		err = cl.Authenticate(sc)
+		if err != nil && sc.serverErr != nil {
+			err = fmt.Errorf("%w (server said: %v)", err, sc.serverErr)
+		}
+	default:
+		if cl.Caps().Has(imap.CapLoginDisabled) {
+			mech = sasl.Plain
+			err = cl.Authenticate(sasl.NewPlainClient("", c.cfg.Username, secret))
+		} else {
+			mech = "LOGIN"
+			err = cl.Login(c.cfg.Username, secret).Wait()
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("%s as %s: %w", mech, c.cfg.Username, err)
+		if isAuthRejection(err) {
+			return &authError{err}
+		}
+		return err
+	}
+	c.logger.Info("imap logged in", slog.String("user", c.cfg.Username), slog.String("mechanism", mech))
+	return nil
+}
+
+// isAuthRejection reports whether err is the server refusing the
+// credentials, as opposed to a transient server problem (RFC 5530 codes).
+func isAuthRejection(err error) bool {
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Type != imap.StatusResponseTypeNo {
+		return false
+	}
+	switch ie.Code {
+	case imap.ResponseCodeUnavailable, imap.ResponseCodeServerBug, imap.ResponseCodeInUse, imap.ResponseCodeLimit:
+		return false
+	}
+	return true
+}
+
+// ensureMailbox creates name unless it exists.
+func (c *Client) ensureMailbox(cl *imapclient.Client, name string) error {
+	list, err := cl.List("", name, nil).Collect()
+	if err != nil {
+		return fmt.Errorf("list %q: %w", name, err)
+	}
+	for _, l := range list {
+		if l.Mailbox == name || (strings.EqualFold(l.Mailbox, "INBOX") && strings.EqualFold(name, "INBOX")) {
+			return nil
+		}
+	}
+	if err := cl.Create(name, nil).Wait(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+			return nil
+		}
+		return fmt.Errorf("create %q: %w", name, err)
+	}
+	c.logger.Info("created mailbox for processed mail", slog.String("move_to", name))
+	return nil
+}
+
+// wait blocks until there may be news: an EXISTS, a kick, the poll timer, or
+// ctx done. With IDLE support it idles meanwhile, re-issuing IDLE every
+// IdleRestart; without, it sends NOOP on every poll so the server can report.
+func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exists <-chan struct{}, poll <-chan time.Time) error {
+	if !idle {
+		select {
+		case <-ctx.Done():
+		case <-c.kick:
+		case <-exists:
+		case <-poll:
+		case <-cl.Closed():
+			return errors.New("connection closed by server")
+		}
+		return nil
+	}
+	restart := time.NewTimer(c.cfg.IdleRestart)
+	defer restart.Stop()
+	for {
+		cmd, err := cl.Idle()
+		if err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		c.logger.Debug("imap idling")
+		again := false
+		select {
+		case <-ctx.Done():
+		case <-c.kick:
+		case <-exists:
+		case <-poll:
+		case <-restart.C:
+			again = true
+			restart.Reset(c.cfg.IdleRestart)
+		case <-cl.Closed():
+		}
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("stop idle: %w", err)
+		}
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		if !again {
+			return nil
+		}
+	}
+}
+
+// logout says goodbye politely, bounded by logoutTimeout.
+func (c *Client) logout(cl *imapclient.Client) {
+	done := make(chan error, 1)
+	go func() { done <- cl.Logout().Wait() }()
+	t := time.NewTimer(logoutTimeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			c.logger.Warn("imap logout", slog.Any("err", err))
+		}
+	case <-t.C:
+		c.logger.Warn("imap logout timed out")
+	}
+}
+
+// messageMeta is what the first, cheap FETCH learns about a new message.
+type messageMeta struct {
+	uid          imap.UID
+	size         int64
+	internalDate time.Time
+}
+
+// fetchNew fetches, stores and processes every message with a UID above last,
+// in UID order, and returns the new last UID. It stops at the first Sink
+// error without touching that message on the server, so it is fetched again
+// after the reconnect.
+func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidity uint32, last uint32) (uint32, error) {
+	metas, err := c.fetchMeta(cl, last)
+	if err != nil {
+		return last, err
+	}
+	if len(metas) == 0 {
+		c.logger.Debug("no new mail", slog.Uint64("last_uid", uint64(last)))
+		return last, nil
+	}
+	c.logger.Info("new mail", slog.Int("count", len(metas)),
+		slog.Uint64("first_uid", uint64(metas[0].uid)), slog.Uint64("last_uid", uint64(metas[len(metas)-1].uid)))
+
+	batches := c.batch(metas)
+	// Pipelining: the next batch streams in while this one is being stored.
+	pending := c.fetchBodies(cl, batches[0])
+	for i, b := range batches {
+		bufs, err := pending.Collect()
+		if err != nil {
+			return last, fmt.Errorf("fetch bodies of UIDs %d:%d: %w", b[0].uid, b[len(b)-1].uid, err)
+		}
+		if i+1 < len(batches) {
+			pending = c.fetchBodies(cl, batches[i+1])
+		}
+		byUID := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(bufs))
+		for _, buf := range bufs {
+			byUID[buf.UID] = buf
+		}
+		var stored imap.UIDSet
+		var storeErr error
+		for _, m := range b {
+			if err := ctx.Err(); err != nil {
+				storeErr = err
+				break
+			}
+			log := c.logger.With(slog.Uint64("uid", uint64(m.uid)), slog.Uint64("uidvalidity", uint64(uidValidity)))
+			buf := byUID[m.uid]
+			if buf == nil || len(buf.BodySection) == 0 {
+				// Expunged by someone else between the two FETCHes.
+				log.Warn("message vanished before its body was fetched")
+				continue
+			}
+			// One section was requested; a partial one is echoed as
+			// BODY[]<0>, so take it as it comes rather than matching.
+			raw := buf.BodySection[0].Bytes
+			if raw == nil {
+				raw = []byte{}
+			}
+			f := Fetched{
+				Mailbox:      c.cfg.Mailbox,
+				UIDValidity:  uidValidity,
+				UID:          uint32(m.uid),
+				Raw:          raw,
+				InternalDate: m.internalDate,
+				Size:         m.size,
+				Truncated:    m.size > c.cfg.MaxMessageBytes,
+			}
+			if err := c.sink.Store(ctx, f); err != nil {
+				storeErr = fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
+				break
+			}
+			last = uint32(m.uid)
+			stored.AddNum(m.uid)
+			log.Info("message stored", slog.Int64("size", m.size), slog.Int("bytes", len(raw)),
+				slog.Bool("truncated", f.Truncated))
+			if f.Truncated {
+				log.Warn("message larger than MaxMessageBytes stored truncated",
+					slog.Int64("size", m.size), slog.Int64("max", c.cfg.MaxMessageBytes))
+			}
+		}
+		// Only what the Sink accepted is marked or moved.
+		if err := c.applyProcessed(cl, stored); err != nil {
+			return last, err
+		}
+		if storeErr != nil {
+			return last, storeErr
+		}
+	}
+	return last, nil
+}
+
+// fetchMeta returns UID, size and internal date of every message with a UID
+// above last, sorted by UID.
+func (c *Client) fetchMeta(cl *imapclient.Client, last uint32) ([]messageMeta, error) {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(last+1), 0) // last+1:*
+	bufs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("fetch UIDs %d:*: %w", last+1, err)
+	}
+	metas := make([]messageMeta, 0, len(bufs))
+	for _, b := range bufs {
+		// "n:*" matches the highest UID even when it is below n
+		// (RFC 9051 §6.4.9), so filter.
+		if uint32(b.UID) <= last {
+			continue
+		}
+		metas = append(metas, messageMeta{uid: b.UID, size: b.RFC822Size, internalDate: b.InternalDate})
+	}
+	slices.SortFunc(metas, func(a, b messageMeta) int { return int(int64(a.uid) - int64(b.uid)) })
+	return metas, nil
+}
+
+// batch splits metas into runs of at most fetchBatchMessages messages and
+// about fetchBatchBytes, each either all complete or all truncated (they need
+// different FETCH items).
+func (c *Client) batch(metas []messageMeta) [][]messageMeta {
+	var out [][]messageMeta
+	var cur []messageMeta
+	var bytes int64
+	for _, m := range metas {
+		size := min(m.size, c.cfg.MaxMessageBytes)
+		truncated := m.size > c.cfg.MaxMessageBytes
+		if len(cur) > 0 && (len(cur) == fetchBatchMessages || bytes+size > fetchBatchBytes ||
+			truncated != (cur[0].size > c.cfg.MaxMessageBytes)) {
+			out = append(out, cur)
+			cur, bytes = nil, 0
+		}
+		cur = append(cur, m)
+		bytes += size
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// fetchBodies sends UID FETCH for the bodies of one batch. BODY.PEEK keeps
+// \Seen untouched: Processed decides that, after the Sink stored the mail.
+func (c *Client) fetchBodies(cl *imapclient.Client, b []messageMeta) *imapclient.FetchCommand {
+	var set imap.UIDSet
+	for _, m := range b {
+		set.AddNum(m.uid)
+	}
+	section := &imap.FetchItemBodySection{Peek: true}
+	if b[0].size > c.cfg.MaxMessageBytes {
+		section.Partial = &imap.SectionPartial{Offset: 0, Size: c.cfg.MaxMessageBytes}
+	}
+	c.logger.Debug("fetching bodies", slog.String("uids", set.String()), slog.Bool("truncated", section.Partial != nil))
+	return cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+}
+
+// applyProcessed marks or moves stored messages as configured.
+func (c *Client) applyProcessed(cl *imapclient.Client, uids imap.UIDSet) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	switch c.cfg.Processed {
+	case ProcessedSeen:
+		err := cl.Store(uids, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		if err != nil {
+			return fmt.Errorf("mark UIDs %s seen: %w", uids, err)
+		}
+		c.logger.Info("marked seen", slog.String("uids", uids.String()))
+	case ProcessedMove:
+		// go-imap falls back to COPY, STORE \Deleted and UID EXPUNGE (or
+		// EXPUNGE without UIDPLUS) when the server lacks MOVE (RFC 6851).
+		if _, err := cl.Move(uids, c.cfg.MoveTo).Wait(); err != nil {
+			return fmt.Errorf("move UIDs %s to %q: %w", uids, c.cfg.MoveTo, err)
+		}
+		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", c.cfg.MoveTo))
+	}
+	return nil
+}

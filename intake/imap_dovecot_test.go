@@ -1,0 +1,74 @@
+package intake
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketd/internal/mailstack"
+)
+
+// TestIMAPDovecotIdle runs the client against a real Dovecot: mail delivered
+// over LMTP arrives through IDLE, Processed=move moves it, and after a
+// Dovecot restart the client reconnects and picks up mail that arrived during
+// the outage. Skipped without Dovecot unless TICKETD_REQUIRE_MAILSTACK=1.
+func TestIMAPDovecotIdle(t *testing.T) {
+	d := mailstack.StartDovecot(t, mailstack.User{Name: imapTestUser, Password: imapTestPassword})
+	if err := d.Deliver(imapTestUser, testMessage(1, "backlog")); err != nil {
+		t.Fatalf("deliver: %v\n%s", err, d.Log())
+	}
+
+	sink := newRecordingSink()
+	cfg := imapTestConfig(d.IMAPAddr)
+	cfg.PollInterval = time.Hour // only IDLE may deliver within the deadlines
+	cfg.Processed = ProcessedMove
+	cfg.MoveTo = "Processed"
+	c, _ := startClient(t, cfg, sink)
+
+	moved := func(want int) func() bool {
+		return func() bool {
+			in := imapMailboxUIDsAndFlags(t, d.IMAPAddr, imapTestUser, imapTestPassword, "INBOX")
+			out := imapMailboxUIDsAndFlags(t, d.IMAPAddr, imapTestUser, imapTestPassword, "Processed")
+			return len(in) == 0 && len(out) == want
+		}
+	}
+	imapWaitFor(t, "backlog stored", func() bool { return len(sink.Calls()) == 1 })
+	imapWaitFor(t, "backlog moved", moved(1))
+	if !c.Status().IdleSupported {
+		t.Fatalf("Dovecot should offer IDLE")
+	}
+
+	if err := d.Deliver(imapTestUser, testMessage(2, "live")); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	latency := imapWaitFor(t, "LMTP delivery seen through IDLE", func() bool { return len(sink.Calls()) == 2 })
+	t.Logf("LMTP delivery → Sink.Store latency via IDLE: %v", latency)
+	imapWaitFor(t, "live message moved", moved(2))
+
+	d.Stop()
+	imapWaitFor(t, "client notices the outage", func() bool { return !c.Status().Connected })
+	if err := d.DeliverToMaildir(imapTestUser, testMessage(3, "arrived during outage")); err != nil {
+		t.Fatal(err)
+	}
+	d.Restart()
+	latency = imapWaitFor(t, "mail from the outage fetched after reconnect", func() bool { return len(sink.Calls()) == 3 })
+	t.Logf("restart → Sink.Store latency: %v", latency)
+	imapWaitFor(t, "outage message moved", moved(3))
+
+	calls := sink.Calls()
+	if !strings.Contains(string(calls[2].Raw), "arrived during outage") {
+		t.Errorf("third stored message is %q, want the one from the outage", calls[2].Raw)
+	}
+	var uids []uint32
+	for _, f := range calls {
+		uids = append(uids, f.UID)
+	}
+	if !slices.IsSorted(uids) || calls[0].UIDValidity != calls[2].UIDValidity {
+		t.Errorf("stored (uidvalidity, uid) = %v / %d..%d, want increasing UIDs under one UIDVALIDITY",
+			uids, calls[0].UIDValidity, calls[2].UIDValidity)
+	}
+	if st := c.Status(); !st.Connected || st.AuthFailed {
+		t.Errorf("Status after recovery = %+v, want connected", st)
+	}
+}
