@@ -330,6 +330,7 @@ func (p *parseState) headers(h textproto.MIMEHeader) {
 		m.ReturnPath = parseReturnPath(rp[0])
 	}
 }
+
 // headerDecoder decodes RFC 2047 encoded-words in any charset the WHATWG
 // or IANA tables know (latin-1, windows-1252, ISO-2022-JP, …).
 var headerDecoder = &mime.WordDecoder{CharsetReader: charsetReader}

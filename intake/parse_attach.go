@@ -172,4 +172,3 @@ func extensionFor(contentType string) string {
 	}
 	return ".bin"
 }
-

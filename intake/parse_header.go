@@ -16,7 +16,6 @@ import (
 	"ticketd/ticket"
 )
 
-
 // addressList parses an address header leniently: a list that does not
 // parse as a whole is parsed element by element, keeping what parses and
 // recording the rest. Addresses are normalised (ticket.NormalizeAddress);
@@ -230,4 +229,3 @@ func parseDate(v string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("unparseable date %q: %w", v, err)
 }
-
