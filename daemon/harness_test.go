@@ -28,7 +28,7 @@ const (
 // of two customers. Tests either Start it (real loops, real IMAP) or step
 // it with deliver + RunOnce under a fake clock.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	sys    *mailsim.System
 	cfg    *Config
 	clock  ticket.Clock
@@ -45,7 +45,7 @@ func withSMTP(addr string) harnessOption {
 }
 func withConfig(f func(*Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
 
-func testConfig(t *testing.T, sys *mailsim.System, dbPath string) *Config {
+func testConfig(t testing.TB, sys *mailsim.System, dbPath string) *Config {
 	cfg := DefaultConfig()
 	cfg.File = "(test)"
 	cfg.Store.Path = dbPath
@@ -64,7 +64,7 @@ func testConfig(t *testing.T, sys *mailsim.System, dbPath string) *Config {
 	return cfg
 }
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	sys, err := mailsim.Start()
 	if err != nil {
@@ -100,7 +100,7 @@ func (h *harness) open() {
 	h.t.Cleanup(func() { h.stop(); d.Close() })
 }
 
-func seedDirectory(t *testing.T, d *Daemon) {
+func seedDirectory(t testing.TB, d *Daemon) {
 	t.Helper()
 	ctx := context.Background()
 	dir := Directory{DB: d.DB(), Plans: d.Plans()}
@@ -258,7 +258,7 @@ func (h *harness) sentTo(addr string) []*sentMail {
 	return out
 }
 
-func readTestdata(t *testing.T, name string) string {
+func readTestdata(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "daemon", name))
 	if err != nil {
