@@ -403,13 +403,14 @@ func qEncode(s string) string {
 		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!*+-/", r)):
 			enc = string(r)
 		default:
+			const hexDigits = "0123456789ABCDEF"
 			var buf [utf8.UTFMax]byte
+			var out [3 * utf8.UTFMax]byte
 			n := utf8.EncodeRune(buf[:], r)
-			var e strings.Builder
-			for _, c := range buf[:n] {
-				fmt.Fprintf(&e, "=%02X", c)
+			for i, c := range buf[:n] {
+				out[3*i], out[3*i+1], out[3*i+2] = '=', hexDigits[c>>4], hexDigits[c&0xf]
 			}
-			enc = e.String()
+			enc = string(out[:3*n])
 		}
 		if cur.Len()+len(enc) > maxWord {
 			words = append(words, prefix+cur.String()+suffix)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -214,5 +215,18 @@ func TestFlagsMayFollowPositionalArguments(t *testing.T) {
 	}
 	if !*j || *f.config != "a.toml" || strings.Join(pos, " ") != "show 42 --literal" {
 		t.Fatalf("json %v config %q pos %q", *j, *f.config, pos)
+	}
+}
+
+// markNewer records a schema version this binary does not know.
+func markNewer(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', '')`); err != nil {
+		t.Fatal(err)
 	}
 }

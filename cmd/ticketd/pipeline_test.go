@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketd/daemon"
+	"ticketd/internal/mailsim"
+	"ticketd/notify/smtptest"
+	"ticketd/store"
+)
+
+// TestTicketsShow_showsFailedDeliveryAndOverdue runs a daemon from a
+// config file, lets the relay refuse the customer with 550, and reads the
+// result the way an admin would: tickets show/list, backup, migrate.
+func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
+	sys, err := mailsim.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	sys.AddUser("support@example.com", "pw")
+	srv := smtptest.Start(t)
+	srv.FailRcpt("ops@acme.example", 550, -1)
+	dir := t.TempDir()
+	p := writeConfig(t, dir, "")
+	b, _ := os.ReadFile(p)
+	cfgText := strings.NewReplacer("127.0.0.1:1143", sys.IMAPAddr, "127.0.0.1:1025", srv.Addr(), `password = "x"`, `password = "pw"`).Replace(string(b))
+	os.WriteFile(p, []byte(cfgText+"[verify]\nadmin = \"admin@example.com\"\n"), 0o600)
+	for _, args := range [][]string{
+		{"customers", "add", "--name", "Acme", "--plan", "standard", "--region", "CH-ZH"},
+		{"contacts", "add", "--customer", "Acme", "--email", "ops@acme.example", "--tz", "Europe/Zurich"},
+	} {
+		if _, errOut, code := run(t, nil, append(args, "--config", p)...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	cfg, err := daemon.LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(&strings.Builder{}, "error", "text"), ShutdownGrace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	raw, _ := os.ReadFile("../../testdata/daemon/new-acme.eml")
+	sys.Append("support@example.com", "INBOX", raw)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var items []*store.OutboxItem
+		d.DB().View(ctx, func(tx *store.Tx) (err error) { items, err = tx.AllOutbox(); return err })
+		failed := 0
+		for _, it := range items {
+			if it.Status == store.OutboxFailed {
+				failed++
+			}
+		}
+		if failed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed acknowledgement: %+v", items)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	d.Close()
+
+	out, errOut, code := run(t, nil, "tickets", "show", "1", "--config", p)
+	if code != 0 || !strings.Contains(out, "ack") || !strings.Contains(out, "FAILED") || !strings.Contains(out, "550") {
+		t.Fatalf("tickets show does not show the failed acknowledgement (code %d, %s):\n%s", code, errOut, out)
+	}
+	out, _, _ = run(t, nil, "tickets", "show", "1", "--json", "--config", p)
+	var tj map[string]any
+	if err := json.Unmarshal([]byte(out), &tj); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"number", "subject", "status", "requester", "created_at", "messages", "level", "customer", "first_response_due", "first_response_at", "outbound"} {
+		if _, ok := tj[k]; !ok {
+			t.Errorf("tickets show --json lacks %q", k)
+		}
+	}
+	if tj["first_response_at"] != nil {
+		t.Errorf("first_response_at should be null, got %v", tj["first_response_at"])
+	}
+	due, _ := time.Parse(time.RFC3339, tj["first_response_due"].(string))
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{{due.Add(-time.Second), 0}, {due, 1}} {
+		out, _, _ := run(t, nil, "tickets", "list", "--overdue", "--json", "--at", c.at.Format(time.RFC3339), "--config", p)
+		var list []map[string]any
+		json.Unmarshal([]byte(out), &list)
+		if len(list) != c.want {
+			t.Errorf("--overdue at %v: %d tickets, want %d", c.at, len(list), c.want)
+		}
+	}
+
+	backup := filepath.Join(dir, "backup.db")
+	if out, errOut, code := run(t, nil, "backup", backup, "--config", p); code != 0 || !strings.Contains(out, "backup") {
+		t.Fatalf("backup: %d %s %s", code, out, errOut)
+	}
+	if _, _, code := run(t, nil, "backup", backup, "--config", p); code == 0 {
+		t.Fatal("backup must refuse to overwrite")
+	}
+	if out, _, code := run(t, nil, "migrate", "--config", p); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %d %s", code, out)
+	}
+	// A database migrated by a newer ticketd is refused, with the reason.
+	db, err := store.Open(context.Background(), cfg.Store.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(context.Background(), func(tx *store.Tx) error { return nil })
+	db.Close()
+	markNewer(t, cfg.Store.Path)
+	_, errOut, code = run(t, nil, "tickets", "list", "--config", p)
+	if code != 1 || !strings.Contains(errOut, "newer than this ticketd") {
+		t.Fatalf("newer schema: %d %q", code, errOut)
+	}
+}
