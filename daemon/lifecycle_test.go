@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,4 +98,21 @@ func TestSMTP_oauthTokenFromTokenCommand(t *testing.T) {
 		items = h.outbox()
 		return len(items) == 2 && items[0].Status == store.OutboxSent && items[1].Status == store.OutboxSent
 	})
+}
+
+func TestOversizedMail_storedTruncatedFlaggedAndSenderTold(t *testing.T) {
+	h := newHarness(t, withClock(ticket.NewFakeClock(zurich(t, "2026-11-23 10:00"))))
+	raw := []byte(strings.ReplaceAll(readTestdata(t, "new-acme.eml"), "\n", "\r\n"))
+	f := intakeFetched("INBOX", 1, 1, raw[:len(raw)-40])
+	f.Size, f.Truncated = 30<<20, true
+	if err := (sink{h.d}).Store(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce()
+	mustf(t, len(h.tickets()) == 1, "truncated mail must still become a ticket")
+	var msgs []*store.Message
+	h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { msgs, err = tx.Messages(h.ticket(1).ID); return err })
+	mustf(t, msgs[0].Malformed && strings.Contains(strings.Join(msgs[0].ParseErrors, " "), "max_message_bytes"), "truncation not flagged: %+v", msgs[0].ParseErrors)
+	ack := h.sentTo("ops@acme.example")
+	mustf(t, len(ack) == 1 && strings.Contains(ack[0].Text, "larger than we accept"), "sender not told about the truncation")
 }

@@ -464,6 +464,7 @@ func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *store.Ticket, tc *tic
 	}
 	data := d.baseData(t, tc, zone)
 	data.Message = messageInfo(in, tx.Now, kind == templates.FollowupAck)
+	data.Message.Truncated = in.raw.Truncated
 	return d.enqueue(tx, outMail{
 		kind: kind, lang: t.Language, data: data, ticket: t, to: []mail.Address{from},
 		auto: true, rateLimit: true, inReplyTo: in.msg.MessageID, refs: threadRefs(in.msg),

@@ -92,6 +92,9 @@ type MessageInfo struct {
 	FollowUp    bool      // true when the mail was added to an existing ticket (alert)
 	ReceivedAt  time.Time // when ticketd stored it
 	Received    string    // ReceivedAt in the recipient's language and zone; Render fills it when empty
+	// Truncated is true when the mail was larger than limits.max_message_bytes
+	// and only its beginning was kept.
+	Truncated bool
 }
 
 // ReminderInfo describes how far along the first-response clock is.

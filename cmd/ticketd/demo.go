@@ -151,7 +151,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  IMAP  %s  (no TLS)   SMTP  %s  (no TLS, any login)\n", sys.IMAPAddr, sys.SMTPAddr)
 	fmt.Fprintf(m.Stdout, "  accounts (password %q): %s\n", demoPassword, strings.Join(demoUsers, ", "))
 	fmt.Fprintf(m.Stdout, "Write to %s as sarah.collins@acme.example to open a ticket; answer the alert in erin@example.com's INBOX to reply as an engineer.\n", demoSupport)
-	fmt.Fprintf(m.Stdout, "Inspect with: ticketd tickets list --config <(echo '[store]' ; echo 'path = \"%s\"') — or simply watch this log.\n", cfg.Store.Path)
+	fmt.Fprintf(m.Stdout, "The database is %s; new mail sent by ticketd is listed below as it leaves.\n", cfg.Store.Path)
 	sys.OnMessage = func(msg mailsim.Message) {
 		subj := ""
 		if pm, err := mail.ReadMessage(strings.NewReader(string(msg.Data))); err == nil {
