@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,4 +130,46 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "newer than this ticketd") {
 		t.Fatalf("newer schema: %d %q", code, errOut)
 	}
+}
+
+// TestRun_firstSignalShutsDownGracefully starts `ticketd run` and sends it
+// SIGHUP (reload) then SIGTERM: it returns cleanly, in well under its grace.
+func TestRun_firstSignalShutsDownGracefully(t *testing.T) {
+	sys, err := mailsim.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	sys.AddUser("support@example.com", "x")
+	dir := t.TempDir()
+	p := writeConfig(t, dir, "")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.NewReplacer("127.0.0.1:1143", sys.IMAPAddr, "127.0.0.1:1025", sys.SMTPAddr).Replace(string(b))), 0o600)
+	sigs := make(chan os.Signal, 2)
+	var out, errOut strings.Builder
+	m := &Main{Stdout: &out, Stderr: &lockedWriter{w: &errOut}, Getenv: func(string) string { return "" }, Signals: sigs}
+	done := make(chan int, 1)
+	go func() { done <- m.Run(context.Background(), []string{"run", "--config", p, "--grace", "5s"}) }()
+	time.Sleep(300 * time.Millisecond)
+	sigs <- syscall.SIGHUP
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d", code)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("run did not stop within 4s of SIGTERM")
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -46,6 +46,10 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	// First SIGINT/SIGTERM: graceful shutdown (new work stops, work in
+	// flight gets --grace). Second: exit now. SIGHUP: reload templates.
 	go func() {
 		shutdowns := 0
 		for {
@@ -59,24 +63,11 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 				if shutdowns == 1 {
 					log.Info("signal received: shutting down (send again to force)", "signal", s)
 					cancel()
-				} else {
-					log.Warn("second signal: exiting now")
-					os.Exit(1)
+					continue
 				}
-			case <-runCtx.Done():
-				if ctx.Err() != nil && shutdowns == 0 {
-					shutdowns = 1
-				}
-				if shutdowns > 0 {
-					// keep listening for a forced exit
-					select {
-					case <-sigs:
-						log.Warn("second signal: exiting now")
-						os.Exit(1)
-					case <-time.After(*grace + 5*time.Second):
-						return
-					}
-				}
+				log.Warn("second signal: exiting now")
+				os.Exit(1)
+			case <-finished:
 				return
 			}
 		}
