@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"runtime/debug"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -295,7 +296,7 @@ func (p *parseState) headers(h textproto.MIMEHeader) {
 		}
 	}
 
-	m.Subject = strings.TrimSpace(unfold(decodeHeader(h.Get("Subject"))))
+	m.Subject = oneLine(decodeHeader(unfold(h.Get("Subject"))))
 
 	// Message ids are never RFC 2047 encoded (RFC 2047 §5), so the raw
 	// values are used.
@@ -385,6 +386,16 @@ func unfold(v string) string {
 		return v
 	}
 	return strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(v)
+}
+
+// oneLine makes a decoded header value one readable line: control
+// characters that an encoded-word smuggled in (CR, LF, TAB…) become spaces,
+// so "Help=0D=0ABcc: x" reads "Help Bcc: x", and runs of space collapse.
+func oneLine(v string) string {
+	return strings.Join(strings.FieldsFunc(v, func(r rune) bool {
+		// No-break spaces stay: French typography needs them ("Re\u00a0:").
+		return r == ' ' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	}), " ")
 }
 
 // cleanText normalises line ends to \n and guarantees valid UTF-8.

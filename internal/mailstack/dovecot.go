@@ -126,6 +126,29 @@ func tempDir(t testing.TB, prefix string) string {
 // stopped by t.Cleanup.
 func StartDovecot(t testing.TB, users ...User) *Dovecot {
 	t.Helper()
+	return StartDovecotWithOptions(t, DovecotOptions{}, users...)
+}
+
+// DovecotOptions adjust StartDovecotWithOptions; the zero value is
+// StartDovecot's setup.
+type DovecotOptions struct {
+	// Sieve maps a user to a Sieve script (RFC 5228) run when LMTP
+	// delivers to that user, e.g. a vacation responder. It needs the
+	// dovecot-sieve package (Pigeonhole); the test is skipped without it
+	// (see RequireEnv). The vacation-seconds extension is enabled and the
+	// minimum vacation period is 0, so a script may answer every mail
+	// (`vacation :seconds 0 …`) to make loop tests sensitive.
+	Sieve map[string]string
+	// SubmissionHost is host:port of the SMTP server that mail generated
+	// by Sieve (vacation answers, redirects) is sent through, typically
+	// the Postfix of StartPostfixWithOptions with a port from FreePort.
+	// Empty means Dovecot's default, the local sendmail binary.
+	SubmissionHost string
+}
+
+// StartDovecotWithOptions is StartDovecot with options.
+func StartDovecotWithOptions(t testing.TB, opts DovecotOptions, users ...User) *Dovecot {
+	t.Helper()
 	dovecot, err := findBinary("dovecot")
 	if err != nil {
 		skipOrFail(t, "dovecot not installed: apt-get install dovecot-core dovecot-imapd dovecot-lmtpd")
@@ -161,6 +184,15 @@ func StartDovecot(t testing.TB, users ...User) *Dovecot {
 	}
 	d.acc = acc
 	cfg := dovecotConfig(d.dir, acc, ports[0], ports[1])
+	if len(opts.Sieve) > 0 {
+		if _, err := os.Stat("/usr/lib/dovecot/modules/lib90_sieve_plugin.so"); err != nil {
+			skipOrFail(t, "dovecot sieve plugin not installed: apt-get install dovecot-sieve")
+		}
+		cfg += sieveConfig
+	}
+	if opts.SubmissionHost != "" {
+		cfg += "submission_host = " + opts.SubmissionHost + "\n"
+	}
 	if err := os.WriteFile(d.conf, []byte(cfg), 0o644); err != nil {
 		t.Fatalf("mailstack: write dovecot.conf: %v", err)
 	}
@@ -176,6 +208,15 @@ func StartDovecot(t testing.TB, users ...User) *Dovecot {
 	}
 	if err := os.Chown(filepath.Join(d.dir, "mail"), acc.mailUID, acc.mailGID); err != nil {
 		t.Fatalf("mailstack: %v", err)
+	}
+
+	for name, script := range opts.Sieve {
+		if _, ok := d.users[name]; !ok || strings.ContainsAny(name, "/\x00") {
+			t.Fatalf("mailstack: sieve script for %q, which is not a user", name)
+		}
+		if err := d.writeUserFile(name, ".dovecot.sieve", []byte(script)); err != nil {
+			t.Fatalf("mailstack: %v", err)
+		}
 	}
 
 	t.Cleanup(d.Stop)
@@ -277,6 +318,58 @@ service lmtp {
   }
 }
 `, dir, acc.internalUser, acc.internalGroup, acc.loginUser, acc.mailUID, acc.mailGID, imapPort, lmtpPort)
+}
+
+// sieveConfig enables Sieve at LMTP delivery with the per-user script
+// ~/.dovecot.sieve (written by StartDovecotWithOptions).
+const sieveConfig = `protocol lmtp {
+  mail_plugins = $mail_plugins sieve
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+  sieve_extensions = +vacation-seconds
+  sieve_vacation_min_period = 0
+  sieve_vacation_default_period = 1s
+}
+`
+
+// writeUserFile writes name into user's home, owned by the mail account.
+func (d *Dovecot) writeUserFile(user, name string, data []byte) error {
+	home := filepath.Join(d.dir, "mail", user)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chown(home, d.acc.mailUID, d.acc.mailGID); err != nil {
+		return err
+	}
+	p := filepath.Join(home, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		return err
+	}
+	return os.Chown(p, d.acc.mailUID, d.acc.mailGID)
+}
+
+// Start starts a Dovecot that Stop stopped, on the same ports and with the
+// same mail (Restart without the stop, for "mail arrived while IMAP was
+// down" tests: Stop, DeliverToMaildir, Start). It does nothing when
+// Dovecot is running.
+func (d *Dovecot) Start() {
+	d.t.Helper()
+	d.mu.Lock()
+	running := d.cmd != nil
+	d.mu.Unlock()
+	if running {
+		return
+	}
+	if err := d.start(); err != nil {
+		d.t.Fatalf("mailstack: start dovecot: %v\n--- dovecot.log ---\n%s", err, d.Log())
+	}
+}
+
+// Maildir returns the path of user's INBOX maildir, for tests that count
+// or read delivered files directly (cur/ and new/ hold the messages).
+func (d *Dovecot) Maildir(user string) string {
+	return filepath.Join(d.dir, "mail", user, "Maildir")
 }
 
 // start launches the master process in the foreground as our child (so we

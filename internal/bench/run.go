@@ -1,0 +1,684 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"ticketd/daemon"
+	"ticketd/internal/mailsim"
+	"ticketd/store"
+)
+
+// Config says what to measure and against which servers.
+type Config struct {
+	// Messages is the backlog: appended before the daemon starts.
+	Messages int
+	// Rate (mails/s) and Duration are the steady phase, appended while
+	// the daemon idles on the mailbox; Rate 0 skips it.
+	Rate     float64
+	Duration time.Duration
+	// LargeAttachment is the size in bytes of the attachment of the one
+	// mail of the memory phase; 0 skips it.
+	LargeAttachment int
+	Seed            int64
+
+	// IMAP, when set, is an external server (host:port) to append to and
+	// read from; SMTP is then the relay the daemon sends through. Empty:
+	// in-process servers (internal/mailsim).
+	IMAP         string
+	IMAPSecurity string // none | tls | starttls (default none)
+	IMAPUser     string
+	IMAPPassword string
+	Mailbox      string // default INBOX
+	SMTP         string
+	SMTPSecurity string // none | tls | starttls (default none)
+	// InsecureSkipVerify accepts any server certificate (test servers).
+	InsecureSkipVerify bool
+
+	// Timeout bounds each phase (default 2 minutes plus 50 ms a mail).
+	Timeout time.Duration
+	// CPUProfile, when set, receives a CPU profile of the backlog phase.
+	CPUProfile io.Writer
+	// Logger receives the daemon's log (default: discarded).
+	Logger *slog.Logger
+	// Progress, when set, receives a line as each phase starts and ends.
+	Progress io.Writer
+}
+
+// Result is what a run measured.
+type Result struct {
+	Messages          int           `json:"messages"`
+	BacklogElapsed    time.Duration `json:"-"`
+	MessagesPerSecond float64       `json:"messages_per_second"`
+
+	Rate          float64       `json:"rate"`
+	Duration      time.Duration `json:"-"`
+	Offered       int           `json:"offered"`
+	AckLatencyP50 time.Duration `json:"-"`
+	AckLatencyP99 time.Duration `json:"-"`
+	AckLatencyMax time.Duration `json:"-"`
+
+	LargeAttachmentBytes int `json:"large_attachment_bytes"`
+	LargeMailBytes       int `json:"large_mail_bytes"`
+	LargeElapsed         time.Duration
+	RSSBeforeLargeMB     float64 // resident set before the large mail arrived
+	PeakRSSMB            float64 // VmHWM after the large mail (reset before it when the kernel allows)
+	PeakRSSReset         bool    // whether VmHWM was reset before the large mail
+	PeakRSSWholeRunMB    float64 // VmHWM before that reset: the whole run so far
+
+	External bool
+	NumCPU   int
+	GOOS     string
+	GOARCH   string
+}
+
+const (
+	benchSupport  = "support@example.com"
+	benchPassword = "bench"
+)
+
+// Run measures the pipeline in three phases on one database: a backlog
+// of cfg.Messages mails, a steady rate through IDLE, and one large mail.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Messages < 1 {
+		return nil, errors.New("messages must be at least 1")
+	}
+	if cfg.IMAP != "" && cfg.SMTP == "" {
+		return nil, errors.New("an external IMAP server needs an SMTP relay too (--smtp)")
+	}
+	if cfg.Mailbox == "" {
+		cfg.Mailbox = "INBOX"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	res := &Result{Messages: cfg.Messages, Rate: cfg.Rate, Duration: cfg.Duration, External: cfg.IMAP != "",
+		NumCPU: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	tmp, err := os.MkdirTemp("", "ticketd-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	r := &runner{cfg: cfg, res: res, track: newTracker()}
+	support := benchSupport
+	if cfg.IMAP == "" {
+		r.support = support
+		if err := r.inProcess(); err != nil {
+			return nil, err
+		}
+		defer func() { r.sys.Close() }()
+	} else {
+		support = cfg.IMAPUser
+		if !strings.Contains(support, "@") {
+			return nil, fmt.Errorf("--imap-user %q: the bench uses it as the support address and needs an address", support)
+		}
+		app, err := dialAppender(cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer app.Close()
+		r.app = app
+		r.imapAddr, r.imapUser, r.imapPass, r.smtpAddr = cfg.IMAP, cfg.IMAPUser, cfg.IMAPPassword, cfg.SMTP
+	}
+	r.support = support
+
+	offered := 0
+	if cfg.Rate > 0 {
+		offered = int(cfg.Rate * cfg.Duration.Seconds())
+	}
+	r.dbPath = filepath.Join(tmp, "ticketd.db")
+	r.daemonCfg = r.config()
+	total := cfg.Messages + offered + 1
+	r.gen = NewGenerator(cfg.Seed, support, ContactsFor(total, r.daemonCfg.Limits.AutoRepliesPerSenderPerHour))
+	if cfg.IMAP != "" {
+		// A shared mailbox may hold an earlier run's mail: keep IDs unique.
+		r.gen.SetRunID(strconv.FormatInt(time.Now().UnixNano(), 36))
+	}
+	if err := r.open(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { r.stop(); r.d.Close() }()
+	if err := r.seed(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.IMAP != "" {
+		stop := r.watchOutbox(ctx)
+		defer stop()
+	}
+	if err := r.backlog(ctx); err != nil {
+		return res, err
+	}
+	if offered > 0 {
+		if err := r.steady(ctx, offered); err != nil {
+			return res, err
+		}
+	}
+	if cfg.LargeAttachment > 0 {
+		if err := r.large(ctx); err != nil {
+			return res, err
+		}
+	} else {
+		res.PeakRSSMB, _ = procStatusMB("VmHWM")
+		res.PeakRSSWholeRunMB = res.PeakRSSMB
+	}
+	return res, nil
+}
+
+type runner struct {
+	cfg       Config
+	res       *Result
+	track     *tracker
+	app       appender
+	sys       *mailsim.System // in-process servers, nil with external ones
+	gen       *Generator
+	support   string
+	imapAddr  string
+	imapUser  string
+	imapPass  string
+	smtpAddr  string
+	dbPath    string
+	daemonCfg *daemon.Config
+
+	d      *daemon.Daemon
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// inProcess starts (or replaces) the in-process mail system.
+func (r *runner) inProcess() error {
+	if r.sys != nil {
+		r.sys.Close()
+		r.sys = nil
+	}
+	sys, err := mailsim.Start()
+	if err != nil {
+		return err
+	}
+	if err := sys.AddUser(r.support, benchPassword); err != nil {
+		sys.Close()
+		return err
+	}
+	sys.OnMessage = func(m mailsim.Message) { r.track.acked(inReplyTo(m.Data), m.To, m.At) }
+	r.sys = sys
+	r.app = simAppender{sys, r.support, r.cfg.Mailbox}
+	r.imapAddr, r.imapUser, r.imapPass, r.smtpAddr = sys.IMAPAddr, r.support, benchPassword, sys.SMTPAddr
+	return nil
+}
+
+func (r *runner) phaseTimeout(n int) time.Duration {
+	if r.cfg.Timeout > 0 {
+		return r.cfg.Timeout
+	}
+	return 2*time.Minute + time.Duration(n)*50*time.Millisecond
+}
+
+// config is a production configuration (daemon.DefaultConfig) pointed at
+// the servers, wired like the demo.
+func (r *runner) config() *daemon.Config {
+	cfg := daemon.DefaultConfig()
+	cfg.File = "(bench)"
+	cfg.Store.Path = r.dbPath
+	cfg.IMAP = daemon.IMAPConfig{Address: r.imapAddr, Security: orNone(r.cfg.IMAPSecurity), Username: r.imapUser, Auth: "plain",
+		Mailbox: r.cfg.Mailbox, PollInterval: daemon.Duration{Duration: time.Second}, Processed: "leave",
+		Secret: daemon.Secret{Password: r.imapPass}, InsecureSkipVerify: r.cfg.InsecureSkipVerify}
+	cfg.SMTP = daemon.SMTPConfig{Address: r.smtpAddr, Security: orNone(r.cfg.SMTPSecurity), InsecureSkipVerify: r.cfg.InsecureSkipVerify}
+	cfg.Support = daemon.SupportConfig{Address: r.support, Name: "Example Support"}
+	cfg.Staff = daemon.StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "Europe/Zurich"}
+	cfg.Routing = []daemon.RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+		{Levels: []string{"P2", "P3", "P4"}, To: []string{"support-team@example.com"}}}
+	cfg.Verify.Admin = "admin@example.com"
+	// The memory phase ingests the large mail whole rather than truncated
+	// at the default 25 MiB, to measure the real cost of the attachment.
+	if need := int64(r.cfg.LargeAttachment)*4/3 + 1<<20; need > cfg.Limits.MaxMessageBytes {
+		cfg.Limits.MaxMessageBytes = need
+	}
+	return cfg
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func (r *runner) open(ctx context.Context) error {
+	if err := r.daemonCfg.Validate(); err != nil {
+		return fmt.Errorf("bench config: %w", err)
+	}
+	d, err := daemon.New(ctx, r.daemonCfg, daemon.Options{Logger: r.cfg.Logger, ProcessInterval: time.Second, ShutdownGrace: 5 * time.Second})
+	if err != nil {
+		return err
+	}
+	r.d = d
+	return nil
+}
+
+func (r *runner) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan error, 1)
+	go func() { r.done <- r.d.Run(ctx) }()
+}
+
+func (r *runner) stop() {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.cancel = nil
+}
+
+func (r *runner) seed(ctx context.Context) error {
+	dir := daemon.Directory{DB: r.d.DB(), Plans: r.d.Plans()}
+	for _, cu := range r.gen.Customers() {
+		c := cu.Customer
+		if err := dir.AddCustomer(ctx, &c); err != nil {
+			return fmt.Errorf("seed customer %s: %w", c.Name, err)
+		}
+		for _, ct := range cu.Contacts {
+			if _, err := dir.AddContact(ctx, daemon.NewContact{Customer: c.Name, Contact: ct}); err != nil {
+				return fmt.Errorf("seed contact %s: %w", ct.Email, err)
+			}
+		}
+	}
+	return nil
+}
+
+// backlog appends every mail, then starts the daemon and times until the
+// last acknowledgement is accepted (which implies the mail was processed:
+// the acknowledgement is written in the same transaction).
+func (r *runner) backlog(ctx context.Context) error {
+	n := r.cfg.Messages
+	fmt.Fprintf(r.cfg.Progress, "backlog: appending %d mails\n", n)
+	for i := 0; i < n; i++ {
+		m := r.gen.Next()
+		r.track.add(phaseBacklog, m, time.Now())
+		if err := r.app.Append(m.Raw); err != nil {
+			return fmt.Errorf("append mail %d: %w", i+1, err)
+		}
+	}
+	fmt.Fprintf(r.cfg.Progress, "backlog: daemon started, waiting for %d acknowledgements\n", n)
+	if r.cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(r.cfg.CPUProfile); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	r.start()
+	if err := r.track.wait(ctx, phaseBacklog, n, r.phaseTimeout(n)); err != nil {
+		return r.explain(ctx, err)
+	}
+	r.res.BacklogElapsed = time.Since(start)
+	r.res.MessagesPerSecond = float64(n) / r.res.BacklogElapsed.Seconds()
+	fmt.Fprintf(r.cfg.Progress, "backlog: %d mails in %s\n", n, r.res.BacklogElapsed.Round(time.Millisecond))
+	return nil
+}
+
+// steady offers mail at cfg.Rate while the daemon idles on the mailbox.
+// A mail's latency is from the start of its APPEND to the SMTP server
+// accepting its acknowledgement.
+func (r *runner) steady(ctx context.Context, n int) error {
+	fmt.Fprintf(r.cfg.Progress, "steady: %d mails at %g/s\n", n, r.cfg.Rate)
+	mails := make([]Mail, n)
+	for i := range mails {
+		mails[i] = r.gen.Next()
+	}
+	interval := time.Duration(float64(time.Second) / r.cfg.Rate)
+	start := time.Now()
+	for i, m := range mails {
+		// Scheduled sends: a slow APPEND does not lower the offered rate.
+		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		r.track.add(phaseSteady, m, time.Now())
+		if err := r.app.Append(m.Raw); err != nil {
+			return fmt.Errorf("append mail %d: %w", i+1, err)
+		}
+	}
+	if err := r.track.wait(ctx, phaseSteady, n, r.phaseTimeout(n)); err != nil {
+		return r.explain(ctx, err)
+	}
+	lat := r.track.latencies(phaseSteady)
+	r.res.Offered = n
+	r.res.AckLatencyP50, r.res.AckLatencyP99, r.res.AckLatencyMax = percentile(lat, 0.50), percentile(lat, 0.99), lat[len(lat)-1]
+	fmt.Fprintf(r.cfg.Progress, "steady: p50 %s, p99 %s\n", r.res.AckLatencyP50.Round(time.Millisecond), r.res.AckLatencyP99.Round(time.Millisecond))
+	return nil
+}
+
+// large stops the daemon, appends one mail with a large attachment, drops
+// the bench's own copy and resets the peak-RSS mark, then starts a daemon
+// on the same database and measures the peak while it ingests the mail.
+// With in-process servers the IMAP server's copy of the mail is part of
+// the figure.
+func (r *runner) large(ctx context.Context) error {
+	r.stop()
+	if err := r.d.Close(); err != nil {
+		return err
+	}
+	r.res.PeakRSSWholeRunMB, _ = procStatusMB("VmHWM")
+	if r.sys != nil {
+		// A fresh in-process mail system and database, so the backlog
+		// the servers hold in memory is not counted against the daemon.
+		if err := r.inProcess(); err != nil {
+			return err
+		}
+		r.dbPath = filepath.Join(filepath.Dir(r.dbPath), "large.db")
+		r.daemonCfg = r.config()
+	}
+	m := r.gen.Large(r.cfg.LargeAttachment)
+	r.res.LargeAttachmentBytes, r.res.LargeMailBytes = r.cfg.LargeAttachment, len(m.Raw)
+	fmt.Fprintf(r.cfg.Progress, "large: one mail of %.1f MB with a %.1f MB attachment\n", float64(len(m.Raw))/(1<<20), float64(r.cfg.LargeAttachment)/(1<<20))
+	r.track.add(phaseLarge, m, time.Now())
+	if err := r.app.Append(m.Raw); err != nil {
+		return fmt.Errorf("append large mail: %w", err)
+	}
+	m.Raw = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	r.res.RSSBeforeLargeMB, _ = procStatusMB("VmRSS")
+	// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+	r.res.PeakRSSReset = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	if err := r.open(ctx); err != nil {
+		return err
+	}
+	if r.sys != nil {
+		if err := r.seed(ctx); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	r.start()
+	if err := r.track.wait(ctx, phaseLarge, 1, r.phaseTimeout(100)); err != nil {
+		return r.explain(ctx, err)
+	}
+	r.res.LargeElapsed = time.Since(start)
+	r.res.PeakRSSMB, _ = procStatusMB("VmHWM")
+	if !r.res.PeakRSSReset {
+		r.res.PeakRSSWholeRunMB = r.res.PeakRSSMB
+	}
+	fmt.Fprintf(r.cfg.Progress, "large: acknowledged after %s, peak RSS %.0f MB\n", r.res.LargeElapsed.Round(time.Millisecond), r.res.PeakRSSMB)
+	return nil
+}
+
+// explain adds the database's view to a phase that did not finish.
+func (r *runner) explain(ctx context.Context, err error) error {
+	var total, unprocessed, pending int
+	outcomes := map[string]int{}
+	r.d.DB().View(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		total, unprocessed, _ = tx.RawStats()
+		pending, _, _ = tx.OutboxStats(time.Now().Add(time.Hour))
+		return nil
+	})
+	if db, derr := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro"); derr == nil {
+		rows, qerr := db.Query(`SELECT outcome, COUNT(*) FROM raw_messages GROUP BY outcome`)
+		if qerr == nil {
+			for rows.Next() {
+				var o string
+				var n int
+				if rows.Scan(&o, &n) == nil {
+					outcomes[o] = n
+				}
+			}
+			rows.Close()
+		}
+		db.Close()
+	}
+	return fmt.Errorf("%w (database: %d mails stored, %d unprocessed, outcomes %v, %d outbound pending)", err, total, unprocessed, outcomes, pending)
+}
+
+// watchOutbox follows acknowledgements through the database when the
+// SMTP server is not ours to watch: an outbox row of kind ack marked sent
+// was accepted by the relay at sent_at.
+func (r *runner) watchOutbox(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db, err := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		last := ""
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			rows, err := db.QueryContext(ctx, `SELECT m.in_reply_to, o.recipients, o.sent_at FROM outbox o JOIN messages m ON m.message_id = o.message_id
+				WHERE o.kind = 'ack' AND o.status = 'sent' AND o.sent_at >= ? ORDER BY o.sent_at`, last)
+			if err != nil {
+				continue
+			}
+			for rows.Next() {
+				var irt, rcpts, sent string
+				if rows.Scan(&irt, &rcpts, &sent) != nil {
+					continue
+				}
+				at, _ := time.Parse(store.TimeFormat, sent)
+				r.track.acked(irt, nil, at)
+				last = sent
+			}
+			rows.Close()
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// inReplyTo reads the In-Reply-To message id from raw mail's header.
+func inReplyTo(raw []byte) string {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(raw)
+	}
+	m, err := mail.ReadMessage(bufio.NewReader(io.MultiReader(bytes.NewReader(raw[:end]), strings.NewReader("\r\n\r\n"))))
+	if err != nil {
+		return ""
+	}
+	return strings.Trim(strings.TrimSpace(m.Header.Get("In-Reply-To")), "<>")
+}
+
+type phase int
+
+const (
+	phaseBacklog phase = iota
+	phaseSteady
+	phaseLarge
+)
+
+// tracker matches acknowledgements to the mails they answer.
+type tracker struct {
+	mu      sync.Mutex
+	mails   map[string]*tracked
+	done    map[phase]int
+	changed chan struct{}
+}
+
+type tracked struct {
+	phase    phase
+	from     string
+	appended time.Time
+	acked    time.Time
+}
+
+func newTracker() *tracker {
+	return &tracker{mails: map[string]*tracked{}, done: map[phase]int{}, changed: make(chan struct{})}
+}
+
+func (t *tracker) add(p phase, m Mail, at time.Time) {
+	t.mu.Lock()
+	t.mails[m.MessageID] = &tracked{phase: p, from: strings.ToLower(m.From), appended: at}
+	t.mu.Unlock()
+}
+
+// acked records the acknowledgement of the mail with id inReplyTo, sent
+// to rcpts (nil: not checked; engineer alerts carry the same In-Reply-To).
+func (t *tracker) acked(inReplyTo string, rcpts []string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.mails[inReplyTo]
+	if m == nil || !m.acked.IsZero() {
+		return
+	}
+	if rcpts != nil && !slices.ContainsFunc(rcpts, func(s string) bool { return strings.EqualFold(s, m.from) }) {
+		return
+	}
+	m.acked = at
+	t.done[m.phase]++
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+func (t *tracker) wait(ctx context.Context, p phase, n int, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		t.mu.Lock()
+		got, ch := t.done[p], t.changed
+		t.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("%d of %d acknowledgements after %s", got, n, timeout)
+		}
+	}
+}
+
+// latencies are the sorted APPEND-to-acknowledgement times of phase p.
+func (t *tracker) latencies(p phase) []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []time.Duration
+	for _, m := range t.mails {
+		if m.phase == p && !m.acked.IsZero() {
+			out = append(out, m.acked.Sub(m.appended))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// percentile is the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// procStatusMB reads a size field (kB) of /proc/self/status in megabytes.
+func procStatusMB(field string) (float64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+}
+
+// appender puts mail into the support mailbox.
+type appender interface {
+	Append(raw []byte) error
+}
+
+type simAppender struct {
+	sys              *mailsim.System
+	address, mailbox string
+}
+
+func (a simAppender) Append(raw []byte) error { return a.sys.Append(a.address, a.mailbox, raw) }
+
+// imapAppender appends over IMAP (RFC 9051 §6.3.12), as an MTA delivering
+// by LMTP would make the mail appear.
+type imapAppender struct {
+	c       *imapclient.Client
+	mailbox string
+}
+
+func dialAppender(cfg Config) (*imapAppender, error) {
+	opts := &imapclient.Options{}
+	if cfg.InsecureSkipVerify {
+		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	var c *imapclient.Client
+	var err error
+	switch orNone(cfg.IMAPSecurity) {
+	case "none":
+		c, err = imapclient.DialInsecure(cfg.IMAP, opts)
+	case "tls":
+		c, err = imapclient.DialTLS(cfg.IMAP, opts)
+	case "starttls":
+		c, err = imapclient.DialStartTLS(cfg.IMAP, opts)
+	default:
+		return nil, fmt.Errorf("--imap-security %q: want none, tls or starttls", cfg.IMAPSecurity)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("imap %s: %w", cfg.IMAP, err)
+	}
+	if err := c.Login(cfg.IMAPUser, cfg.IMAPPassword).Wait(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("imap login as %s: %w", cfg.IMAPUser, err)
+	}
+	return &imapAppender{c: c, mailbox: cfg.Mailbox}, nil
+}
+
+func (a *imapAppender) Append(raw []byte) error {
+	cmd := a.c.Append(a.mailbox, int64(len(raw)), &imap.AppendOptions{Time: time.Now()})
+	if _, err := cmd.Write(raw); err != nil {
+		cmd.Close()
+		return err
+	}
+	if err := cmd.Close(); err != nil {
+		return err
+	}
+	_, err := cmd.Wait()
+	return err
+}
+
+func (a *imapAppender) Close() error {
+	a.c.Logout().Wait()
+	return a.c.Close()
+}
