@@ -35,6 +35,25 @@ type inbound struct {
 	automated string // why it is automated mail, "" when a person wrote it
 	sender    classify.SenderResult
 	log       *slog.Logger
+
+	// severity is classified before the write transaction (it is the
+	// costliest step and must not hold SQLite's single writer), for the
+	// plan it was computed with.
+	severity     *classify.Result
+	severityPlan string
+	// created is the level of the ticket this mail opened, for metrics
+	// counted once the transaction committed.
+	created ticket.Level
+}
+
+// classifySeverity returns the mail's severity under plan's labels,
+// computing it once.
+func (d *Daemon) classifySeverity(in *inbound, plan string) classify.Result {
+	if in.severity == nil || in.severityPlan != plan {
+		r := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(plan)})
+		in.severity, in.severityPlan = &r, plan
+	}
+	return *in.severity
 }
 
 func (in *inbound) from() mail.Address {
@@ -44,40 +63,65 @@ func (in *inbound) from() mail.Address {
 	return mail.Address{Name: in.msg.From.Name, Address: ticket.NormalizeAddress(in.msg.From.Address)}
 }
 
+// Batches: up to this many stored mails, or this many raw bytes, are
+// processed in one write transaction. One commit per batch instead of per
+// mail is most of the throughput from a backlog (SQLite has one writer).
+const (
+	batchMails = 100
+	batchBytes = 8 << 20
+)
+
 // processPending processes every stored mail the pipeline has not finished,
-// oldest first. It returns how many it processed.
+// oldest first, in batches. It returns how many it processed.
 func (d *Daemon) processPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		var ids []int64
-		if err := d.db.View(ctx, func(tx *store.Tx) (err error) { ids, err = tx.UnprocessedRaw(100); return err }); err != nil {
+		if err := d.db.View(ctx, func(tx *store.Tx) (err error) { ids, err = tx.UnprocessedRaw(batchMails); return err }); err != nil {
 			return n, err
 		}
 		if len(ids) == 0 {
 			return n, nil
 		}
-		for _, id := range ids {
+		for len(ids) > 0 {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			if err := d.processRaw(ctx, id); err != nil {
+			batch, rest, err := d.prepareBatch(ctx, ids)
+			if err != nil {
 				return n, err
 			}
-			n++
+			ids = rest
+			if err := d.processBatch(ctx, batch); err != nil {
+				return n, err
+			}
+			n += len(batch)
 		}
 	}
 }
 
-// processRaw runs one stored mail through parse → classify → thread → sla
-// → outbox. Everything it writes is one transaction. A mail that cannot be
-// processed is quarantined with the reason (never dropped); only when even
-// that cannot be written (database locked or full) does it return an error,
-// leaving the mail unprocessed to be tried again.
-func (d *Daemon) processRaw(ctx context.Context, id int64) error {
-	var raw *store.RawMessage
-	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(id); return err }); err != nil {
-		return err
+// prepareBatch loads and prepares stored mails from ids until the byte
+// budget is spent (always at least one), outside any write transaction.
+func (d *Daemon) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []int64, error) {
+	var batch []*inbound
+	size := 0
+	for len(ids) > 0 && (len(batch) == 0 || size < batchBytes) {
+		var raw *store.RawMessage
+		if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(ids[0]); return err }); err != nil {
+			return nil, nil, err
+		}
+		in, err := d.prepare(ctx, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		batch, ids, size = append(batch, in), ids[1:], size+len(raw.Data)
 	}
+	return batch, ids, nil
+}
+
+// prepare does the work that needs no write lock: parse, RFC 3834
+// detection, sender verification and severity.
+func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage) (*inbound, error) {
 	in := &inbound{raw: raw, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
 	in.msg = intake.ParseWithLimits(raw.Data, intake.Limits{
 		MaxHeaderFields: d.cfg.Limits.MaxHeaderFields,
@@ -93,22 +137,93 @@ func (d *Daemon) processRaw(ctx context.Context, id int64) error {
 	}
 	sender, err := classify.VerifySender(ctx, in.msg, directory{d.db}, d.senderPolicy)
 	if err != nil {
-		return fmt.Errorf("verify sender of raw message %d: %w", id, err)
+		return nil, fmt.Errorf("verify sender of raw message %d: %w", raw.ID, err)
 	}
 	in.sender = sender
+	if sender.Customer != nil && sender.Outcome == ticket.SenderContact {
+		d.classifySeverity(in, sender.Customer.Plan)
+	}
+	return in, nil
+}
 
-	var outcome string
-	err = d.db.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		outcome, err = d.handle(tx, in)
-		if err != nil {
-			return err
+// processBatch writes what a batch of prepared mails cause in one
+// transaction. If that fails, each mail is processed on its own, so one
+// bad mail is quarantined without holding up the others.
+func (d *Daemon) processBatch(ctx context.Context, batch []*inbound) error {
+	outcomes := make([]string, len(batch))
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		for i, in := range batch {
+			in.created = ""
+			o, err := d.handle(tx, in)
+			if err != nil {
+				return fmt.Errorf("raw message %d: %w", in.raw.ID, err)
+			}
+			outcomes[i] = o
+			if err := tx.MarkRawProcessed(in.raw.ID, o, ""); err != nil {
+				return err
+			}
 		}
-		return tx.MarkRawProcessed(raw.ID, outcome, "")
+		return nil
 	})
 	if err == nil {
-		in.log.Info("mail processed", "outcome", outcome, "sender", in.sender.Outcome, "automated", in.automated)
-		d.metrics.processed(outcome, in.sender.Outcome)
+		for i, in := range batch {
+			d.processed(in, outcomes[i])
+		}
+		d.kickOutbox()
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(batch) > 1 {
+		d.log.Warn("batch failed; processing its mails one by one", "mails", len(batch), "err", err)
+	}
+	for _, in := range batch {
+		if err := d.processOne(ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Daemon) processed(in *inbound, outcome string) {
+	in.log.Info("mail processed", "outcome", outcome, "sender", in.sender.Outcome, "automated", in.automated)
+	d.metrics.processed(outcome, in.sender.Outcome)
+	if in.created != "" {
+		d.metrics.ticketCreated(in.created)
+	}
+}
+
+// processRaw runs one stored mail through the pipeline on its own.
+func (d *Daemon) processRaw(ctx context.Context, id int64) error {
+	var raw *store.RawMessage
+	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(id); return err }); err != nil {
+		return err
+	}
+	in, err := d.prepare(ctx, raw)
+	if err != nil {
+		return err
+	}
+	return d.processOne(ctx, in)
+}
+
+// processOne writes one prepared mail's consequences in one transaction.
+// A mail that cannot be processed is quarantined with the reason (never
+// dropped); only when even that cannot be written (database locked or
+// full) does it return an error, leaving the mail unprocessed to be tried
+// again.
+func (d *Daemon) processOne(ctx context.Context, in *inbound) error {
+	var outcome string
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		in.created = ""
+		var err error
+		if outcome, err = d.handle(tx, in); err != nil {
+			return err
+		}
+		return tx.MarkRawProcessed(in.raw.ID, outcome, "")
+	})
+	if err == nil {
+		d.processed(in, outcome)
 		d.kickOutbox()
 		return nil
 	}
@@ -118,18 +233,19 @@ func (d *Daemon) processRaw(ctx context.Context, id int64) error {
 	// Processing failed: keep the mail visible to admins rather than retry
 	// a deterministic failure forever.
 	in.log.Error("mail could not be processed; quarantining it", "err", err)
+	procErr := err
 	qerr := d.db.Update(ctx, func(tx *store.Tx) error {
 		row, err := d.storeInbound(tx, in, 0, "customer")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Quarantine(row, outcomeError, "processing failed: "+err.Error()); err != nil {
+		if _, err := tx.Quarantine(row, outcomeError, "processing failed: "+procErr.Error()); err != nil {
 			return err
 		}
-		return tx.MarkRawProcessed(raw.ID, outcomeError, err.Error())
+		return tx.MarkRawProcessed(in.raw.ID, outcomeError, procErr.Error())
 	})
 	if qerr != nil {
-		return fmt.Errorf("process raw message %d: %w (and could not quarantine it: %v)", id, err, qerr)
+		return fmt.Errorf("process raw message %d: %w (and could not quarantine it: %v)", in.raw.ID, procErr, qerr)
 	}
 	d.metrics.processed(outcomeError, in.sender.Outcome)
 	return nil
@@ -310,7 +426,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(customer.Plan)})
+	sev := d.classifySeverity(in, customer.Plan)
 	from := in.from()
 	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.Templates.DefaultLanguage)
 	subject := strings.TrimSpace(subjectTag.ReplaceAllString(in.msg.Subject, ""))
@@ -351,7 +467,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 	if err := d.alert(tx, in, t, tc, false); err != nil {
 		return nil, err
 	}
-	d.metrics.ticketCreated(t.Level)
+	in.created = t.Level
 	return t, nil
 }
 
@@ -554,7 +670,7 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
 		}
 	}
 	{
-		sev := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(t.Plan)})
+		sev := d.classifySeverity(in, t.Plan)
 		if raised := classify.Raise(t.Level, sev.Level); raised != t.Level {
 			old := t.Level
 			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {
