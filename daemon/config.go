@@ -145,6 +145,11 @@ type LimitsConfig struct {
 	MaxHeaderFields             int   `toml:"max_header_fields"`
 	MaxLineLength               int   `toml:"max_line_length"`
 	MaxAttachments              int   `toml:"max_attachments"`
+	// MemoryLimitMB is the Go runtime's soft memory limit for `ticketd
+	// run` (runtime/debug.SetMemoryLimit): the garbage collector works
+	// harder near it instead of letting the heap double. 0 means no limit;
+	// the GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimitMB int64 `toml:"memory_limit_mb"`
 }
 
 // HTTPConfig is [http].
@@ -294,6 +299,9 @@ func (c *Config) applyDefaults() {
 	if c.Limits.AutoRepliesPerSenderPerHour == 0 {
 		c.Limits.AutoRepliesPerSenderPerHour = 10
 	}
+	if c.Limits.MemoryLimitMB == 0 {
+		c.Limits.MemoryLimitMB = 128
+	}
 	if c.Limits.MaxMessageBytes == 0 {
 		c.Limits.MaxMessageBytes = 25 << 20
 	}
@@ -417,6 +425,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MaxMessageBytes < 1024 {
 		bad("limits.max_message_bytes", "%d is too small (at least 1024)", c.Limits.MaxMessageBytes)
+	}
+	if c.Limits.MemoryLimitMB < 0 {
+		bad("limits.memory_limit_mb", "must not be negative (0 means no limit)")
 	}
 	if c.HTTP.Listen != "" {
 		hostPort("http.listen", c.HTTP.Listen)

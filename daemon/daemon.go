@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/mail"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -502,3 +503,18 @@ func (o outboxAdapter) MarkFailed(ctx context.Context, id int64, attempts int, r
 
 // ContactLookup serves sender verification from db's contacts directory.
 func ContactLookup(db *store.DB) classify.Directory { return directory{db} }
+
+// ApplyMemoryLimit sets the runtime's soft memory limit from
+// limits.memory_limit_mb, unless GOMEMLIMIT is set in the environment. A
+// soft limit keeps a burst (one 25 MB mail is parsed into several
+// buffers) from doubling the heap before the collector runs; it is not a
+// hard cap. It returns the limit in force, in MB (0: none).
+func ApplyMemoryLimit(cfg *Config) int64 {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1) >> 20
+	}
+	if cfg.Limits.MemoryLimitMB > 0 {
+		debug.SetMemoryLimit(cfg.Limits.MemoryLimitMB << 20)
+	}
+	return cfg.Limits.MemoryLimitMB
+}

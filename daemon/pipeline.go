@@ -104,32 +104,52 @@ func (d *Daemon) processPending(ctx context.Context) (int, error) {
 // budget is spent (always at least one), outside any write transaction.
 func (d *Daemon) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []int64, error) {
 	var batch []*inbound
-	size := 0
+	var size int64
 	for len(ids) > 0 && (len(batch) == 0 || size < batchBytes) {
-		var raw *store.RawMessage
-		if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(ids[0]); return err }); err != nil {
-			return nil, nil, err
-		}
-		in, err := d.prepare(ctx, raw)
+		in, err := d.prepareID(ctx, ids[0])
 		if err != nil {
 			return nil, nil, err
 		}
-		batch, ids, size = append(batch, in), ids[1:], size+len(raw.Data)
+		batch, ids, size = append(batch, in), ids[1:], size+in.raw.Size
 	}
 	return batch, ids, nil
 }
 
-// prepare does the work that needs no write lock: parse, RFC 3834
-// detection, sender verification and severity.
-func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage) (*inbound, error) {
-	in := &inbound{raw: raw, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
-	in.msg = intake.ParseWithLimits(raw.Data, intake.Limits{
+// prepareID reads a stored mail and prepares it, parsing straight from
+// the database's buffer.
+func (d *Daemon) prepareID(ctx context.Context, id int64) (*inbound, error) {
+	var raw *store.RawMessage
+	var msg *ticket.Message
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if raw, err = tx.RawMeta(id); err != nil {
+			return err
+		}
+		return tx.WithRawData(id, func(data []byte) error {
+			msg = d.parse(data)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.prepare(ctx, raw, msg)
+}
+
+func (d *Daemon) parse(data []byte) *ticket.Message {
+	return intake.ParseWithLimits(data, intake.Limits{
 		MaxHeaderFields: d.cfg.Limits.MaxHeaderFields,
 		MaxLineLength:   d.cfg.Limits.MaxLineLength,
 		MaxAttachments:  d.cfg.Limits.MaxAttachments,
 	})
+}
+
+// prepare does the work that needs no write lock: parse, RFC 3834
+// detection, sender verification and severity.
+func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.Message) (*inbound, error) {
+	in := &inbound{raw: raw, msg: msg, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
 	if raw.Truncated {
-		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes: stored truncated to %d bytes", raw.Size, len(raw.Data)))
+		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes (%d): only its beginning was stored", raw.Size, d.cfg.Limits.MaxMessageBytes))
 	}
 	in.log = in.log.With("message_id", in.msg.MessageID, "from", in.msg.FromAddress())
 	if reason, ok := intake.Automated(in.msg, d.cfg.Support.Address); ok {
@@ -142,6 +162,13 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage) (*inbound, 
 	in.sender = sender
 	if sender.Customer != nil && sender.Outcome == ticket.SenderContact {
 		d.classifySeverity(in, sender.Customer.Plan)
+	}
+	// Attachment contents are only needed to relay an engineer's files;
+	// the raw bytes stay in the database for everything else.
+	if sender.Outcome != ticket.SenderStaff {
+		for i := range in.msg.Attachments {
+			in.msg.Attachments[i].Content = nil
+		}
 	}
 	return in, nil
 }
@@ -196,11 +223,7 @@ func (d *Daemon) processed(in *inbound, outcome string) {
 
 // processRaw runs one stored mail through the pipeline on its own.
 func (d *Daemon) processRaw(ctx context.Context, id int64) error {
-	var raw *store.RawMessage
-	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { raw, err = tx.RawMessage(id); return err }); err != nil {
-		return err
-	}
-	in, err := d.prepare(ctx, raw)
+	in, err := d.prepareID(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -681,7 +682,7 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 	// Pipelining: the next batch streams in while this one is being stored.
 	pending := c.fetchBodies(cl, batches[0])
 	for i, b := range batches {
-		bufs, err := pending.Collect()
+		bufs, err := collectSized(pending)
 		if err != nil {
 			return last, fmt.Errorf("fetch bodies of UIDs %d:%d: %w", b[0].uid, b[len(b)-1].uid, err)
 		}
@@ -721,13 +722,19 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 				Size:         m.size,
 				Truncated:    m.size > c.cfg.MaxMessageBytes,
 			}
-			if err := c.sink.Store(ctx, f); err != nil {
+			err := c.sink.Store(ctx, f)
+			// The Sink has the bytes (or will get them again after a
+			// reconnect): drop ours now, a large mail must not stay in
+			// memory for the rest of the batch.
+			buf.BodySection, f.Raw, raw = nil, nil, nil
+			delete(byUID, m.uid)
+			if err != nil {
 				storeErr = fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
 				break
 			}
 			last = uint32(m.uid)
 			stored.AddNum(m.uid)
-			log.Info("message stored", slog.Int64("size", m.size), slog.Int("bytes", len(raw)),
+			log.Info("message stored", slog.Int64("size", m.size),
 				slog.Bool("truncated", f.Truncated))
 			if f.Truncated {
 				log.Warn("message larger than MaxMessageBytes stored truncated",
@@ -789,6 +796,35 @@ func (c *Client) batch(metas []messageMeta) [][]messageMeta {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// collectSized is FetchCommand.Collect for UID and body sections, but
+// reads each literal into a buffer of its announced size: Collect's
+// io.ReadAll grows by doubling, which for a 34 MB mail briefly holds about
+// twice that.
+func collectSized(cmd *imapclient.FetchCommand) ([]*imapclient.FetchMessageBuffer, error) {
+	var out []*imapclient.FetchMessageBuffer
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				buf.UID = it.UID
+			case imapclient.FetchItemDataBodySection:
+				var b []byte
+				if it.Literal != nil {
+					b = make([]byte, it.Literal.Size())
+					if _, err := io.ReadFull(it.Literal, b); err != nil {
+						cmd.Close()
+						return nil, fmt.Errorf("read body of UID %d: %w", buf.UID, err)
+					}
+				}
+				buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: it.Section, Bytes: b})
+			}
+		}
+		out = append(out, buf)
+	}
+	return out, cmd.Close()
 }
 
 // fetchBodies sends UID FETCH for the bodies of one batch. BODY.PEEK keeps

@@ -160,3 +160,38 @@ func (tx *Tx) RawStats() (total, unprocessed int, err error) {
 	}
 	return total, unprocessed, nil
 }
+
+// WithRawData calls fn with the stored bytes of raw message id, without
+// copying them out of SQLite's buffer (sql.RawBytes): fn must not keep the
+// slice. Large mails are parsed this way, so they are not held twice.
+func (tx *Tx) WithRawData(id int64, fn func(data []byte) error) error {
+	rows, err := tx.query(`SELECT data FROM raw_messages WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("read raw message %d: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read raw message %d: %w", id, err)
+		}
+		return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
+	}
+	var data sql.RawBytes
+	if err := rows.Scan(&data); err != nil {
+		return fmt.Errorf("read raw message %d: %w", id, err)
+	}
+	return fn(data)
+}
+
+// RawMeta returns raw message id without its bytes (Data is nil).
+func (tx *Tx) RawMeta(id int64) (*RawMessage, error) {
+	m, err := scanRaw(tx.queryRow(`SELECT id, mailbox, uid_validity, uid, message_id, sha256, size, truncated, NULL, internal_date,
+		stored_at, processed_at, outcome, process_error FROM raw_messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("raw message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read raw message %d: %w", id, err)
+	}
+	return m, nil
+}

@@ -32,6 +32,7 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "warning", w)
 	}
+	log.Debug("memory", "soft_limit_mb", daemon.ApplyMemoryLimit(cfg))
 	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, ShutdownGrace: *grace})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -20,8 +21,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
@@ -64,6 +67,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, when set, receives a line as each phase starts and ends.
 	Progress io.Writer
+	// DaemonBinary, when set with in-process servers, runs the large-mail
+	// phase as `DaemonBinary run --config F` in its own process, so the
+	// peak RSS is the daemon's alone, as deployed, without the in-process
+	// IMAP server's copy of the mail.
+	DaemonBinary string
 }
 
 // Result is what a run measured.
@@ -86,6 +94,7 @@ type Result struct {
 	PeakRSSMB            float64 // VmHWM after the large mail (reset before it when the kernel allows)
 	PeakRSSReset         bool    // whether VmHWM was reset before the large mail
 	PeakRSSWholeRunMB    float64 // VmHWM before that reset: the whole run so far
+	DaemonProcess        bool    // the peak is a separate daemon process's (Config.DaemonBinary)
 
 	External bool
 	NumCPU   int
@@ -404,6 +413,9 @@ func (r *runner) large(ctx context.Context) error {
 		return fmt.Errorf("append large mail: %w", err)
 	}
 	m.Raw = nil
+	if r.cfg.DaemonBinary != "" && r.sys != nil {
+		return r.largeInProcess(ctx)
+	}
 	runtime.GC()
 	debug.FreeOSMemory()
 	r.res.RSSBeforeLargeMB, _ = procStatusMB("VmRSS")
@@ -429,6 +441,64 @@ func (r *runner) large(ctx context.Context) error {
 	}
 	fmt.Fprintf(r.cfg.Progress, "large: acknowledged after %s, peak RSS %.0f MB\n", r.res.LargeElapsed.Round(time.Millisecond), r.res.PeakRSSMB)
 	return nil
+}
+
+// largeInProcess runs the daemon binary as a child process on a seeded
+// database and takes the child's VmHWM once the large mail is acknowledged.
+func (r *runner) largeInProcess(ctx context.Context) error {
+	if err := r.open(ctx); err != nil {
+		return err
+	}
+	if err := r.seed(ctx); err != nil {
+		return err
+	}
+	if err := r.d.Close(); err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(filepath.Dir(r.dbPath), "large.toml")
+	f, err := os.Create(cfgPath)
+	if err != nil {
+		return err
+	}
+	err = toml.NewEncoder(f).Encode(r.daemonCfg)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write daemon config: %w", err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(r.cfg.DaemonBinary, "run", "--config", cfgPath)
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "GOMEMLIMIT=") // the config's limit applies, as in production
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", r.cfg.DaemonBinary, err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	if err := r.track.wait(ctx, phaseLarge, 1, r.phaseTimeout(100)); err != nil {
+		return fmt.Errorf("%w; daemon log:\n%s", err, lastLines(stderr.String(), 20))
+	}
+	r.res.LargeElapsed = time.Since(start)
+	r.res.PeakRSSMB, err = fileStatusMB(status, "VmHWM")
+	if err != nil {
+		return fmt.Errorf("read the daemon's peak RSS: %w", err)
+	}
+	r.res.RSSBeforeLargeMB, r.res.PeakRSSReset, r.res.DaemonProcess = 0, true, true
+	fmt.Fprintf(r.cfg.Progress, "large: acknowledged after %s, daemon process peak RSS %.0f MB\n", r.res.LargeElapsed.Round(time.Millisecond), r.res.PeakRSSMB)
+	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // explain adds the database's view to a phase that did not finish.
@@ -605,8 +675,11 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 }
 
 // procStatusMB reads a size field (kB) of /proc/self/status in megabytes.
-func procStatusMB(field string) (float64, error) {
-	b, err := os.ReadFile("/proc/self/status")
+func procStatusMB(field string) (float64, error) { return fileStatusMB("/proc/self/status", field) }
+
+// fileStatusMB reads a kB field of a /proc/PID/status file, in MB.
+func fileStatusMB(path, field string) (float64, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -616,7 +689,7 @@ func procStatusMB(field string) (float64, error) {
 			return kb / 1024, err
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+	return 0, fmt.Errorf("no %s in %s", field, path)
 }
 
 // appender puts mail into the support mailbox.
