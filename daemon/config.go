@@ -300,7 +300,7 @@ func (c *Config) applyDefaults() {
 		c.Limits.AutoRepliesPerSenderPerHour = 10
 	}
 	if c.Limits.MemoryLimitMB == 0 {
-		c.Limits.MemoryLimitMB = 128
+		c.Limits.MemoryLimitMB = 64
 	}
 	if c.Limits.MaxMessageBytes == 0 {
 		c.Limits.MaxMessageBytes = 25 << 20

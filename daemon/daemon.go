@@ -73,6 +73,13 @@ type Daemon struct {
 
 	metricsStart time.Time
 
+	// fresh hands large mails, parsed once from the fetched bytes, from
+	// intake to processing, so they are not read back from SQLite (which
+	// costs a copy in SQLite's memory and one in Go's). Lost on a crash:
+	// then the stored bytes are parsed again.
+	freshMu sync.Mutex
+	fresh   map[int64]*ticket.Message
+
 	mu          sync.Mutex
 	incidents   map[string]bool // admin alerts already sent, per open incident
 	lastProcErr string
@@ -99,6 +106,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		kickProcess:   make(chan struct{}, 1),
 		kickReminders: make(chan struct{}, 1),
 		incidents:     map[string]bool{},
+		fresh:         map[int64]*ticket.Message{},
 	}
 	d.metrics = newMetrics(d)
 	d.metricsStart = opts.Clock.Now()
@@ -125,7 +133,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	if d.tmpl, err = templates.NewLive(cfg.Templates.Dir, d.log); err != nil {
 		return nil, fmt.Errorf("templates.dir: %w", err)
 	}
-	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock); err != nil {
+	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock, store.Options{NoUpgrade: true}); err != nil {
 		return nil, err
 	}
 	if d.tokenKey, err = d.loadTokenKey(ctx); err != nil {
@@ -422,15 +430,52 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) error {
 		rm.Size = int64(len(f.Raw))
 	}
 	var dup bool
-	err := s.d.db.Update(ctx, func(tx *store.Tx) (err error) { _, dup, err = tx.StoreRaw(rm); return err })
+	var id int64
+	err := s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
 	if err != nil {
 		return fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
 	}
 	s.d.metrics.fetched(dup)
 	if !dup {
+		if len(f.Raw) >= freshMinBytes {
+			m := s.d.parse(f.Raw)
+			if !s.d.senderPolicy.IsStaff(m.FromAddress()) {
+				dropAttachmentContent(m) // only an engineer's files are relayed
+			}
+			s.d.putFresh(id, m)
+		}
 		kick(s.d.kickProcess)
 	}
 	return nil
+}
+
+// Mails at least this large are parsed in the sink and handed over; at
+// most freshMax of them wait at a time (the rest are read back).
+const (
+	freshMinBytes = 1 << 20
+	freshMax      = 4
+)
+
+func dropAttachmentContent(m *ticket.Message) {
+	for i := range m.Attachments {
+		m.Attachments[i].Content = nil
+	}
+}
+
+func (d *Daemon) putFresh(id int64, m *ticket.Message) {
+	d.freshMu.Lock()
+	defer d.freshMu.Unlock()
+	if len(d.fresh) < freshMax {
+		d.fresh[id] = m
+	}
+}
+
+func (d *Daemon) takeFresh(id int64) *ticket.Message {
+	d.freshMu.Lock()
+	defer d.freshMu.Unlock()
+	m := d.fresh[id]
+	delete(d.fresh, id)
+	return m
 }
 
 // headerMessageID reads just the Message-ID from raw header bytes, for
@@ -462,6 +507,17 @@ func (dir directory) LookupContact(ctx context.Context, email string) (*ticket.C
 	var c *ticket.Contact
 	var cu *ticket.Customer
 	err := dir.db.View(ctx, func(tx *store.Tx) (err error) { c, cu, err = tx.ContactByEmail(email); return err })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	return c, cu, err
+}
+
+// txDirectory serves contact look-ups inside an open transaction.
+type txDirectory struct{ tx *store.Tx }
+
+func (dir txDirectory) LookupContact(ctx context.Context, email string) (*ticket.Contact, *ticket.Customer, error) {
+	c, cu, err := dir.tx.ContactByEmail(email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil
 	}

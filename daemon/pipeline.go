@@ -101,39 +101,38 @@ func (d *Daemon) processPending(ctx context.Context) (int, error) {
 }
 
 // prepareBatch loads and prepares stored mails from ids until the byte
-// budget is spent (always at least one), outside any write transaction.
+// budget is spent (always at least one), in one read transaction: a read
+// transaction per mail costs more in file locking than the reads.
 func (d *Daemon) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []int64, error) {
 	var batch []*inbound
 	var size int64
-	for len(ids) > 0 && (len(batch) == 0 || size < batchBytes) {
-		in, err := d.prepareID(ctx, ids[0])
-		if err != nil {
-			return nil, nil, err
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		for len(ids) > 0 && (len(batch) == 0 || size < batchBytes) {
+			in, err := d.prepareIn(ctx, tx, ids[0])
+			if err != nil {
+				return err
+			}
+			batch, ids, size = append(batch, in), ids[1:], size+in.raw.Size
 		}
-		batch, ids, size = append(batch, in), ids[1:], size+in.raw.Size
-	}
-	return batch, ids, nil
+		return nil
+	})
+	return batch, ids, err
 }
 
-// prepareID reads a stored mail and prepares it, parsing straight from
-// the database's buffer.
-func (d *Daemon) prepareID(ctx context.Context, id int64) (*inbound, error) {
-	var raw *store.RawMessage
-	var msg *ticket.Message
-	err := d.db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		if raw, err = tx.RawMeta(id); err != nil {
-			return err
-		}
-		return tx.WithRawData(id, func(data []byte) error {
-			msg = d.parse(data)
-			return nil
-		})
-	})
+// prepareIn reads a stored mail in tx and prepares it, parsing straight
+// from the database's buffer unless intake handed it over parsed.
+func (d *Daemon) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inbound, error) {
+	raw, err := tx.RawMeta(id)
 	if err != nil {
 		return nil, err
 	}
-	return d.prepare(ctx, raw, msg)
+	msg := d.takeFresh(id)
+	if msg == nil {
+		if err := tx.WithRawData(id, func(data []byte) error { msg = d.parse(data); return nil }); err != nil {
+			return nil, err
+		}
+	}
+	return d.prepare(ctx, raw, msg, txDirectory{tx})
 }
 
 func (d *Daemon) parse(data []byte) *ticket.Message {
@@ -146,7 +145,7 @@ func (d *Daemon) parse(data []byte) *ticket.Message {
 
 // prepare does the work that needs no write lock: parse, RFC 3834
 // detection, sender verification and severity.
-func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.Message) (*inbound, error) {
+func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.Message, dir classify.Directory) (*inbound, error) {
 	in := &inbound{raw: raw, msg: msg, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
 	if raw.Truncated {
 		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes (%d): only its beginning was stored", raw.Size, d.cfg.Limits.MaxMessageBytes))
@@ -155,7 +154,7 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket
 	if reason, ok := intake.Automated(in.msg, d.cfg.Support.Address); ok {
 		in.automated = reason
 	}
-	sender, err := classify.VerifySender(ctx, in.msg, directory{d.db}, d.senderPolicy)
+	sender, err := classify.VerifySender(ctx, in.msg, dir, d.senderPolicy)
 	if err != nil {
 		return nil, fmt.Errorf("verify sender of raw message %d: %w", raw.ID, err)
 	}
@@ -166,9 +165,7 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket
 	// Attachment contents are only needed to relay an engineer's files;
 	// the raw bytes stay in the database for everything else.
 	if sender.Outcome != ticket.SenderStaff {
-		for i := range in.msg.Attachments {
-			in.msg.Attachments[i].Content = nil
-		}
+		dropAttachmentContent(in.msg)
 	}
 	return in, nil
 }
@@ -223,8 +220,8 @@ func (d *Daemon) processed(in *inbound, outcome string) {
 
 // processRaw runs one stored mail through the pipeline on its own.
 func (d *Daemon) processRaw(ctx context.Context, id int64) error {
-	in, err := d.prepareID(ctx, id)
-	if err != nil {
+	var in *inbound
+	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { in, err = d.prepareIn(ctx, tx, id); return err }); err != nil {
 		return err
 	}
 	return d.processOne(ctx, in)

@@ -25,6 +25,10 @@ type RawMessage struct {
 	ProcessError string
 }
 
+// RawChunkSize is the size above which raw mails are stored in chunks of
+// this size (migration 0002).
+const RawChunkSize = 1 << 20
+
 // Checkpoint is the IMAP position of a mailbox.
 type Checkpoint struct {
 	UIDValidity uint32
@@ -84,13 +88,23 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, fmt.Errorf("look up raw message: %w", err)
 	}
-	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, internal_date, stored_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, m.Data, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
+	inline, chunks := m.Data, 0
+	if len(m.Data) > RawChunkSize {
+		inline, chunks = []byte{}, (len(m.Data)+RawChunkSize-1)/RawChunkSize
+	}
+	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, chunks, internal_date, stored_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
 	if err != nil {
 		return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
 	}
 	id, _ = res.LastInsertId()
+	for seq := 0; seq < chunks; seq++ {
+		part := m.Data[seq*RawChunkSize : min((seq+1)*RawChunkSize, len(m.Data))]
+		if _, err := tx.exec(`INSERT INTO raw_chunks (raw_id, seq, data) VALUES (?, ?, ?)`, id, seq, part); err != nil {
+			return 0, false, fmt.Errorf("store raw message %s/%d/%d chunk %d: %w", m.Mailbox, m.UIDValidity, m.UID, seq, err)
+		}
+	}
 	m.ID = id
 	m.StoredAt = tx.Now
 	return id, false, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
@@ -109,16 +123,17 @@ func scanRaw(s interface{ Scan(...any) error }) (*RawMessage, error) {
 	return &m, nil
 }
 
-// RawMessage returns the raw message with id.
+// RawMessage returns the raw message with id, its bytes assembled.
 func (tx *Tx) RawMessage(id int64) (*RawMessage, error) {
-	m, err := scanRaw(tx.queryRow(`SELECT `+rawColumns+` FROM raw_messages WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("raw message %d: %w", id, ErrNotFound)
-	}
+	m, err := tx.RawMeta(id)
 	if err != nil {
-		return nil, fmt.Errorf("read raw message %d: %w", id, err)
+		return nil, err
 	}
-	return m, nil
+	err = tx.WithRawData(id, func(data []byte) error {
+		m.Data = append([]byte(nil), data...)
+		return nil
+	})
+	return m, err
 }
 
 // UnprocessedRaw lists the ids of stored mails the pipeline has not
@@ -161,11 +176,12 @@ func (tx *Tx) RawStats() (total, unprocessed int, err error) {
 	return total, unprocessed, nil
 }
 
-// WithRawData calls fn with the stored bytes of raw message id, without
-// copying them out of SQLite's buffer (sql.RawBytes): fn must not keep the
-// slice. Large mails are parsed this way, so they are not held twice.
+// WithRawData calls fn with the stored bytes of raw message id. An
+// unchunked mail is passed without copying it out of SQLite's buffer
+// (sql.RawBytes), so fn must not keep the slice; a chunked one is
+// assembled once into a buffer of its exact size.
 func (tx *Tx) WithRawData(id int64, fn func(data []byte) error) error {
-	rows, err := tx.query(`SELECT data FROM raw_messages WHERE id = ?`, id)
+	rows, err := tx.query(`SELECT data, chunks FROM raw_messages WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("read raw message %d: %w", id, err)
 	}
@@ -177,10 +193,52 @@ func (tx *Tx) WithRawData(id int64, fn func(data []byte) error) error {
 		return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
 	}
 	var data sql.RawBytes
-	if err := rows.Scan(&data); err != nil {
+	var chunks int
+	if err := rows.Scan(&data, &chunks); err != nil {
 		return fmt.Errorf("read raw message %d: %w", id, err)
 	}
-	return fn(data)
+	if chunks == 0 {
+		return fn(data)
+	}
+	rows.Close()
+	assembled, err := tx.rawChunks(id, chunks)
+	if err != nil {
+		return err
+	}
+	return fn(assembled)
+}
+
+func (tx *Tx) rawChunks(id int64, chunks int) ([]byte, error) {
+	var size int64
+	if err := tx.queryRow(`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_chunks WHERE raw_id = ?`, id).Scan(&size); err != nil {
+		return nil, fmt.Errorf("size raw message %d: %w", id, err)
+	}
+	out := make([]byte, 0, size)
+	rows, err := tx.query(`SELECT seq, data FROM raw_chunks WHERE raw_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read raw message %d chunks: %w", id, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var seq int
+		var part sql.RawBytes
+		if err := rows.Scan(&seq, &part); err != nil {
+			return nil, fmt.Errorf("read raw message %d chunk: %w", id, err)
+		}
+		if seq != n {
+			return nil, fmt.Errorf("raw message %d: chunk %d missing", id, n)
+		}
+		out = append(out, part...)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read raw message %d chunks: %w", id, err)
+	}
+	if n != chunks {
+		return nil, fmt.Errorf("raw message %d: %d of %d chunks stored", id, n, chunks)
+	}
+	return out, nil
 }
 
 // RawMeta returns raw message id without its bytes (Data is nil).

@@ -45,11 +45,22 @@ type DB struct {
 	path  string
 }
 
+// ErrOlderSchema is returned by Open with NoMigrate or NoUpgrade when the
+// database needs migrations this binary has.
+var ErrOlderSchema = errors.New("database schema is older than this ticketd")
+
 // Options tune Open.
 type Options struct {
 	// NoMigrate opens without applying pending migrations; Open then fails
 	// if any are pending. `ticketd migrate` is the explicit way to upgrade.
 	NoMigrate bool
+	// NoUpgrade creates the schema of a new, empty database but refuses to
+	// upgrade an existing one: the admin does that with `ticketd migrate`,
+	// after a backup.
+	NoUpgrade bool
+	// Manual applies nothing and refuses nothing but a newer schema: for
+	// `ticketd migrate` (which then calls Migrate) and `ticketd backup`.
+	Manual bool
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -81,7 +92,29 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
-	if err := d.migrate(ctx, !o.NoMigrate); err != nil {
+	apply := !o.NoMigrate
+	if o.Manual {
+		have, want, err := d.SchemaVersion(ctx)
+		if err == nil {
+			if have > want {
+				err = fmt.Errorf("%w: schema version %d, this binary knows up to %d; upgrade ticketd", ErrNewerSchema, have, want)
+			}
+		}
+		if err != nil {
+			sdb.Close()
+			return nil, fmt.Errorf("database %s: %w", dbPath, err)
+		}
+		return d, nil
+	}
+	if o.NoUpgrade && apply {
+		have, err := d.currentVersion(ctx)
+		if err != nil {
+			sdb.Close()
+			return nil, fmt.Errorf("database %s: %w", dbPath, err)
+		}
+		apply = have == 0
+	}
+	if err := d.migrate(ctx, apply); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("database %s: %w", dbPath, err)
 	}
@@ -166,7 +199,7 @@ func (d *DB) migrate(ctx context.Context, apply bool) error {
 			continue
 		}
 		if !apply {
-			return fmt.Errorf("schema version %d, migration %s pending: run `ticketd migrate`", have, m.name)
+			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (ticketd backup FILE) and run `ticketd migrate`", ErrOlderSchema, have, m.name)
 		}
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,4 +147,69 @@ func TestReminderIsSentOnce(t *testing.T) {
 			t.Fatalf("mark %d: got %v want %v", i, ok, want)
 		}
 	}
+}
+
+func TestStoreRaw_largeMailIsChunkedAndReadBackExactly(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	data := make([]byte, 3*RawChunkSize+12345)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	var id int64
+	if err := db.Update(ctx, func(tx *Tx) (err error) {
+		id, _, err = tx.StoreRaw(&RawMessage{Mailbox: "INBOX", UIDValidity: 1, UID: 1, SHA256: "big", Data: data})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		var chunks int
+		tx.queryRow(`SELECT chunks FROM raw_messages WHERE id = ?`, id).Scan(&chunks)
+		if chunks != 4 {
+			t.Errorf("chunks = %d, want 4", chunks)
+		}
+		m, err := tx.RawMessage(id)
+		if err != nil || !bytes.Equal(m.Data, data) {
+			t.Fatalf("read back %d bytes (err %v), want the %d stored", len(m.Data), err, len(data))
+		}
+		return tx.WithRawData(id, func(b []byte) error {
+			if !bytes.Equal(b, data) {
+				t.Errorf("WithRawData: %d bytes differ", len(b))
+			}
+			return nil
+		})
+	})
+}
+
+func TestOpen_upgradeIsExplicit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path, nil, Options{NoUpgrade: true}) // a new database is created
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make it a schema-1 database, as an older ticketd left it.
+	for _, q := range []string{`DROP TABLE raw_chunks`, `ALTER TABLE raw_messages DROP COLUMN chunks`, `DELETE FROM schema_migrations WHERE version = 2`} {
+		if _, err := db.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if _, err := Open(ctx, path, nil, Options{NoUpgrade: true}); !errors.Is(err, ErrOlderSchema) || !strings.Contains(err.Error(), "ticketd migrate") {
+		t.Fatalf("want ErrOlderSchema naming `ticketd migrate`, got %v", err)
+	}
+	db, err = Open(ctx, path, nil, Options{Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, err := db.Migrate(ctx)
+	db.Close()
+	if err != nil || from != 1 || to != 2 {
+		t.Fatalf("migrate: %d → %d, %v", from, to, err)
+	}
+	if db, err = Open(ctx, path, nil, Options{NoUpgrade: true}); err != nil {
+		t.Fatalf("after migrate: %v", err)
+	}
+	db.Close()
 }

@@ -24,7 +24,7 @@ func (m *Main) directoryFor(ctx context.Context, f *flags) (daemon.Directory, fu
 	if err != nil {
 		return daemon.Directory{}, nil, err
 	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil)
+	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true})
 	if err != nil {
 		return daemon.Directory{}, nil, err
 	}

@@ -136,24 +136,20 @@ func (m *Main) cmdMigrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{NoMigrate: true})
-	if err != nil && db == nil {
-		// NoMigrate fails when migrations are pending: open to migrate.
-		db, err = store.Open(ctx, cfg.Store.Path, nil)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		have, _, _ := db.SchemaVersion(ctx)
-		fmt.Fprintf(m.Stdout, "%s: migrated to schema version %d\n", cfg.Store.Path, have)
-		return nil
-	}
-	defer db.Close()
-	have, want, err := db.SchemaVersion(ctx)
+	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{Manual: true})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "%s: schema version %d (this ticketd knows %d): up to date\n", cfg.Store.Path, have, want)
+	defer db.Close()
+	from, to, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		fmt.Fprintf(m.Stdout, "%s: schema version %d: up to date\n", cfg.Store.Path, to)
+	} else {
+		fmt.Fprintf(m.Stdout, "%s: migrated from schema version %d to %d\n", cfg.Store.Path, from, to)
+	}
 	return nil
 }
 
@@ -173,7 +169,7 @@ func (m *Main) cmdBackup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil)
+	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{Manual: true})
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (m *Main) openStore(ctx context.Context, f *flags) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, cfg.Store.Path, nil)
+	return store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true})
 }
 
 func (m *Main) cmdTickets(ctx context.Context, args []string) error {
