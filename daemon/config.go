@@ -285,7 +285,14 @@ func (c *Config) applyDefaults() {
 	def(&c.Log.Level, "info")
 	def(&c.Log.Format, "text")
 	def(&c.Staff.Zone, "UTC")
-	def(&c.Verify.RequireAuth, "off")
+	// With a trusted receiving server, contacts' mail must pass DMARC (or
+	// aligned DKIM/SPF); without one there is nothing to check against, so
+	// a plain setup still works (check-config warns).
+	if len(c.Verify.TrustedAuthservIDs) > 0 {
+		def(&c.Verify.RequireAuth, "dmarc")
+	} else {
+		def(&c.Verify.RequireAuth, "off")
+	}
 	def(&c.Templates.DefaultLanguage, "en")
 	if c.Templates.WatchInterval.Duration == 0 {
 		c.Templates.WatchInterval.Duration = 2 * time.Second
