@@ -443,6 +443,16 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 		}
 		last = 0
 	}
+	if last > 0 && c.cfg.Processed != ProcessedLeave && sel.NumMessages > 0 {
+		// Everything up to the checkpoint is stored. A crash between
+		// storing and marking or moving left some of it behind: finish
+		// that now (UID STORE and MOVE ignore UIDs that are gone).
+		var done imap.UIDSet
+		done.AddRange(1, imap.UID(last))
+		if err := c.applyProcessed(cl, done); err != nil {
+			return false, fmt.Errorf("re-apply %s to stored UIDs: %w", c.cfg.Processed, err)
+		}
+	}
 
 	poll := time.NewTimer(c.cfg.PollInterval)
 	defer poll.Stop()

@@ -428,3 +428,29 @@ func TestNewClientRejectsInvalidConfig(t *testing.T) {
 		t.Fatalf("valid config rejected: %v", err)
 	}
 }
+
+// A crash between storing a mail and marking it left it unmarked while the
+// checkpoint moved past it: the next session finishes the job without
+// fetching it again.
+func TestIMAPProcessedIsReappliedToStoredMailAfterACrash(t *testing.T) {
+	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts.appendMessage("INBOX", testMessage(1, "a"))
+	ts.appendMessage("INBOX", testMessage(2, "b"))
+	st, err := ts.user.Status("INBOX", &imap.StatusOptions{UIDValidity: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newRecordingSink()
+	sink.cps["INBOX"] = Checkpoint{UIDValidity: st.UIDValidity, LastUID: 2} // stored before the crash
+	ts.appendMessage("INBOX", testMessage(3, "c"))
+	cfg := imapTestConfig(ts.addr)
+	cfg.Processed = ProcessedSeen
+	startClient(t, cfg, sink)
+	imapWaitFor(t, "all three marked seen", func() bool {
+		flags := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+		return len(flags) == 3 && hasFlag(flags[1], imap.FlagSeen) && hasFlag(flags[2], imap.FlagSeen) && hasFlag(flags[3], imap.FlagSeen)
+	})
+	if got := sink.callUIDs(); !slices.Equal(got, []uint32{3}) {
+		t.Fatalf("fetched and stored UIDs %v, want only [3]", got)
+	}
+}
