@@ -35,6 +35,7 @@ type Config struct {
 	Tickets   TicketsConfig                 `toml:"tickets"`
 	Reminders RemindersConfig               `toml:"reminders"`
 	Limits    LimitsConfig                  `toml:"limits"`
+	Outbox    OutboxConfig                  `toml:"outbox"`
 	HTTP      HTTPConfig                    `toml:"http"`
 	Health    HealthConfig                  `toml:"health"`
 	Classify  ClassifyConfig                `toml:"classify"`
@@ -150,6 +151,13 @@ type LimitsConfig struct {
 	// harder near it instead of letting the heap double. 0 means no limit;
 	// the GOMEMLIMIT environment variable, when set, wins.
 	MemoryLimitMB int64 `toml:"memory_limit_mb"`
+}
+
+// OutboxConfig is [outbox]: how temporary delivery failures are retried.
+type OutboxConfig struct {
+	RetryMin    Duration `toml:"retry_min"`     // first retry after this; doubles up to retry_max
+	RetryMax    Duration `toml:"retry_max"`     // longest wait between attempts
+	GiveUpAfter Duration `toml:"give_up_after"` // then the mail is failed and admins told
 }
 
 // HTTPConfig is [http].
@@ -312,6 +320,15 @@ func (c *Config) applyDefaults() {
 	if c.Limits.MaxMessageBytes == 0 {
 		c.Limits.MaxMessageBytes = 25 << 20
 	}
+	if c.Outbox.RetryMin.Duration == 0 {
+		c.Outbox.RetryMin.Duration = 30 * time.Second
+	}
+	if c.Outbox.RetryMax.Duration == 0 {
+		c.Outbox.RetryMax.Duration = time.Hour
+	}
+	if c.Outbox.GiveUpAfter.Duration == 0 {
+		c.Outbox.GiveUpAfter.Duration = 72 * time.Hour
+	}
 	if c.Health.MaxSilence.Duration == 0 {
 		c.Health.MaxSilence.Duration = 10 * time.Minute
 	}
@@ -435,6 +452,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MemoryLimitMB < 0 {
 		bad("limits.memory_limit_mb", "must not be negative (0 means no limit)")
+	}
+	if c.Outbox.RetryMin.Duration < time.Second || c.Outbox.RetryMax.Duration < c.Outbox.RetryMin.Duration {
+		bad("outbox.retry_min", "want at least 1s and no more than outbox.retry_max (%s)", c.Outbox.RetryMax.Duration)
+	}
+	if c.Outbox.GiveUpAfter.Duration < c.Outbox.RetryMax.Duration {
+		bad("outbox.give_up_after", "%s is shorter than outbox.retry_max", c.Outbox.GiveUpAfter.Duration)
 	}
 	if c.HTTP.Listen != "" {
 		hostPort("http.listen", c.HTTP.Listen)

@@ -195,7 +195,7 @@ func (d *Daemon) buildMailParts() error {
 		Outbox:   outboxAdapter{d.db},
 		Deliver:  d.deliverer.Deliver,
 		Clock:    d.clock,
-		Retry:    d.opts.Retry,
+		Retry:    d.retry(),
 		Logger:   d.log.With("part", "outbox"),
 		OnFailed: d.deliveryFailed,
 		OnSent:   d.delivered,
@@ -213,6 +213,14 @@ func (d *Daemon) buildMailParts() error {
 		return fmt.Errorf("imap: %w", err)
 	}
 	return nil
+}
+
+// retry is the outbox schedule: Options (tests) over [outbox] config.
+func (d *Daemon) retry() notify.Retry {
+	if d.opts.Retry != (notify.Retry{}) {
+		return d.opts.Retry
+	}
+	return notify.Retry{Min: d.cfg.Outbox.RetryMin.Duration, Max: d.cfg.Outbox.RetryMax.Duration, GiveUpAfter: d.cfg.Outbox.GiveUpAfter.Duration}
 }
 
 func insecure(c *tls.Config) *tls.Config {
@@ -433,6 +441,11 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) error {
 	var id int64
 	err := s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
 	if err != nil {
+		// Intake stops here and retries after a backoff: the mail stays on
+		// the server, unmarked, rather than being lost (disk full, database
+		// locked).
+		s.d.log.Error("cannot store fetched mail; intake paused until the database takes writes again",
+			"uid", f.UID, "bytes", len(f.Raw), "err", err)
 		return fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
 	}
 	s.d.metrics.fetched(dup)
