@@ -434,43 +434,8 @@ func (d *Dovecot) Stop() {
 	if out, err := exec.Command(d.doveadm, "-c", d.conf, "stop").CombinedOutput(); err != nil {
 		d.t.Logf("mailstack: doveadm stop: %v: %s", err, bytes.TrimSpace(out))
 	}
-	// Escalate: doveadm stop, then SIGTERM, then SIGKILL, each given time.
-	stopped := false
-	for _, sig := range []syscall.Signal{0, syscall.SIGTERM, syscall.SIGKILL} {
-		if sig != 0 {
-			d.t.Logf("mailstack: dovecot master %d still running; sending %v", cmd.Process.Pid, sig)
-			cmd.Process.Signal(sig)
-		}
-		t := time.NewTimer(stopTimeout)
-		select {
-		case <-exited:
-			stopped = true
-		case <-t.C:
-		}
-		t.Stop()
-		if stopped {
-			break
-		}
-	}
-	if !stopped {
-		d.t.Errorf("mailstack: dovecot master %d survived SIGKILL", cmd.Process.Pid)
-		return
-	}
-	deadline := time.Now().Add(stopTimeout)
-	// The master is gone; wait for the IMAP listener to close so that a
-	// following Restart binds cleanly and tests see a real outage.
-	for {
-		c, err := net.DialTimeout("tcp", d.IMAPAddr, time.Second)
-		if err != nil {
-			return
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			d.t.Logf("mailstack: %s still accepting after dovecot stopped", d.IMAPAddr)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// doveadm stop was the first request; then SIGTERM, then SIGKILL.
+	stopMaster(d.t, "dovecot", cmd, exited, []syscall.Signal{0, syscall.SIGTERM, syscall.SIGKILL}, d.IMAPAddr)
 }
 
 // Restart stops Dovecot and starts it again on the same ports and with the

@@ -309,42 +309,7 @@ func (p *Postfix) Stop() {
 		return
 	}
 	// SIGTERM is `postfix stop`: the master stops its children and exits.
-	stopped := false
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		if sig == syscall.SIGKILL {
-			p.t.Logf("mailstack: postfix master %d still running; sending %v", cmd.Process.Pid, sig)
-		}
-		cmd.Process.Signal(sig)
-		tm := time.NewTimer(stopTimeout)
-		select {
-		case <-exited:
-			stopped = true
-		case <-tm.C:
-		}
-		tm.Stop()
-		if stopped {
-			break
-		}
-	}
-	if !stopped {
-		p.t.Errorf("mailstack: postfix master %d survived SIGKILL", cmd.Process.Pid)
-		return
-	}
-	// The master's children exit when it does; make sure nothing still
-	// holds the port, so tests see a real outage and a restart binds.
-	deadline := time.Now().Add(stopTimeout)
-	for {
-		c, err := net.DialTimeout("tcp", p.SMTPAddr, time.Second)
-		if err != nil {
-			return
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			p.t.Logf("mailstack: %s still accepting after postfix stopped", p.SMTPAddr)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	stopMaster(p.t, "postfix", cmd, exited, []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}, p.SMTPAddr)
 }
 
 // Log returns Postfix's maillog so far.
