@@ -12,7 +12,6 @@ import (
 
 	"ticketd/notify"
 	"ticketd/notify/smtptest"
-	"ticketd/store"
 )
 
 func getHealth(t *testing.T, h *harness) (int, Health) {
@@ -114,5 +113,3 @@ func TestHealth_imapAuthenticationFailureAlertsAdminOnce(t *testing.T) {
 	s, _ := new(mimeWordDecoder).DecodeHeader(notices[0].Header.Get("Subject"))
 	mustf(t, strings.Contains(s, "IMAP authentication failing"), "notice subject %q", s)
 }
-
-var _ = store.TimeFormat

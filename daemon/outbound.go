@@ -25,16 +25,13 @@ type outMail struct {
 	cc     []mail.Address
 	// auto marks automatic mail (RFC 3834): Auto-Submitted: auto-replied,
 	// and counted against the per-sender rate limit when rateLimit is set.
-	auto      bool
-	rateLimit bool
-	fromName  string // display name; default the support name
-	inReplyTo string
-	refs      []string
-	// body overrides the rendered text (relay uses the template as wrapper).
-	attachments []notify.Attachment
-	// firstResponse marks a relayed engineer reply: a human message that
-	// reaches the customer.
-	msgKind string // kind of the stored outbound message row; default string(kind)
+	auto        bool
+	rateLimit   bool
+	fromName    string // display name; default the support name
+	inReplyTo   string
+	refs        []string
+	attachments []notify.Attachment // relayed engineer files
+	msgKind     string              // kind of the stored outbound message row; default string(kind)
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
