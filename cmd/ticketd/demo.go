@@ -92,7 +92,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		PollInterval: daemon.Duration{Duration: 5 * time.Second}, Processed: "seen", Secret: daemon.Secret{Password: demoPassword}}
 	cfg.SMTP = daemon.SMTPConfig{Address: sys.SMTPAddr, Security: "none"}
 	cfg.Support = daemon.SupportConfig{Address: demoSupport, Name: "Example Support"}
-	cfg.Staff = daemon.StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "Europe/Zurich"}
+	cfg.Staff = daemon.StaffConfig{Domains: []string{"example.com"}, Zone: "Europe/Zurich"}
 	cfg.Routing = []daemon.RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
 		{Levels: []string{"P2", "P3", "P4"}, To: []string{"support-team@example.com"}}}
 	cfg.Verify.Admin = "admin@example.com"
@@ -150,7 +150,8 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "\nServing until Ctrl-C. Point a mail client at:\n")
 	fmt.Fprintf(m.Stdout, "  IMAP  %s  (no TLS)   SMTP  %s  (no TLS, any login)\n", sys.IMAPAddr, sys.SMTPAddr)
 	fmt.Fprintf(m.Stdout, "  accounts (password %q): %s\n", demoPassword, strings.Join(demoUsers, ", "))
-	fmt.Fprintf(m.Stdout, "Write to %s as sarah.collins@acme.example to open a ticket; answer the alert in erin@example.com's INBOX to reply as an engineer.\n", demoSupport)
+	fmt.Fprintf(m.Stdout, "Write to %s as sarah.collins@acme.example to open a ticket; alerts arrive in oncall@example.com (P0–P1)\n", demoSupport)
+	fmt.Fprintf(m.Stdout, "and support-team@example.com (P2–P4): answer one from there to reply to the customer as an engineer.\n")
 	fmt.Fprintf(m.Stdout, "The database is %s; new mail sent by ticketd is listed below as it leaves.\n", cfg.Store.Path)
 	sys.OnMessage = func(msg mailsim.Message) {
 		subj := ""
