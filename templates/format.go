@@ -64,6 +64,9 @@ func FormatDateTime(t time.Time, loc *time.Location, lang string) string {
 func FuncMap() map[string]any {
 	return map[string]any{
 		"join": strings.Join,
+		// hasPrefix lets a template avoid "P0 – P0 – Blocker" when a
+		// plan's label already starts with the level's code.
+		"hasPrefix": strings.HasPrefix,
 		"datetime": func(t time.Time, lang, zone string) string {
 			return FormatDateTime(t, zoneLocation(zone), lang)
 		},
