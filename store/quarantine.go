@@ -25,8 +25,9 @@ type QuarantineEntry struct {
 	CreatedAt  time.Time
 	ResolvedAt time.Time
 
-	From    string // joined from the message
-	Subject string
+	From      string // joined from the message
+	Subject   string
+	MessageID string
 }
 
 // Quarantine keeps message row under outcome with a reason.
@@ -40,13 +41,13 @@ func (tx *Tx) Quarantine(messageRow int64, outcome, reason string) (int64, error
 	return id, nil
 }
 
-const quarantineColumns = `q.id, q.message_row, q.outcome, q.reason, q.status, q.ticket_id, q.created_at, q.resolved_at, m.from_addr, m.subject`
+const quarantineColumns = `q.id, q.message_row, q.outcome, q.reason, q.status, q.ticket_id, q.created_at, q.resolved_at, m.from_addr, m.subject, m.message_id`
 
 func scanQuarantine(s interface{ Scan(...any) error }) (*QuarantineEntry, error) {
 	var q QuarantineEntry
 	var ticketID sql.NullInt64
 	var created, resolved sql.NullString
-	if err := s.Scan(&q.ID, &q.MessageRow, &q.Outcome, &q.Reason, &q.Status, &ticketID, &created, &resolved, &q.From, &q.Subject); err != nil {
+	if err := s.Scan(&q.ID, &q.MessageRow, &q.Outcome, &q.Reason, &q.Status, &ticketID, &created, &resolved, &q.From, &q.Subject, &q.MessageID); err != nil {
 		return nil, err
 	}
 	q.TicketID = ticketID.Int64

@@ -19,6 +19,7 @@ type quarantineJSON struct {
 	Status     string     `json:"status"`
 	From       string     `json:"from"`
 	Subject    string     `json:"subject"`
+	MessageID  string     `json:"message_id"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at"`
 	Ticket     *int64     `json:"ticket"`
@@ -108,7 +109,7 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 		}
 		out := []quarantineJSON{}
 		for _, e := range entries {
-			q := quarantineJSON{ID: e.ID, Outcome: e.Outcome, Reason: e.Reason, Status: e.Status, From: e.From, Subject: e.Subject,
+			q := quarantineJSON{ID: e.ID, Outcome: e.Outcome, Reason: e.Reason, Status: e.Status, From: e.From, Subject: e.Subject, MessageID: e.MessageID,
 				CreatedAt: e.CreatedAt, ResolvedAt: timePtr(e.ResolvedAt), Text: texts[e.ID]}
 			if e.TicketID != 0 {
 				var n int64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"ticketd/sla"
@@ -26,11 +27,18 @@ func (m *Main) plansFor(f *flags) (*sla.Catalog, error) {
 
 func (m *Main) cmdSLA(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("want due or plans")
+		return usagef("want due, plans or regions")
 	}
 	sub, args := args[0], args[1:]
 	f := m.newFlags("sla " + sub)
 	switch sub {
+	case "regions":
+		if _, err := f.parse(args); err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, "Holiday regions (ISO 3166, with subdivisions where known), for customers add --region:")
+		fmt.Fprintln(m.Stdout, strings.Join(sla.Regions(), " "))
+		return nil
 	case "plans":
 		if _, err := f.parse(args); err != nil {
 			return err
@@ -98,5 +106,5 @@ func (m *Main) cmdSLA(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "plan %s, %s = %s, target %s on calendar %s, region %s\n", r.Plan, r.Level, r.Label, r.Target, r.Calendar, orDash(*region))
 		return nil
 	}
-	return usagef("unknown subcommand %q (want due or plans)", sub)
+	return usagef("unknown subcommand %q (want due, plans or regions)", sub)
 }
