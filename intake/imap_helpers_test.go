@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -139,6 +140,10 @@ type imapTestServer struct {
 
 type imapServerOptions struct {
 	caps imap.CapSet // default: IMAP4rev1 IDLE MOVE UIDPLUS SASL-IR
+	// tls serves implicit TLS (imaps) with this config; starttls offers
+	// STARTTLS with it instead.
+	tls      *tls.Config
+	starttls *tls.Config
 }
 
 func startIMAPTestServer(t testing.TB, opt imapServerOptions) *imapTestServer {
@@ -155,12 +160,16 @@ func startIMAPTestServer(t testing.TB, opt imapServerOptions) *imapTestServer {
 			return &imapTestSession{ts: ts}, nil, nil
 		},
 		Caps:         opt.caps,
-		InsecureAuth: true,
+		InsecureAuth: opt.starttls == nil,
+		TLSConfig:    opt.starttls,
 		Logger:       testLogger{t},
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
+	}
+	if opt.tls != nil {
+		ln = tls.NewListener(ln, opt.tls)
 	}
 	ts.addr = ln.Addr().String()
 	done := make(chan struct{})

@@ -3,11 +3,13 @@ package intake
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"ticketd/internal/testcert"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -452,5 +454,40 @@ func TestIMAPProcessedIsReappliedToStoredMailAfterACrash(t *testing.T) {
 	})
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{3}) {
 		t.Fatalf("fetched and stored UIDs %v, want only [3]", got)
+	}
+}
+
+// TLS certificates are verified by default: a server whose certificate no
+// trusted CA signed is refused, and accepted once its CA is configured.
+func TestIMAPTLSVerifiesTheServerCertificate(t *testing.T) {
+	cert, pool := testcert.SelfSigned(t)
+	for _, tc := range []struct {
+		name     string
+		opt      imapServerOptions
+		security string
+	}{
+		{"implicit TLS", imapServerOptions{tls: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityTLS},
+		{"STARTTLS", imapServerOptions{starttls: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityStartTLS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startIMAPTestServer(t, tc.opt)
+			ts.appendMessage("INBOX", testMessage(1, "a"))
+
+			untrusted := imapTestConfig(ts.addr)
+			untrusted.Security = tc.security
+			sink := newRecordingSink()
+			c, _ := startClient(t, untrusted, sink)
+			imapWaitFor(t, "a certificate error", func() bool { return strings.Contains(c.Status().LastError, "certificate") })
+			if len(sink.Calls()) != 0 || c.Status().Connected {
+				t.Fatal("a server with an untrusted certificate was used")
+			}
+
+			trusted := imapTestConfig(ts.addr)
+			trusted.Security = tc.security
+			trusted.TLSConfig = &tls.Config{RootCAs: pool}
+			sink = newRecordingSink()
+			startClient(t, trusted, sink)
+			imapWaitFor(t, "the mail over TLS", func() bool { return len(sink.Calls()) == 1 })
+		})
 	}
 }
