@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"ticketd/ticket"
 	"time"
 
 	"ticketd/notify"
@@ -112,4 +114,26 @@ func TestHealth_imapAuthenticationFailureAlertsAdminOnce(t *testing.T) {
 	mustf(t, len(notices) == 1, "want one notice per incident, got %d", len(notices))
 	s, _ := new(mimeWordDecoder).DecodeHeader(notices[0].Header.Get("Subject"))
 	mustf(t, strings.Contains(s, "IMAP authentication failing"), "notice subject %q", s)
+}
+
+func TestHealth_intakeSilenceAlertsAdminOncePerIncident(t *testing.T) {
+	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 09:00"))
+	h := newHarness(t, withClock(clock), withConfig(func(c *Config) {
+		c.IMAP.Address = "127.0.0.1:1" // nothing listens: the mailbox is never read
+		c.Health.MaxSilence = Duration{10 * time.Minute}
+	}))
+	ctx := context.Background()
+	h.d.checkIncidents(ctx)
+	mustf(t, len(h.outbox()) == 0, "alerted before max_silence passed")
+	clock.Advance(11 * time.Minute)
+	for i := 0; i < 3; i++ {
+		h.d.checkIncidents(ctx)
+	}
+	h.runOnce()
+	notices := h.sentTo("admin@example.com")
+	mustf(t, len(notices) == 1, "want one notice for the incident, got %d", len(notices))
+	s, _ := new(mimeWordDecoder).DecodeHeader(notices[0].Header.Get("Subject"))
+	mustf(t, strings.Contains(s, "Support mailbox not read"), "notice subject %q", s)
+	hh := h.d.Health(ctx)
+	mustf(t, !hh.OK && !hh.Checks["imap"].OK, "health while silent: %+v", hh)
 }
