@@ -8,12 +8,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"ticketd/ticket"
 	"time"
 
 	"ticketd/notify"
 	"ticketd/notify/smtptest"
+	"ticketd/ticket"
 )
 
 func getHealth(t *testing.T, h *harness) (int, Health) {
