@@ -16,16 +16,13 @@ import (
 
 // directoryFor opens the database and the plan catalog for directory commands.
 func (m *Main) directoryFor(ctx context.Context, f *flags) (daemon.Directory, func(), error) {
-	cfg, err := m.loadConfig(f)
+	db, cfg, err := m.openStore(ctx, f)
 	if err != nil {
 		return daemon.Directory{}, nil, err
 	}
 	plans, err := sla.NewCatalog(cfg.Calendars, cfg.Plans)
 	if err != nil {
-		return daemon.Directory{}, nil, err
-	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true})
-	if err != nil {
+		db.Close()
 		return daemon.Directory{}, nil, err
 	}
 	return daemon.Directory{DB: db, Plans: plans}, func() { db.Close() }, nil

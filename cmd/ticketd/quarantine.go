@@ -67,7 +67,7 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "quarantine %d released as ticket #%d (%s); the acknowledgement goes out with the running daemon's outbox\n", id, t.Number, t.Level)
 		return nil
 	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true})
+	db, _, err := m.openStore(ctx, f)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (m *Main) cmdReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--since: %v", err)
 	}
-	db, err := m.openStore(ctx, f)
+	db, _, err := m.openStore(ctx, f)
 	if err != nil {
 		return err
 	}

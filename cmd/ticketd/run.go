@@ -132,11 +132,7 @@ func (m *Main) cmdMigrate(ctx context.Context, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(f)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{Manual: true})
+	db, cfg, err := m.openStore(ctx, f, store.Options{Manual: true})
 	if err != nil {
 		return err
 	}
@@ -165,11 +161,7 @@ func (m *Main) cmdBackup(ctx context.Context, args []string) error {
 	if _, err := os.Stat(pos[0]); err == nil {
 		return fmt.Errorf("%s exists; refusing to overwrite", pos[0])
 	}
-	cfg, err := m.loadConfig(f)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, store.Options{Manual: true})
+	db, cfg, err := m.openStore(ctx, f, store.Options{Manual: true})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -72,15 +71,9 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "built-in templates written to %s; set templates.dir = %q and edit what you need (delete the rest)\n", pos[0], pos[0])
 		return nil
 	case "list":
-		set, problems, err := templates.Load(dir)
+		set, err := m.loadTemplates(dir)
 		if err != nil {
 			return err
-		}
-		if len(problems) > 0 {
-			for _, p := range problems {
-				fmt.Fprintln(m.Stderr, p)
-			}
-			return fmt.Errorf("templates in %s have %d problems; showing nothing (run `ticketd templates check`)", dir, len(problems))
 		}
 		tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tLANG\tPART\tSOURCE")
@@ -94,22 +87,12 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 			return usagef("want one KIND (%v)", templates.Kinds)
 		}
 		kind := templates.Kind(pos[0])
-		known := false
-		for _, k := range templates.Kinds {
-			known = known || k == kind
-		}
-		if !known {
+		if !kind.Valid() {
 			return usagef("unknown kind %q (known: %v)", pos[0], templates.Kinds)
 		}
-		set, problems, err := templates.Load(dir)
+		set, err := m.loadTemplates(dir)
 		if err != nil {
 			return err
-		}
-		if len(problems) > 0 {
-			for _, p := range problems {
-				fmt.Fprintln(m.Stderr, p)
-			}
-			return errors.New("the override templates have problems; fix them first (ticketd templates check)")
 		}
 		l := *lang
 		var data templates.Data
@@ -148,4 +131,19 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 		return nil
 	}
 	return usagef("unknown subcommand %q (want list, preview, check or export)", sub)
+}
+
+// loadTemplates loads dir over the built-ins, printing any problems.
+func (m *Main) loadTemplates(dir string) (*templates.Set, error) {
+	set, problems, err := templates.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(m.Stderr, p)
+		}
+		return nil, fmt.Errorf("templates in %s have %d problems; fix them first (ticketd templates check)", dir, len(problems))
+	}
+	return set, nil
 }

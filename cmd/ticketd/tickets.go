@@ -11,17 +11,29 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"ticketd/daemon"
 	"ticketd/store"
 	"ticketd/ticket"
 )
 
-// openStore opens the configured database for an admin command.
-func (m *Main) openStore(ctx context.Context, f *flags) (*store.DB, error) {
+// openStore loads the config and opens its database for an admin command.
+// By default a new database is created but an existing one is never
+// upgraded behind the admin's back (store.Options.NoUpgrade); migrate and
+// backup pass store.Options{Manual: true}.
+func (m *Main) openStore(ctx context.Context, f *flags, opts ...store.Options) (*store.DB, *daemon.Config, error) {
 	cfg, err := m.loadConfig(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true})
+	o := store.Options{NoUpgrade: true}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	db, err := store.Open(ctx, cfg.Store.Path, nil, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, cfg, nil
 }
 
 func (m *Main) cmdTickets(ctx context.Context, args []string) error {
@@ -178,7 +190,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 			return usagef("--level: %v", err)
 		}
 	}
-	db, err := m.openStore(ctx, f)
+	db, _, err := m.openStore(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -268,7 +280,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("%q is not a ticket number", pos[0])
 	}
-	db, err := m.openStore(ctx, f)
+	db, _, err := m.openStore(ctx, f)
 	if err != nil {
 		return err
 	}
