@@ -415,6 +415,7 @@ func (d *Daemon) TemplateData(ctx context.Context, kind templates.Kind, number i
 			}
 		}
 		lang = t.Language
+		data.Level.Label = d.levelLabel(t.Plan, t.Level, lang)
 		return nil
 	})
 	return data, lang, err

@@ -61,6 +61,10 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 		return nil
 	}
 	m.data.Support = templates.SupportInfo{Name: d.cfg.Support.Name, Address: d.cfg.Support.Address}
+	if m.ticket != nil && m.ticket.Level != "" {
+		// The plan's label for the level, in the language of this mail.
+		m.data.Level.Label = d.levelLabel(m.ticket.Plan, m.ticket.Level, m.lang)
+	}
 	r, err := d.templates().Render(m.kind, m.lang, m.data)
 	if err != nil {
 		return fmt.Errorf("render %s (%s): %w", m.kind, m.lang, err)

@@ -530,10 +530,10 @@ func (d *Daemon) planLabels(plan string) map[ticket.Level]string {
 	return labels
 }
 
-func (d *Daemon) levelLabel(plan string, l ticket.Level) string {
+func (d *Daemon) levelLabel(plan string, l ticket.Level, lang string) string {
 	if p, err := d.plans.Plan(plan); err == nil {
 		if lp, ok := p.Levels[l]; ok && lp.Label != "" {
-			return lp.Label
+			return lp.LabelIn(lang)
 		}
 	}
 	return string(l)
@@ -544,7 +544,7 @@ func (d *Daemon) baseData(t *store.Ticket, tc *ticketContext, zone string) templ
 	data := templates.Data{
 		Zone:   zone,
 		Ticket: templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)},
-		Level:  templates.LevelInfo{Code: string(t.Level), Label: d.levelLabel(t.Plan, t.Level), Reasons: t.LevelReasons},
+		Level:  templates.LevelInfo{Code: string(t.Level), Label: d.levelLabel(t.Plan, t.Level, ""), Reasons: t.LevelReasons},
 		Plan:   templates.PlanInfo{Name: t.Plan},
 	}
 	if t.FirstResponseDue != nil {

@@ -223,3 +223,14 @@ func TestReminders_stopAtFirstResponse(t *testing.T) {
 	mustf(t, len(h.sentTo("team@example.com")) == 1, "reminders after the first response: %d mails to the team", len(h.sentTo("team@example.com")))
 	mustf(t, len(h.sentTo("ops@acme.example")) == 2, "customer should have the acknowledgement and the reply only, got %d", len(h.sentTo("ops@acme.example")))
 }
+
+func TestAcknowledgement_levelLabelInTheCustomersLanguage(t *testing.T) {
+	h := newHarness(t, withClock(ticket.NewFakeClock(zurich(t, "2026-11-23 10:00"))))
+	h.deliver(1, customerMail("de-label@globex.example", "Globex IT <it@globex.example>", "Priorität: 1 – Bestellsystem fehlerhaft", "Seit heute Morgen schlagen viele Bestellungen fehl."))
+	h.runOnce()
+	acks := h.sentTo("it@globex.example")
+	mustf(t, len(acks) == 1, "want one acknowledgement, got %d", len(acks))
+	mustf(t, strings.Contains(acks[0].Text, "„P1 – Kritisch“"), "German ack should name the level in German:\n%s", acks[0].Text)
+	alerts := h.sentTo("oncall@example.com")
+	mustf(t, len(alerts) == 1 && strings.Contains(alerts[0].Text, "P1 – Critical"), "engineers read the default language")
+}

@@ -32,7 +32,10 @@ type PlanConfig struct {
 // LevelConfig is one level of a PlanConfig. FirstResponse and Resolution
 // take a target ("30m", "4h", "1bd") or "none".
 type LevelConfig struct {
-	Label         string `toml:"label"`
+	Label string `toml:"label"`
+	// Labels translate Label for mail in other languages:
+	// labels = { de = "Schweregrad 1 – Kritisch", fr = "Sévérité 1 – Critique" }.
+	Labels        map[string]string `toml:"labels"`
 	FirstResponse string `toml:"first_response"`
 	Calendar      string `toml:"calendar"`
 	Resolution    string `toml:"resolution"`
@@ -49,7 +52,8 @@ type Plan struct {
 // means the plan makes no first-response promise at that level; callers
 // must say so rather than invent a due time.
 type LevelPolicy struct {
-	Label         string  // the plan's name for the level, e.g. "Severity 1 – Critical"
+	Label         string            // the plan's name for the level, e.g. "Severity 1 – Critical"
+	Labels        map[string]string // Label in other languages ("de", "fr"); see LabelIn
 	FirstResponse *Target // nil: no first-response target
 	Calendar      string  // name of the calendar both targets run on
 	Resolution    *Target // nil: no resolution target
@@ -88,6 +92,27 @@ func mustBuiltin() *Catalog {
 		panic("sla: builtin.toml: " + err.Error())
 	}
 	return c
+}
+
+// LabelIn returns the level's label in lang, falling back to Label.
+func (lp LevelPolicy) LabelIn(lang string) string {
+	if l, ok := lp.Labels[lang]; ok && l != "" {
+		return l
+	}
+	return lp.Label
+}
+
+// labelLanguages are the languages a label may be translated into.
+var labelLanguages = []string{"en", "de", "fr"}
+
+// defaultLocalLabels translate defaultLabels; they apply while a level
+// keeps its default label.
+var defaultLocalLabels = map[ticket.Level]map[string]string{
+	ticket.P0: {"de": "P0 – Blockierend", "fr": "P0 – Bloquant"},
+	ticket.P1: {"de": "P1 – Kritisch", "fr": "P1 – Critique"},
+	ticket.P2: {"de": "P2 – Schwerwiegend", "fr": "P2 – Majeur"},
+	ticket.P3: {"de": "P3 – Geringfügig", "fr": "P3 – Mineur"},
+	ticket.P4: {"de": "P4 – Trivial", "fr": "P4 – Trivial"},
 }
 
 // defaultLabels are the built-in names of the levels.
@@ -195,6 +220,27 @@ func buildPlan(name string, cfg PlanConfig, old *Plan, calendars map[string]*Cal
 		lc := cfg.Levels[key]
 		if s := strings.TrimSpace(lc.Label); s != "" {
 			lp.Label = s
+		}
+		// Translations of the default label stay only with it: a plan's
+		// own label must not be shown as "P1 – Kritisch" in German.
+		if lp.Label == defaultLabels[lvl] {
+			lp.Labels = defaultLocalLabels[lvl]
+		} else if s := strings.TrimSpace(lc.Label); s != "" {
+			lp.Labels = nil
+		}
+		if len(lc.Labels) > 0 {
+			labels := maps.Clone(lp.Labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			for _, lang := range slices.Sorted(maps.Keys(lc.Labels)) {
+				if !slices.Contains(labelLanguages, lang) {
+					errs = append(errs, fmt.Errorf("%s.labels.%s: unknown language (want %s)", lpath, lang, strings.Join(labelLanguages, ", ")))
+					continue
+				}
+				labels[lang] = strings.TrimSpace(lc.Labels[lang])
+			}
+			lp.Labels = labels
 		}
 		switch {
 		case lc.FirstResponse != "":

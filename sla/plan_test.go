@@ -331,3 +331,47 @@ levels.P4 = { first_response = "none" }
 		t.Errorf("office closed = %v", got)
 	}
 }
+
+func TestLabelIn_translatesDefaultLabelsAndConfiguredOnes(t *testing.T) {
+	c, err := NewCatalog(nil, map[string]PlanConfig{
+		"gold": {MaxContacts: 2, Levels: map[string]LevelConfig{
+			"P0": {Label: "Severity 1 – Critical", FirstResponse: "30m", Calendar: "24x7", Labels: map[string]string{"de": "Schweregrad 1 – Kritisch"}},
+			"P1": {Label: "Severity 2 – High", FirstResponse: "1h", Calendar: "24x7"},
+			"P2": {FirstResponse: "4h", Calendar: "office"},
+			"P3": {FirstResponse: "1bd", Calendar: "office"},
+			"P4": {FirstResponse: "2bd", Calendar: "office"},
+		}},
+		"standard": {Levels: map[string]LevelConfig{"P1": {Label: "P1 – Urgent"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		plan  string
+		level ticket.Level
+		lang  string
+		want  string
+	}{
+		{"premium", ticket.P0, "de", "P0 – Blockierend"},
+		{"premium", ticket.P0, "fr", "P0 – Bloquant"},
+		{"premium", ticket.P0, "en", "P0 – Blocker"},
+		{"standard", ticket.P1, "de", "P1 – Urgent"}, // an admin's own label is never replaced by a stale translation
+		{"standard", ticket.P2, "fr", "P2 – Majeur"},
+		{"gold", ticket.P0, "de", "Schweregrad 1 – Kritisch"},
+		{"gold", ticket.P0, "fr", "Severity 1 – Critical"},
+		{"gold", ticket.P1, "de", "Severity 2 – High"},
+		{"gold", ticket.P2, "de", "P2 – Schwerwiegend"},
+	} {
+		p, err := c.Plan(tc.plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Levels[tc.level].LabelIn(tc.lang); got != tc.want {
+			t.Errorf("%s %s in %s: %q, want %q", tc.plan, tc.level, tc.lang, got, tc.want)
+		}
+	}
+	_, err = NewCatalog(nil, map[string]PlanConfig{"standard": {Levels: map[string]LevelConfig{"P0": {Labels: map[string]string{"it": "x"}}}}})
+	if err == nil || !strings.Contains(err.Error(), "plans.standard.levels.P0.labels.it: unknown language") {
+		t.Fatalf("unknown language: %v", err)
+	}
+}
