@@ -36,9 +36,9 @@ type LevelConfig struct {
 	// Labels translate Label for mail in other languages:
 	// labels = { de = "Schweregrad 1 – Kritisch", fr = "Sévérité 1 – Critique" }.
 	Labels        map[string]string `toml:"labels"`
-	FirstResponse string `toml:"first_response"`
-	Calendar      string `toml:"calendar"`
-	Resolution    string `toml:"resolution"`
+	FirstResponse string            `toml:"first_response"`
+	Calendar      string            `toml:"calendar"`
+	Resolution    string            `toml:"resolution"`
 }
 
 // Plan is a support plan: per-level policies and the contact limit.
@@ -54,9 +54,9 @@ type Plan struct {
 type LevelPolicy struct {
 	Label         string            // the plan's name for the level, e.g. "Severity 1 – Critical"
 	Labels        map[string]string // Label in other languages ("de", "fr"); see LabelIn
-	FirstResponse *Target // nil: no first-response target
-	Calendar      string  // name of the calendar both targets run on
-	Resolution    *Target // nil: no resolution target
+	FirstResponse *Target           // nil: no first-response target
+	Calendar      string            // name of the calendar both targets run on
+	Resolution    *Target           // nil: no resolution target
 }
 
 // Catalog holds the effective plans and calendars. Calendars are shared and
