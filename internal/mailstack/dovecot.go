@@ -55,9 +55,9 @@ type Dovecot struct {
 	users   map[string]string
 	acc     dovecotAccounts
 	mu      sync.Mutex
-	seq     int           // for unique maildir file names
-	cmd     *exec.Cmd     // master process, nil when stopped
-	exited  chan struct{} // closed when cmd has been reaped
+	seq     int             // for unique maildir file names
+	cmd     *exec.Cmd       // master process, nil when stopped
+	exited  <-chan struct{} // closed when cmd has been reaped
 }
 
 // findBinary looks name up on PATH and then in the sbin directories, which are
@@ -378,21 +378,17 @@ func (d *Dovecot) start() error {
 	cmd := exec.Command(d.dovecot, "-F", "-c", d.conf)
 	stderr := new(syncBuffer)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Start(); err != nil {
+	exited, err := startChild(cmd)
+	if err != nil {
 		return fmt.Errorf("%s -F -c %s: %w", d.dovecot, d.conf, err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
 	d.mu.Lock()
 	d.cmd, d.exited = cmd, exited
 	d.mu.Unlock()
 
 	deadline := time.Now().Add(startTimeout)
 	for _, addr := range []string{d.IMAPAddr, d.LMTPAddr} {
-		if err := waitListening(addr, deadline, exited); err != nil {
+		if err := waitListening("dovecot", addr, deadline, exited); err != nil {
 			return fmt.Errorf("%w; dovecot output: %s", err, stderr.String())
 		}
 	}
@@ -401,11 +397,11 @@ func (d *Dovecot) start() error {
 
 // waitListening waits until addr accepts a connection, the deadline passes,
 // or the server process exits.
-func waitListening(addr string, deadline time.Time, exited <-chan struct{}) error {
+func waitListening(name, addr string, deadline time.Time, exited <-chan struct{}) error {
 	for {
 		select {
 		case <-exited:
-			return fmt.Errorf("dovecot exited before %s accepted connections", addr)
+			return fmt.Errorf("%s exited before %s accepted connections", name, addr)
 		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
@@ -18,31 +17,10 @@ func testMail(subject string) []byte {
 		"\r\nMessage-ID: <" + strings.ReplaceAll(subject, " ", ".") + "@example.org>\r\n\r\n.leading dot\r\nbody\r\n")
 }
 
-// mailboxState returns UIDVALIDITY and the raw messages of mailbox.
+// mailboxState returns UIDVALIDITY and the raw messages of the test user's mailbox.
 func mailboxState(t *testing.T, d *Dovecot, mailbox string) (uint32, [][]byte) {
 	t.Helper()
-	c, err := d.login(testUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		t.Fatalf("select %s: %v", mailbox, err)
-	}
-	var raws [][]byte
-	if sel.NumMessages > 0 {
-		var all imap.SeqSet
-		all.AddRange(1, 0)
-		bufs, err := c.Fetch(all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-		if err != nil {
-			t.Fatalf("fetch: %v", err)
-		}
-		for _, b := range bufs {
-			raws = append(raws, b.BodySection[0].Bytes)
-		}
-	}
-	return sel.UIDValidity, raws
+	return mailboxStateOf(t, d, testUser, mailbox)
 }
 
 func TestDovecotDeliversOverLMTPAndAppends(t *testing.T) {

@@ -29,9 +29,9 @@ type Postfix struct {
 	t      testing.TB
 	dir    string // config_directory; queue, data and log live below it
 	mu     sync.Mutex
-	cmd    *exec.Cmd     // master in the foreground, nil when stopped
-	exited chan struct{} // closed when cmd has been reaped
-	master string        // the master daemon binary
+	cmd    *exec.Cmd       // master in the foreground, nil when stopped
+	exited <-chan struct{} // closed when cmd has been reaped
+	master string          // the master daemon binary
 }
 
 // PostfixOptions adjust StartPostfixWithOptions.
@@ -265,19 +265,15 @@ func (p *Postfix) start() error {
 	cmd.Env = append(os.Environ(), "MAIL_CONFIG="+p.dir)
 	// A file, not a pipe: Wait must not wait for the master's children.
 	cmd.Stdout, cmd.Stderr = outFile, outFile
-	if err := cmd.Start(); err != nil {
+	exited, err := startChild(cmd)
+	if err != nil {
 		return fmt.Errorf("%s -c %s: %w", p.master, p.dir, err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
 	p.mu.Lock()
 	p.cmd, p.exited = cmd, exited
 	p.mu.Unlock()
-	if err := waitListening(p.SMTPAddr, time.Now().Add(startTimeout), exited); err != nil {
-		return fmt.Errorf("postfix: %s", strings.Replace(err.Error(), "dovecot", "postfix master", 1))
+	if err := waitListening("postfix master", p.SMTPAddr, time.Now().Add(startTimeout), exited); err != nil {
+		return fmt.Errorf("postfix: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,20 @@ import (
 	"time"
 )
 
+// startChild starts cmd as our child and reaps it; the channel closes
+// when it exits.
+func startChild(cmd *exec.Cmd) (<-chan struct{}, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	return exited, nil
+}
+
 // stopMaster sends signals to a server's master process in turn (0: only
 // wait, for a stop already requested), each given stopTimeout, until it
 // exits; then it waits until addr stops accepting, so tests see a real
