@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -115,8 +116,9 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 				who = from.Address
 			}
 			who = ticket.NormalizeAddress(who)
-			if !strings.Contains(who, "@") {
-				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#assign %s: not an address", c.arg)); err != nil {
+			if problem := d.assignProblem(who); problem != "" {
+				in.log.Warn("#assign refused", "assignee", who, "reason", problem)
+				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#assign %s: %s", c.arg, problem)); err != nil {
 					return err
 				}
 				continue
@@ -164,6 +166,19 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 	return tx.UpdateTicket(t)
 }
 
+// assignProblem says why who cannot be a ticket's assignee, "" if it can.
+// Only staff: the assignee receives the customer's follow-ups, so an
+// assignment to an outside address would redirect the conversation.
+func (d *Daemon) assignProblem(who string) string {
+	switch {
+	case !strings.Contains(who, "@"):
+		return "not an address"
+	case !d.senderPolicy.IsStaff(who):
+		return "not a staff address ([staff] addresses and domains)"
+	}
+	return ""
+}
+
 // relay sends the engineer's words to the customer: From "Erin via Support"
 // at the support address, To the requester, Cc the other contacts who wrote
 // on the ticket, threaded to the customer's last message. A human message:
@@ -185,10 +200,24 @@ func (d *Daemon) relay(tx *store.Tx, in *inbound, t *store.Ticket, text string) 
 			continue
 		}
 		last = m
-		if !seen[m.FromAddr] && m.SenderOutcome == string(ticket.SenderContact) {
-			seen[m.FromAddr] = true
-			cc = append(cc, mail.Address{Name: m.FromName, Address: m.FromAddr})
+		if seen[m.FromAddr] || m.SenderOutcome != string(ticket.SenderContact) {
+			continue
 		}
+		seen[m.FromAddr] = true
+		// Only contacts who belong to the ticket's customer today: threading
+		// keeps others out, and this keeps a contact who has since moved to
+		// another customer (or was removed) from receiving the answer.
+		c, cu, err := tx.ContactByEmail(m.FromAddr)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if cu == nil || cu.ID != t.CustomerID {
+			continue
+		}
+		cc = append(cc, mail.Address{Name: c.Name, Address: m.FromAddr})
 	}
 	engineer := engineerName(in.msg.From)
 	zone := tc.zone

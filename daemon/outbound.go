@@ -36,22 +36,35 @@ type outMail struct {
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
+// tokenRole is the role of the reply token mail of kind carries: mail to
+// engineers carries the staff token, which lets a reply command the ticket
+// and be relayed; mail to customers carries the customer token, which only
+// lets a reply join the ticket (see decideAccess).
+func tokenRole(kind templates.Kind) ticket.TokenRole {
+	switch kind {
+	case templates.Alert, templates.Reminder, templates.Breach:
+		return ticket.TokenStaff
+	}
+	return ticket.TokenCustomer
+}
+
 // newMessageID returns a unique Message-ID under the support domain. Mail
-// about a ticket carries the ticket's signed token in it, so a reply finds
-// its ticket even when the client drops References.
-func (d *Daemon) newMessageID(kind string, t *store.Ticket) string {
+// about a ticket carries the ticket's signed token of role in it, so a
+// reply finds its ticket even when the client drops References.
+func (d *Daemon) newMessageID(kind string, t *store.Ticket, role ticket.TokenRole) string {
 	var b [10]byte
 	rand.Read(b[:])
 	r := strings.ToLower(idEncoding.EncodeToString(b[:]))
 	if t != nil {
-		return fmt.Sprintf("%s.%s.%s@%s", kind, ticket.SignToken(d.tokenKey, t.Number), r, d.supportDomain)
+		return fmt.Sprintf("%s.%s.%s@%s", kind, ticket.SignTokenFor(role, d.tokenKey, t.Number), r, d.supportDomain)
 	}
 	return fmt.Sprintf("%s.%s@%s", kind, r, d.supportDomain)
 }
 
-// replyAddress is the support address carrying the ticket's signed token.
-func (d *Daemon) replyAddress(t *store.Ticket) mail.Address {
-	return mail.Address{Name: d.cfg.Support.Name, Address: ticket.PlusAddress(d.cfg.Support.Address, ticket.SignToken(d.tokenKey, t.Number))}
+// replyAddress is the support address carrying the ticket's signed token
+// of role.
+func (d *Daemon) replyAddress(t *store.Ticket, role ticket.TokenRole) mail.Address {
+	return mail.Address{Name: d.cfg.Support.Name, Address: ticket.PlusAddress(d.cfg.Support.Address, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
 }
 
 // enqueue renders, composes and queues m in tx, and records it as an
@@ -73,7 +86,8 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 	if msgKind == "" {
 		msgKind = string(m.kind)
 	}
-	id := d.newMessageID(msgKind, m.ticket)
+	role := tokenRole(m.kind)
+	id := d.newMessageID(msgKind, m.ticket, role)
 	fromName := m.fromName
 	if fromName == "" {
 		fromName = d.cfg.Support.Name
@@ -94,7 +108,7 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 		Attachments: m.attachments,
 	}
 	if m.ticket != nil {
-		mm.ReplyTo = []mail.Address{d.replyAddress(m.ticket)}
+		mm.ReplyTo = []mail.Address{d.replyAddress(m.ticket, role)}
 	}
 	data, err := notify.Compose(mm)
 	if err != nil {

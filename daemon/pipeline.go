@@ -23,6 +23,7 @@ const (
 	outcomeTicket      = "ticket"
 	outcomeFollowup    = "followup"
 	outcomeEngineer    = "engineer-reply"
+	outcomeStaffNote   = "staff-note" // staff mail without proof, kept as a note
 	outcomeQuarantined = "quarantined"
 	outcomeDuplicate   = "duplicate"
 	outcomeError       = "error"
@@ -281,7 +282,7 @@ func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
 			return "", err
 		}
 	}
-	t, how, err := d.findTicket(tx, in)
+	t, how, auth, err := d.findTicket(tx, in)
 	if err != nil {
 		return "", err
 	}
@@ -290,9 +291,12 @@ func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
 		return outcomeQuarantined, d.quarantineSpoofed(tx, in)
 	case ticket.SenderStaff:
 		if t == nil {
-			return outcomeQuarantined, d.staffUnmatched(tx, in)
+			return outcomeQuarantined, d.staffUnmatched(tx, in, nil)
 		}
 		in.log = in.log.With("ticket", t.Number, "threaded_by", how)
+		if auth != staffCommand {
+			return outcomeStaffNote, d.staffUnmatched(tx, in, t)
+		}
 		return outcomeEngineer, d.engineerReply(tx, in, t)
 	case ticket.SenderContact:
 		if t != nil {
@@ -312,12 +316,21 @@ func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
 
 var subjectTag = regexp.MustCompile(`\[Ticket#(\d{1,18})\]`)
 
-// findTicket threads a mail (DESIGN: Threads): our signed token in a
-// plus-address or in a Message-ID it replies to; then In-Reply-To and
-// References against every stored Message-ID; then the subject tag, only
-// for staff or a sender of the ticket's customer.
-func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*store.Ticket, string, error) {
-	m := in.msg
+// threadCandidate is a ticket a mail names, and how it names it.
+type threadCandidate struct {
+	ticket *store.Ticket
+	via    string
+}
+
+// maxThreadCandidates bounds the tickets one mail's References may name.
+const maxThreadCandidates = 5
+
+// threadCandidates lists the tickets m names (DESIGN: Threads), strongest
+// first: our signed tokens in a plus-address or in a Message-ID it replies
+// to (staff tokens before customer ones), then In-Reply-To and References
+// against every stored Message-ID, then the subject tag. Unverifiable
+// tokens and unknown numbers are skipped.
+func (d *Daemon) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCandidate, error) {
 	var tokens []string
 	for _, a := range append(append([]*mail.Address{}, m.To...), m.Cc...) {
 		if a == nil {
@@ -333,40 +346,100 @@ func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*store.Ticket, string, e
 			tokens = append(tokens, tok)
 		}
 	}
-	for _, tok := range tokens {
-		if n, ok := ticket.VerifyToken(d.tokenKey, tok); ok {
-			t, err := tx.TicketByNumber(n)
-			if err == nil {
-				return t, "token", nil
+	var out []threadCandidate
+	seen := map[int64]string{}
+	add := func(t *store.Ticket, via string) {
+		if prev, ok := seen[t.ID]; ok && (prev == viaStaffToken || via != viaStaffToken) {
+			return
+		}
+		seen[t.ID] = via
+		out = append(out, threadCandidate{t, via})
+	}
+	byNumber := func(n int64, via string) error {
+		t, err := tx.TicketByNumber(n)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		add(t, via)
+		return nil
+	}
+	for _, role := range []ticket.TokenRole{ticket.TokenStaff, ticket.TokenCustomer} {
+		for _, tok := range tokens {
+			n, r, ok := ticket.VerifyTokenRole(d.tokenKey, tok)
+			if !ok || r != role {
+				continue
 			}
-			if !errors.Is(err, store.ErrNotFound) {
-				return nil, "", err
+			via := viaToken
+			if r == ticket.TokenStaff {
+				via = viaStaffToken
+			}
+			if err := byNumber(n, via); err != nil {
+				return nil, err
 			}
 		}
 	}
-	t, err := tx.TicketByMessageIDs(ids)
-	if err == nil {
-		return t, "references", nil
+	ts, err := tx.TicketsByMessageIDs(ids, maxThreadCandidates)
+	if err != nil {
+		return nil, err
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, "", err
+	for _, t := range ts {
+		add(t, viaReferences)
 	}
 	if sm := subjectTag.FindStringSubmatch(m.Subject); sm != nil {
 		n, _ := strconv.ParseInt(sm[1], 10, 64)
-		t, err := tx.TicketByNumber(n)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, "", nil
+		if err := byNumber(n, viaSubject); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, "", err
-		}
-		sameCustomer := in.sender.Customer != nil && t.CustomerID == in.sender.Customer.ID
-		if in.sender.Outcome == ticket.SenderStaff || sameCustomer {
-			return t, "subject", nil
-		}
-		in.log.Warn("subject names a ticket of another customer; not threading by subject", "ticket", n)
 	}
-	return nil, "", nil
+	return out, nil
+}
+
+// findTicket threads a mail: the first ticket it names that its sender may
+// touch (decideAccess), with how it was found and what the sender may do.
+// Tickets the sender may not touch are skipped, and each refusal is kept as
+// an event on that ticket, so engineers see the attempt; the sender learns
+// nothing about them.
+func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*store.Ticket, string, authority, error) {
+	cands, err := d.threadCandidates(tx, in.msg)
+	if err != nil {
+		return nil, "", noAccess, err
+	}
+	var senderCustomer int64
+	if in.sender.Customer != nil {
+		senderCustomer = in.sender.Customer.ID
+	}
+	for _, c := range cands {
+		auth, why := decideAccess(accessRequest{
+			Sender: in.sender.Outcome, SenderCustomer: senderCustomer, TicketCustomer: c.ticket.CustomerID,
+			Via: c.via, Authenticated: in.sender.Auth.Pass,
+		})
+		if auth != noAccess {
+			return c.ticket, c.via, auth, nil
+		}
+		if in.sender.Outcome != ticket.SenderContact {
+			// Unknown and spoofed senders are quarantined whatever they
+			// name; their refusal is the quarantine entry.
+			continue
+		}
+		in.log.Warn("mail names a ticket its sender may not join; not threading it there",
+			"ticket", c.ticket.Number, "threaded_by", c.via, "reason", why)
+		if err := tx.AddEvent(c.ticket.ID, in.from().Address, "thread-refused",
+			fmt.Sprintf("a mail from %s (%s) named this ticket by %s and was not added: %s",
+				in.from().Address, customerName(in.sender.Customer), c.via, why)); err != nil {
+			return nil, "", noAccess, err
+		}
+	}
+	return nil, "", noAccess, nil
+}
+
+func customerName(c *ticket.Customer) string {
+	if c == nil {
+		return "no customer"
+	}
+	return c.Name
 }
 
 // storeInbound stores the parsed mail as a message row of ticketID (0 while
@@ -786,25 +859,40 @@ func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
 		to: []mail.Address{{Address: d.cfg.Verify.Admin}}, auto: true})
 }
 
-// staffUnmatched handles staff mail that belongs to no ticket: kept, and a
-// short bounce-back to the engineer, not a new ticket.
-func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound) error {
-	row, err := d.storeInbound(tx, in, 0, "engineer")
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Quarantine(row, "staff-unmatched", "staff mail that matches no ticket"); err != nil {
-		return err
+// staffUnmatched handles staff mail that may not act on a ticket: with t
+// nil, mail that matches no ticket (kept in quarantine); otherwise mail
+// that names t without the staff token or trusted authentication (kept on
+// t as an internal note). Either way nothing is relayed and no command is
+// obeyed, and the engineer gets a short explanation, rate-limited.
+func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *store.Ticket) error {
+	from := in.from()
+	data := templates.Data{Engineer: templates.Person{Name: from.Name, Email: from.Address}, Message: messageInfo(in, tx.Now, false)}
+	if t == nil {
+		row, err := d.storeInbound(tx, in, 0, "engineer")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Quarantine(row, "staff-unmatched", "staff mail that matches no ticket"); err != nil {
+			return err
+		}
+	} else {
+		if _, err := d.storeInbound(tx, in, t.ID, "note"); err != nil {
+			return err
+		}
+		in.log.Warn("staff mail without the reply token or trusted authentication kept as a note; commands ignored, nothing relayed")
+		if err := tx.AddEvent(t.ID, from.Address, "unverified-staff",
+			"mail from a staff address without the alert's reply token or trusted authentication: kept as an internal note, commands ignored, nothing relayed"); err != nil {
+			return err
+		}
+		data.Ticket = templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)}
 	}
 	if in.automated != "" {
 		return nil
 	}
-	from := in.from()
 	ok, _, err := d.autoReplyAllowed(tx, from.Address, templates.StaffBounce, 0)
 	if err != nil || !ok {
 		return err
 	}
-	data := templates.Data{Engineer: templates.Person{Name: from.Name, Email: from.Address}, Message: messageInfo(in, tx.Now, false)}
 	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.Templates.DefaultLanguage, data: data,
 		to: []mail.Address{from}, auto: true, rateLimit: true, inReplyTo: in.msg.MessageID})
 }

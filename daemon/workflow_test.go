@@ -76,7 +76,7 @@ func TestEngineerReply_relayedFromSupportAddressAndRecordsFirstResponse(t *testi
 	mustf(t, len(alerts) == 1, "want one alert to the P2–P4 route, got %d (level %s)", len(alerts), tk.Level)
 	alert := alerts[0]
 	replyTo, alertID := alert.Header.Get("Reply-To"), alert.Header.Get("Message-Id")
-	mustf(t, strings.Contains(replyTo, "support+t1."), "alert Reply-To %q", replyTo)
+	mustf(t, strings.Contains(replyTo, "support+s1."), "alert Reply-To %q", replyTo)
 	subject, _ := new(mimeWordDecoder).DecodeHeader(alert.Header.Get("Subject"))
 	mustf(t, strings.HasPrefix(subject, "[Ticket#1]["+string(tk.Level)+"] "), "alert subject %q", subject)
 

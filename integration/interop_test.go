@@ -123,8 +123,8 @@ func TestInterop_ackByIDLEThreadingAndEngineerRelay(t *testing.T) {
 		return alert != nil
 	})
 	replyTo := alert.Header.Get("Reply-To")
-	if !strings.Contains(replyTo, "support+t1.") {
-		t.Fatalf("alert Reply-To %q lacks the ticket token", replyTo)
+	if !strings.Contains(replyTo, "support+s1.") {
+		t.Fatalf("alert Reply-To %q lacks the ticket's staff token", replyTo)
 	}
 	before := len(fromSupport(s.mailbox(alice)))
 	via := s.engineerReply(t, replyTo, alert, "Hello Alice,\n\nwe raised the export timeout to two hours; tonight's run should pass.\n\nErin")

@@ -61,7 +61,7 @@ func BenchmarkTicketByMessageIDs(b *testing.B) {
 			k := (i * 37) % (messages - 3)
 			refs := []string{id(k), id(k + 1), id(k + 2), id(k + 3)}
 			db.View(ctx, func(tx *Tx) error {
-				if _, err := tx.TicketByMessageIDs(refs); err != nil {
+				if ts, err := tx.TicketsByMessageIDs(refs, 5); err != nil || len(ts) == 0 {
 					b.Fatal(err)
 				}
 				return nil
@@ -76,7 +76,7 @@ func BenchmarkTicketByMessageIDs(b *testing.B) {
 		}
 		for b.Loop() {
 			db.View(ctx, func(tx *Tx) error {
-				if _, err := tx.TicketByMessageIDs(refs); err == nil {
+				if ts, err := tx.TicketsByMessageIDs(refs, 5); err != nil || len(ts) > 0 {
 					b.Fatal("found a ticket for unknown ids")
 				}
 				return nil

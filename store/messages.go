@@ -131,12 +131,14 @@ func (tx *Tx) InboundByMessageID(messageID string) (*Message, error) {
 	return m, nil
 }
 
-// TicketByMessageIDs returns the ticket of the most recent stored message
-// (inbound or outbound) whose Message-ID is one of ids, or ErrNotFound.
-// It is how In-Reply-To and References thread a reply.
-func (tx *Tx) TicketByMessageIDs(ids []string) (*Ticket, error) {
+// TicketsByMessageIDs returns the tickets of stored messages (inbound or
+// outbound) whose Message-ID is one of ids, the ticket with the most recent
+// such message first, at most limit of them. It is how In-Reply-To and
+// References thread a reply; the caller decides which of them the sender
+// may join.
+func (tx *Tx) TicketsByMessageIDs(ids []string, limit int) ([]*Ticket, error) {
 	if len(ids) == 0 {
-		return nil, ErrNotFound
+		return nil, nil
 	}
 	// Bounded: a References header can be long, and only the nearest
 	// ancestors matter.
@@ -144,19 +146,38 @@ func (tx *Tx) TicketByMessageIDs(ids []string) (*Ticket, error) {
 		ids = ids[len(ids)-50:]
 	}
 	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, 0, len(ids)+1)
+	for _, id := range ids {
+		args = append(args, id)
 	}
-	var ticketID int64
-	err := tx.queryRow(`SELECT ticket_id FROM messages WHERE message_id IN (`+ph+`) AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1`, args...).Scan(&ticketID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
+	args = append(args, limit)
+	rows, err := tx.query(`SELECT ticket_id FROM messages WHERE message_id IN (`+ph+`) AND ticket_id IS NOT NULL
+		GROUP BY ticket_id ORDER BY max(id) DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("thread by message ids: %w", err)
 	}
-	return tx.TicketByID(ticketID)
+	var ticketIDs []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("thread by message ids: %w", err)
+		}
+		ticketIDs = append(ticketIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("thread by message ids: %w", err)
+	}
+	out := make([]*Ticket, 0, len(ticketIDs))
+	for _, id := range ticketIDs {
+		t, err := tx.TicketByID(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // Messages lists a ticket's messages in order, with attachment metadata.

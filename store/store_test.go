@@ -87,12 +87,12 @@ func TestTicketNumbersAreSequentialAndThreadingFindsTicket(t *testing.T) {
 		t.Fatalf("numbers %d, %d", a.Number, b.Number)
 	}
 	db.View(ctx, func(tx *Tx) error {
-		got, err := tx.TicketByMessageIDs([]string{"unknown@x", "ack1@support"})
-		if err != nil || got.Number != 1 {
+		got, err := tx.TicketsByMessageIDs([]string{"unknown@x", "ack1@support"}, 5)
+		if err != nil || len(got) != 1 || got[0].Number != 1 {
 			t.Fatalf("thread: %v %v", got, err)
 		}
-		if _, err := tx.TicketByMessageIDs([]string{"nope@x"}); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("want ErrNotFound, got %v", err)
+		if got, err := tx.TicketsByMessageIDs([]string{"nope@x"}, 5); err != nil || len(got) != 0 {
+			t.Fatalf("want no tickets, got %v, %v", got, err)
 		}
 		return nil
 	})

@@ -11,18 +11,42 @@ import (
 )
 
 // A reply token names a ticket in addresses and Message-IDs we send, so a
-// reply finds its ticket even when the subject was rewritten. It is
-// "t" + the decimal ticket number + "." + a 10-character MAC, e.g.
+// reply finds its ticket even when the subject was rewritten. It is a role
+// letter + the decimal ticket number + "." + a 10-character MAC, e.g.
 // "t42.k7x3ab9qzm". The MAC is the first 50 bits of
-// HMAC-SHA256(key, "ticket:"+number) in lower-case base32: enough that
+// HMAC-SHA256(key, role+":"+number) in lower-case base32: enough that
 // guessing a token for someone else's ticket is hopeless, short enough for
 // a local part (RFC 5321 §4.5.3.1.1 allows 64 octets).
+//
+// There are two roles. Customer tokens ("t", MAC over "ticket:N") go out in
+// acknowledgements and relayed replies: they let a reply join its ticket.
+// Staff tokens ("s", MAC over "staff:N") go out only in mail to engineers
+// (alerts, reminders): only a reply carrying one may command the ticket or
+// have its text relayed to the customer. A customer who has their own
+// ticket's token therefore cannot act as an engineer on it.
+
+// TokenRole says whom a token was given to.
+type TokenRole byte
+
+// Token roles.
+const (
+	TokenCustomer TokenRole = 't'
+	TokenStaff    TokenRole = 's'
+)
+
+// macDomain is what a role's MAC is computed over, before the number.
+func (r TokenRole) macDomain() string {
+	if r == TokenStaff {
+		return "staff:"
+	}
+	return "ticket:"
+}
 
 // tokenMACLen is the number of base32 characters of MAC in a token.
 const tokenMACLen = 10
 
-// maxTokenLen bounds the tokens VerifyToken looks at: "t", 19 digits of an
-// int64, ".", the MAC.
+// maxTokenLen bounds the tokens VerifyToken looks at: the role letter, 19
+// digits of an int64, ".", the MAC.
 const maxTokenLen = 1 + 19 + 1 + tokenMACLen
 
 // tokenKeyLen is the length of keys made by NewTokenKey.
@@ -43,72 +67,88 @@ func NewTokenKey() ([]byte, error) {
 	return key, nil
 }
 
-// SignToken returns the reply token for ticket number under key, e.g.
-// "t42.k7x3ab9qzm". Ticket numbers are never negative; a token made for a
-// negative number is rejected by VerifyToken.
+// SignToken returns the customer reply token for ticket number under key,
+// e.g. "t42.k7x3ab9qzm". Ticket numbers are never negative; a token made for
+// a negative number is rejected by VerifyToken.
 func SignToken(key []byte, number int64) string {
-	n := strconv.FormatInt(number, 10)
-	return "t" + n + "." + tokenMAC(key, n)
+	return SignTokenFor(TokenCustomer, key, number)
 }
 
-// tokenMAC returns the MAC part of the token for the decimal number n.
-func tokenMAC(key []byte, n string) string {
+// SignTokenFor returns the reply token of role for ticket number, e.g.
+// "s42.q3…" for TokenStaff.
+func SignTokenFor(role TokenRole, key []byte, number int64) string {
+	n := strconv.FormatInt(number, 10)
+	return string(role) + n + "." + tokenMAC(role, key, n)
+}
+
+// tokenMAC returns the MAC part of role's token for the decimal number n.
+func tokenMAC(role TokenRole, key []byte, n string) string {
 	h := hmac.New(sha256.New, key)
-	h.Write([]byte("ticket:" + n))
+	h.Write([]byte(role.macDomain() + n))
 	return tokenEncoding.EncodeToString(h.Sum(nil))[:tokenMACLen]
 }
 
-// VerifyToken checks a token made by SignToken under key and returns its
-// ticket number. It rejects, with false: an empty key, anything not exactly
-// of the form SignToken produces (upper case, leading zeros, a sign, extra
-// characters), numbers that are negative or overflow int64, and a MAC that
-// does not match. The MAC comparison is constant-time.
+// VerifyToken checks a customer token made by SignToken under key and
+// returns its ticket number. A staff token is also accepted: it too names
+// the ticket (use VerifyTokenRole to learn the role).
 func VerifyToken(key []byte, token string) (int64, bool) {
+	n, _, ok := VerifyTokenRole(key, token)
+	return n, ok
+}
+
+// VerifyTokenRole checks a token made by SignTokenFor under key and returns
+// its ticket number and role. It rejects, with false: an empty key, anything
+// not exactly of the form SignTokenFor produces (upper case, leading zeros,
+// a sign, extra characters, an unknown role), numbers that are negative or
+// overflow int64, and a MAC that does not match its role. The MAC
+// comparison is constant-time.
+func VerifyTokenRole(key []byte, token string) (int64, TokenRole, bool) {
 	if len(key) == 0 || len(token) > maxTokenLen {
-		return 0, false
+		return 0, 0, false
 	}
-	n, mac, ok := splitToken(token)
+	role, n, mac, ok := splitToken(token)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	number, err := strconv.ParseInt(n, 10, 64)
 	if err != nil || number < 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	want := tokenMAC(key, n)
+	want := tokenMAC(role, key, n)
 	if !hmac.Equal([]byte(mac), []byte(want)) {
-		return 0, false
+		return 0, 0, false
 	}
-	return number, true
+	return number, role, true
 }
 
-// splitToken splits a syntactically valid token into its decimal number and
-// its MAC. The number must be canonical (no sign, no leading zero) so each
-// ticket has exactly one token per key; the MAC must be lower-case base32.
-func splitToken(token string) (number, mac string, ok bool) {
-	rest, found := strings.CutPrefix(token, "t")
-	if !found {
-		return "", "", false
+// splitToken splits a syntactically valid token into its role, decimal
+// number and MAC. The number must be canonical (no sign, no leading zero)
+// so each ticket has exactly one token per key and role; the MAC must be
+// lower-case base32.
+func splitToken(token string) (role TokenRole, number, mac string, ok bool) {
+	if token == "" || (token[0] != byte(TokenCustomer) && token[0] != byte(TokenStaff)) {
+		return 0, "", "", false
 	}
-	number, mac, found = strings.Cut(rest, ".")
+	role, rest := TokenRole(token[0]), token[1:]
+	number, mac, found := strings.Cut(rest, ".")
 	if !found || number == "" || len(mac) != tokenMACLen {
-		return "", "", false
+		return 0, "", "", false
 	}
 	if number[0] == '0' && len(number) > 1 {
-		return "", "", false
+		return 0, "", "", false
 	}
 	for i := 0; i < len(number); i++ {
 		if number[i] < '0' || number[i] > '9' {
-			return "", "", false
+			return 0, "", "", false
 		}
 	}
 	for i := 0; i < len(mac); i++ {
 		c := mac[i]
 		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
-			return "", "", false
+			return 0, "", "", false
 		}
 	}
-	return number, mac, true
+	return role, number, mac, true
 }
 
 // looksLikeToken reports whether s has the shape of a token, without
@@ -117,7 +157,7 @@ func looksLikeToken(s string) bool {
 	if len(s) > maxTokenLen {
 		return false
 	}
-	_, _, ok := splitToken(s)
+	_, _, _, ok := splitToken(s)
 	return ok
 }
 

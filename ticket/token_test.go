@@ -232,3 +232,31 @@ func FuzzVerifyToken(f *testing.F) {
 		}
 	})
 }
+
+func TestTokenRole_staffAndCustomerTokensAreNotInterchangeable(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	cust, staff := SignToken(key, 42), SignTokenFor(TokenStaff, key, 42)
+	if cust[0] != 't' || staff[0] != 's' {
+		t.Fatalf("tokens %q, %q: want role letters t and s", cust, staff)
+	}
+	if n, role, ok := VerifyTokenRole(key, staff); !ok || n != 42 || role != TokenStaff {
+		t.Fatalf("staff token: %d %c %v", n, role, ok)
+	}
+	if n, role, ok := VerifyTokenRole(key, cust); !ok || n != 42 || role != TokenCustomer {
+		t.Fatalf("customer token: %d %c %v", n, role, ok)
+	}
+	// A customer holding their own token cannot turn it into a staff one by
+	// changing the role letter: the MAC covers the role.
+	if _, _, ok := VerifyTokenRole(key, "s"+cust[1:]); ok {
+		t.Fatal("customer token with its letter changed to s verified")
+	}
+	if _, _, ok := VerifyTokenRole(key, "t"+staff[1:]); ok {
+		t.Fatal("staff token with its letter changed to t verified")
+	}
+	if _, ok := TokenFromAddress("support@example.com", "support+"+staff+"@example.com"); !ok {
+		t.Fatal("staff token not found in a plus-address")
+	}
+	if _, ok := TokenFromMessageID("alert." + staff + ".abc@example.com"); !ok {
+		t.Fatal("staff token not found in a Message-ID")
+	}
+}
