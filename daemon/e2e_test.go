@@ -92,7 +92,7 @@ func TestRestart_sameDatabaseDuplicatesNothing(t *testing.T) {
 	sent := len(h.sys.Messages())
 
 	h.restart()
-	restarted := time.Now()
+	restarted := h.clock.Now()
 	h.start()
 	waitFor(t, "a fetch after the restart", func() bool { return h.d.intake.Status().LastFetch.After(restarted) })
 	h.appendMail(readTestdata(t, "reply-acme.eml"))

@@ -575,12 +575,25 @@ func (d *Daemon) applyLevel(tx *store.Tx, t *store.Ticket, level, declared ticke
 	if err != nil {
 		// A customer on a plan or region the config no longer knows must
 		// still get a ticket; the missing target is visible on it.
-		slog.Warn("no SLA due time", "ticket", t.Number, "plan", t.Plan, "err", err)
+		d.log.Warn("no SLA due time", "ticket", t.Number, "plan", t.Plan, "err", err)
 		t.FirstResponseDue, t.ResolutionDue = nil, nil
 		return nil
 	}
-	t.FirstResponseDue, t.ResolutionDue = due.Due, due.ResolutionDue
+	// Whole seconds: due times are shown and compared (tickets list
+	// --overdue --at, reports) in RFC 3339, which admins write without
+	// fractions; a due time 0.9 s after the second they name would not be
+	// overdue "at" it.
+	t.FirstResponseDue, t.ResolutionDue = truncSecond(due.Due), truncSecond(due.ResolutionDue)
 	return nil
+}
+
+// truncSecond returns t truncated to the whole second; nil stays nil.
+func truncSecond(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Truncate(time.Second)
+	return &v
 }
 
 func reasonStrings(rs []classify.Reason) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -104,7 +106,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if *verbose || *serve {
 		logOut = m.Stderr
 	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(logOut, "info", "text"), ProcessInterval: time.Second, ShutdownGrace: 3 * time.Second})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: newLogger(logOut, "info", "text"), ProcessInterval: time.Second, ShutdownGrace: 3 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -121,14 +123,24 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	// Customer mail first; an engineer's answer (a file naming the alert it
+	// answers with %ALERT_REPLY_TO%) goes in once that alert was sent, as
+	// a mail client would answer it: to its Reply-To, threaded to it.
+	var answers [][]byte
+	delivered := 0
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			return err
 		}
+		if bytes.Contains(raw, []byte(alertReplyTo)) {
+			answers = append(answers, raw)
+			continue
+		}
 		if err := sys.Append(demoSupport, "INBOX", raw); err != nil {
 			return fmt.Errorf("deliver %s: %w", file, err)
 		}
+		delivered++
 	}
 	fmt.Fprintf(m.Stdout, "ticketd demo: %d mails in %s's INBOX on an in-process IMAP server; ticketd reads them over IMAP,\n", len(files), demoSupport)
 	fmt.Fprintf(m.Stdout, "stores them in %s and sends mail through an in-process SMTP server.\n\n", cfg.Store.Path)
@@ -137,9 +149,30 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- d.Run(runCtx) }()
-	if err := waitSettled(ctx, d.DB(), len(files), 30*time.Second); err != nil {
-		stop()
-		<-done
+	settle := func(n int) error {
+		if err := waitSettled(ctx, d.DB(), n, 30*time.Second); err != nil {
+			stop()
+			<-done
+			return err
+		}
+		return nil
+	}
+	if err := settle(delivered); err != nil {
+		return err
+	}
+	for _, raw := range answers {
+		raw, err := answerAlert(raw, sys.Messages())
+		if err == nil {
+			err = sys.Append(demoSupport, "INBOX", raw)
+		}
+		if err != nil {
+			stop()
+			<-done
+			return fmt.Errorf("engineer's answer: %w", err)
+		}
+		delivered++
+	}
+	if err := settle(delivered); err != nil {
 		return err
 	}
 	printDemoSummary(m.Stdout, d.DB(), sys.Messages())
@@ -166,6 +199,41 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	return err
 }
+
+// Placeholders in a demo engineer's answer, filled from the alert for the
+// ticket its subject names.
+const (
+	alertReplyTo   = "%ALERT_REPLY_TO%"
+	alertMessageID = "%ALERT_MESSAGE_ID%"
+)
+
+// answerAlert fills raw's placeholders from the alert about the ticket
+// raw's subject names ("[Ticket#1]") among the mails sent so far.
+func answerAlert(raw []byte, sent []mailsim.Message) ([]byte, error) {
+	pm, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	tag := subjectTagRe.FindString(pm.Header.Get("Subject"))
+	if tag == "" {
+		return nil, errors.New("its subject names no [Ticket#N]")
+	}
+	for _, msg := range sent {
+		am, err := mail.ReadMessage(bytes.NewReader(msg.Data))
+		if err != nil {
+			continue
+		}
+		subj, _ := new(mimeDecoder).decode(am.Header.Get("Subject"))
+		if !strings.HasPrefix(subj, tag) || !strings.HasPrefix(am.Header.Get("Message-Id"), "<alert.") {
+			continue
+		}
+		r := strings.NewReplacer(alertReplyTo, am.Header.Get("Reply-To"), alertMessageID, am.Header.Get("Message-Id"))
+		return []byte(r.Replace(string(raw))), nil
+	}
+	return nil, fmt.Errorf("no alert for %s was sent", tag)
+}
+
+var subjectTagRe = regexp.MustCompile(`\[Ticket#\d+\]`)
 
 // findDemoMails finds testdata/demo above the working directory.
 func findDemoMails() (string, error) {

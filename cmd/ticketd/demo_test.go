@@ -14,7 +14,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo exited %d:\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{
-		"uid 4  followup", "uid 5  followup", "uid 7  engineer-reply", "uid 8  quarantined",
+		"uid 4  followup", "uid 5  followup", "uid 7  quarantined", "uid 8  engineer-reply",
 		"→ oncall@example.com", "[Ticket#1][P0] Checkout API returning 500",
 		"[Ticket#2] Frage zur Verlängerung des API-Schlüssels",
 		"human  [Ticket#1] Checkout API returning 500",

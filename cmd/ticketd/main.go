@@ -15,7 +15,10 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // zones work on hosts without a zoneinfo database
+
+	"ticketd/ticket"
 )
 
 func main() {
@@ -35,6 +38,17 @@ type Main struct {
 	// Signals, when set, delivers SIGHUP-style reload requests and a
 	// second shutdown signal (for forced exit) to `run`.
 	Signals <-chan os.Signal
+	// Clock is "now" for every command (overdue, reports, the daemon);
+	// nil means the system clock.
+	Clock ticket.Clock
+}
+
+// now returns the current time from m's clock, in UTC.
+func (m *Main) now() time.Time {
+	if m.Clock == nil {
+		return ticket.SystemClock{}.Now()
+	}
+	return m.Clock.Now().UTC()
 }
 
 // NewMain returns a Main wired to the process's streams and environment.

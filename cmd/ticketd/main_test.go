@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"ticketd/internal/testclock"
 )
 
 // run runs the CLI with args and returns stdout, stderr and the exit code.
 func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }, Clock: testclock.Running()}
 	code := m.Run(context.Background(), args)
 	return out.String(), errOut.String(), code
 }

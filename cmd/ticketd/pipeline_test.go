@@ -14,6 +14,7 @@ import (
 
 	"ticketd/daemon"
 	"ticketd/internal/mailsim"
+	"ticketd/internal/testclock"
 	"ticketd/notify/smtptest"
 	"ticketd/store"
 )
@@ -48,7 +49,7 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(&strings.Builder{}, "error", "text"), ShutdownGrace: time.Second})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: testclock.Running(), Logger: newLogger(&strings.Builder{}, "error", "text"), ShutdownGrace: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "release":
-		d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(m.Stderr, cfg.Log.Level, cfg.Log.Format)})
+		d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: newLogger(m.Stderr, cfg.Log.Level, cfg.Log.Format)})
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (m *Main) cmdReport(ctx context.Context, args []string) error {
 	if _, err := f.parse(args[1:]); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := m.now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {

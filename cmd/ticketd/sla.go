@@ -66,7 +66,7 @@ func (m *Main) cmdSLA(ctx context.Context, args []string) error {
 		if err != nil {
 			return usagef("--level: %v", err)
 		}
-		at := time.Now().UTC()
+		at := m.now()
 		if *received != "" {
 			if at, err = time.Parse(time.RFC3339, *received); err != nil {
 				return usagef("--received: %q is not an RFC 3339 time like 2026-11-20T15:00:00Z", *received)

@@ -100,7 +100,7 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 			if cfg == nil {
 				return usagef("--ticket needs a config (--config F) to find the database")
 			}
-			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: newLogger(m.Stderr, "error", "text")})
+			d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: newLogger(m.Stderr, "error", "text")})
 			if err != nil {
 				return err
 			}

@@ -170,7 +170,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := m.now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
@@ -309,7 +309,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := m.now()
 	j := toTicketJSON(t, now)
 	var mj []messageJSON
 	for _, msg := range msgs {
