@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -89,6 +90,10 @@ func init() {
 // Run runs the command named by args[0] and returns the exit code:
 // 0 success, 1 failure, 2 usage error.
 func (m *Main) Run(ctx context.Context, args []string) int {
+	// Everything printed may carry text from outside mail: show control
+	// characters instead of letting them drive the terminal.
+	m.Stdout, m.Stderr = newTerminalWriter(m.Stdout), newTerminalWriter(m.Stderr)
+	args = globalFlagsAfterCommand(args)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
@@ -125,6 +130,41 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// globalFlags are the flags every command takes; they may also stand
+// before the command (`ticketd --config F tickets list`).
+var globalFlags = map[string]bool{"config": true}
+
+// globalFlagsAfterCommand moves global flags written before the command to
+// the end of its arguments (before a "--"), where the command's flag set
+// parses them: flags may follow positional arguments.
+func globalFlagsAfterCommand(args []string) []string {
+	var moved []string
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !globalFlags[name] {
+			break
+		}
+		if hasValue || i+1 >= len(args) {
+			moved = append(moved, args[i])
+			i++
+			continue
+		}
+		moved = append(moved, args[i], args[i+1])
+		i += 2
+	}
+	if len(moved) == 0 || i >= len(args) {
+		return args
+	}
+	rest := args[i:]
+	end := slices.Index(rest, "--")
+	if end < 0 {
+		end = len(rest)
+	}
+	out := append(append(append([]string{}, rest[:end]...), moved...), rest[end:]...)
+	return out
 }
 
 func (m *Main) usage(w io.Writer) {

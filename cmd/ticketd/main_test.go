@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
 	"ticketd/internal/testclock"
+	"ticketd/store"
+	"ticketd/ticket"
 )
 
 // run runs the CLI with args and returns stdout, stderr and the exit code.
@@ -229,5 +232,103 @@ func markNewer(t *testing.T, path string) {
 	defer db.Close()
 	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', '')`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
+	dir := t.TempDir()
+	p := writeConfig(t, dir, "")
+	for _, args := range [][]string{
+		{"--config", p, "tickets", "list"},
+		{"--config=" + p, "tickets", "list", "--json"},
+		{"-config", p, "customers", "list"},
+	} {
+		out, errOut, code := run(t, nil, args...)
+		if code != 0 {
+			t.Errorf("ticketd %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	if got := globalFlagsAfterCommand([]string{"--config", "F", "classify", "x.eml", "--", "-odd.eml"}); strings.Join(got, " ") != "classify x.eml --config F -- -odd.eml" {
+		t.Errorf("flags moved to %q", got)
+	}
+}
+
+func TestHumanOutputNeutralisesTerminalControls(t *testing.T) {
+	hostile := "Invoice\x1b[2J\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\x1b]52;c;cm0gLXJmIH4=\x07 \u009b31m\u202egnp.exe\r\nnext\roverwrite"
+	var out bytes.Buffer
+	w := newTerminalWriter(&out)
+	// Split in the middle of the two-byte C1 character, as a buffered
+	// writer might.
+	b := []byte(hostile)
+	split := bytes.Index(b, []byte("\u009b")) + 1
+	w.Write(b[:split])
+	w.Write(b[split:])
+	got := out.String()
+	for _, bad := range []string{"\x1b", "\x07", "\u009b", "\u202e", "\roverwrite"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("output still carries %q: %q", bad, got)
+		}
+	}
+	for _, shown := range []string{"^[[2J", "^[]52;c;", "^G", "<U+009B>31m", "<U+202E>gnp.exe", "\nnext^Moverwrite"} {
+		if !strings.Contains(got, shown) {
+			t.Errorf("output lacks the visible form %q: %q", shown, got)
+		}
+	}
+	var js bytes.Buffer
+	writeJSON(&js, map[string]string{"subject": hostile})
+	if strings.ContainsAny(js.String(), "\x1b\u009b\u202e") {
+		t.Errorf("JSON carries raw controls: %q", js.String())
+	}
+	var back map[string]string
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back["subject"] != hostile {
+		t.Errorf("JSON does not round-trip: %v %q", err, back["subject"])
+	}
+}
+
+func TestTicketsShow_hostileBodyReachesTheTerminalNeutralised(t *testing.T) {
+	dir := t.TempDir()
+	p := writeConfig(t, dir, "")
+	run(t, nil, "customers", "add", "--name", "Acme", "--plan", "standard", "--config", p) // creates the database
+	db, err := store.Open(context.Background(), filepath.Join(dir, "ticketd.db"), testclock.Fake(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := "Hello\x1b[2J\x1b]8;;https://evil.example/\x07click here\x1b]8;;\x07 and \x1b]52;c;cm0gLXJmIH4=\x07\u009b31m done"
+	err = db.Update(context.Background(), func(tx *store.Tx) error {
+		tk := store.Ticket{Subject: "Export\x1b[31m", Status: ticket.StatusNew, Requester: "ops@acme.example", Level: ticket.P3}
+		if err := tx.CreateTicket(&tk); err != nil {
+			return err
+		}
+		return tx.AddMessage(&store.Message{TicketID: tk.ID, Direction: store.Inbound, Kind: "customer", MessageID: "h@acme.example",
+			FromAddr: "ops@acme.example", FromName: "Ops\x1b]0;pwned\x07", Subject: "Export", Body: hostile, NewText: hostile})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"tickets", "show", "1"}, {"tickets", "list"}, {"tickets", "show", "1", "--json"}} {
+		out, errOut, code := run(t, nil, append(args, "--config", p)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		if strings.ContainsAny(out, "\x1b\x07\u009b") {
+			t.Errorf("%v printed terminal controls raw:\n%q", args, out)
+		}
+	}
+	out, _, _ := run(t, nil, "tickets", "show", "1", "--config", p)
+	if !strings.Contains(out, "^[]52;c;") {
+		t.Errorf("tickets show does not show the neutralised sequence:\n%s", out)
+	}
+}
+
+func TestClassify_hostileSubjectReachesTheTerminalNeutralised(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hostile.eml")
+	os.WriteFile(p, []byte("From: a@b.example\r\nTo: support@example.com\r\nSubject: =?utf-8?q?Hi=1B]52;c;cm0gLXJmIH4=3D=07_there?=\r\nMessage-ID: <h@b.example>\r\n\r\nThe shop is down.\x1b[2J\r\n"), 0o600)
+	out, errOut, code := run(t, nil, "classify", p)
+	if code != 0 {
+		t.Fatalf("classify: exit %d %s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Fatalf("classify printed terminal controls raw:\n%q", out)
 	}
 }
