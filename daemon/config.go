@@ -151,6 +151,16 @@ type LimitsConfig struct {
 	// harder near it instead of letting the heap double. 0 means no limit;
 	// the GOMEMLIMIT environment variable, when set, wins.
 	MemoryLimitMB int64 `toml:"memory_limit_mb"`
+	// UnknownNoticesPerHour caps the unknown-sender notices over all
+	// addresses: forged outsiders must not turn the desk into a
+	// backscatter source. Beyond it the mail is still quarantined.
+	UnknownNoticesPerHour int `toml:"unknown_notices_per_hour"`
+	// AlertFoldWindow is the window engineer alerts are folded in: a
+	// ticket's follow-ups alert once per window, one sender's new tickets
+	// AlertsPerSenderWindow times; the rest are summed up in one alert
+	// when the window ends. "0s" turns folding off.
+	AlertFoldWindow       Duration `toml:"alert_fold_window"`
+	AlertsPerSenderWindow int      `toml:"alerts_per_sender_window"`
 }
 
 // OutboxConfig is [outbox]: how temporary delivery failures are retried.
@@ -264,6 +274,10 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		return nil, errs
 	}
 	c.File = file
+	// An explicit "0s" turns alert folding off; unset means the default.
+	if md.IsDefined("limits", "alert_fold_window") && c.Limits.AlertFoldWindow.Duration == 0 {
+		c.Limits.AlertFoldWindow.Duration = -1
+	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -319,6 +333,15 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Limits.MaxMessageBytes == 0 {
 		c.Limits.MaxMessageBytes = 25 << 20
+	}
+	if c.Limits.UnknownNoticesPerHour == 0 {
+		c.Limits.UnknownNoticesPerHour = 20
+	}
+	if c.Limits.AlertFoldWindow.Duration == 0 {
+		c.Limits.AlertFoldWindow.Duration = 5 * time.Minute
+	}
+	if c.Limits.AlertsPerSenderWindow == 0 {
+		c.Limits.AlertsPerSenderWindow = 3
 	}
 	if c.Outbox.RetryMin.Duration == 0 {
 		c.Outbox.RetryMin.Duration = 30 * time.Second
@@ -446,6 +469,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.AutoRepliesPerSenderPerHour < 0 {
 		bad("limits.auto_replies_per_sender_per_hour", "must not be negative")
+	}
+	if c.Limits.UnknownNoticesPerHour < 0 {
+		bad("limits.unknown_notices_per_hour", "must not be negative")
+	}
+	if c.Limits.AlertsPerSenderWindow < 0 {
+		bad("limits.alerts_per_sender_window", "must not be negative")
 	}
 	if c.Limits.MaxMessageBytes < 1024 {
 		bad("limits.max_message_bytes", "%d is too small (at least 1024)", c.Limits.MaxMessageBytes)

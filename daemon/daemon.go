@@ -392,7 +392,11 @@ func (d *Daemon) reminderLoop(shutdown, work context.Context) {
 		case <-timer.C:
 		}
 		wait := d.opts.ProcessInterval
-		if _, err := d.sendDueReminders(work); err != nil {
+		_, err := d.sendDueReminders(work)
+		if err == nil {
+			_, err = d.sendDueFolds(work)
+		}
+		if err != nil {
 			d.log.Error("reminders", "err", err)
 			wait, backoff = backoff, min(backoff*2, time.Minute)
 		} else {
@@ -412,6 +416,9 @@ func (d *Daemon) RunOnce(ctx context.Context) error {
 		return err
 	}
 	if _, err := d.sendDueReminders(ctx); err != nil {
+		return err
+	}
+	if _, err := d.sendDueFolds(ctx); err != nil {
 		return err
 	}
 	_, err := d.worker.RunOnce(ctx)

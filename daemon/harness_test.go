@@ -277,3 +277,12 @@ func mustf(t *testing.T, cond bool, format string, args ...any) {
 		t.Fatalf(format, args...)
 	}
 }
+
+func (h *harness) quarantine() []*store.QuarantineEntry {
+	h.t.Helper()
+	var q []*store.QuarantineEntry
+	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { q, err = tx.QuarantineList(""); return err }); err != nil {
+		h.t.Fatal(err)
+	}
+	return q
+}

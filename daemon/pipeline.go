@@ -727,14 +727,28 @@ func (d *Daemon) routeFor(l ticket.Level) []mail.Address {
 	return out
 }
 
-// alert tells engineers about a new ticket or a customer follow-up: the
-// assignee when there is one, else the routing for the level.
-func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, followUp bool) error {
-	to := d.routeFor(t.Level)
+// alertRecipients are the engineers alerted about t: the assignee for a
+// follow-up when there is one, else the routing for the level.
+func (d *Daemon) alertRecipients(t *store.Ticket, followUp bool) []mail.Address {
 	if followUp && t.Assignee != "" {
-		to = []mail.Address{{Address: t.Assignee}}
+		return []mail.Address{{Address: t.Assignee}}
 	}
+	return d.routeFor(t.Level)
+}
+
+// alert tells engineers about a new ticket or a customer follow-up, unless
+// the alert is folded into a later summary (holdAlert).
+func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, followUp bool) error {
+	to := d.alertRecipients(t, followUp)
 	if len(to) == 0 {
+		return nil
+	}
+	held, err := d.holdAlert(tx, t, in.from().Address, followUp)
+	if err != nil {
+		return err
+	}
+	if held {
+		in.log.Info("alert folded into the next summary", "fold_window", d.cfg.Limits.AlertFoldWindow.Duration)
 		return nil
 	}
 	data := d.baseData(t, tc, d.cfg.Staff.Zone)
@@ -825,6 +839,22 @@ func (d *Daemon) quarantineUnknown(tx *store.Tx, in *inbound) error {
 	if in.automated != "" {
 		in.log.Info("no unknown-sender notice to automated mail", "reason", in.automated)
 		return nil
+	}
+	// No backscatter: with a trusted receiving server, only a sender it
+	// authenticated is answered; anyone else's From may be forged.
+	if len(d.cfg.Verify.TrustedAuthservIDs) > 0 && !in.sender.Auth.Pass {
+		in.log.Info("no unknown-sender notice: the trusted server did not authenticate the sender", "auth", in.sender.Auth.Detail)
+		return nil
+	}
+	if limit := d.cfg.Limits.UnknownNoticesPerHour; limit > 0 {
+		n, err := tx.AutoRepliesOfKindSince(string(templates.UnknownSender), tx.Now.Add(-time.Hour))
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			in.log.Warn("unknown-sender notice withheld: hourly cap over all senders reached", "sent_last_hour", n, "limit", limit)
+			return nil
+		}
 	}
 	ok, why, err := d.autoReplyAllowed(tx, from.Address, templates.UnknownSender, 1)
 	if err != nil {

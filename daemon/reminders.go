@@ -163,6 +163,16 @@ func (d *Daemon) elapsed(t *store.Ticket, now time.Time) string {
 func (d *Daemon) nextReminder(ctx context.Context) (time.Time, bool, error) {
 	var at time.Time
 	var ok bool
-	err := d.db.View(ctx, func(tx *store.Tx) (err error) { at, ok, err = tx.NextReminder(); return err })
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if at, ok, err = tx.NextReminder(); err != nil {
+			return err
+		}
+		fold, foldOK, err := tx.NextAlertFold()
+		if foldOK && (!ok || fold.Before(at)) {
+			at, ok = fold, true
+		}
+		return err
+	})
 	return at, ok, err
 }

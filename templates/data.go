@@ -95,6 +95,10 @@ type MessageInfo struct {
 	// Truncated is true when the mail was larger than limits.max_message_bytes
 	// and only its beginning was kept.
 	Truncated bool
+	// Folded is, in an alert that sums up a burst, how many follow-ups
+	// were not alerted one by one (limits.alert_fold_window); the message
+	// shown is the newest.
+	Folded int
 }
 
 // ReminderInfo describes how far along the first-response clock is.
