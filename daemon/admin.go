@@ -360,7 +360,12 @@ func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact boo
 		}
 		// newTicket stored a second message row for the ticket; the held
 		// row stays as the quarantine record.
-		return tx.ResolveQuarantine(id, store.QuarantineReleased, t.ID)
+		if err := tx.ResolveQuarantine(id, store.QuarantineReleased, t.ID); err != nil {
+			return err
+		}
+		// The acknowledgement and alert are queued: wake the running
+		// daemon's outbox now.
+		return tx.Nudge(NudgeOutbox)
 	})
 	if err != nil {
 		return nil, err

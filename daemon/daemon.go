@@ -305,6 +305,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.tmpl.Watch(ctx, d.cfg.Templates.WatchInterval.Duration, d.templatesRejected)
 	})
 	loop("watchdog", func() { d.watchdog(ctx) })
+	loop("nudges", func() { d.nudgeLoop(ctx) })
 	d.log.Info("ticketd running", "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
 		"database", d.cfg.Store.Path, "http", d.HTTPAddr())
 	<-ctx.Done()
@@ -340,6 +341,61 @@ func (d *Daemon) templatesRejected(err error) {
 	d.log.Error("template change rejected; previous templates stay active", "err", err)
 	d.adminNotice(context.Background(), "templates", "Template change rejected",
 		"The edited templates failed the check and were not activated; the previous set stays in use.\n\n"+err.Error())
+}
+
+// Nudge topics: admin commands that leave work for a running daemon bump
+// one in the transaction that leaves it (store.Tx.Nudge).
+const (
+	NudgeProcess = "process" // stored mail to process
+	NudgeOutbox  = "outbox"  // mail queued outside the daemon
+)
+
+// nudgePoll is how often the daemon reads the nudge numbers: one indexed
+// read a second, so a released quarantine entry is acknowledged within a
+// second rather than at the next safety-net run.
+const nudgePoll = time.Second
+
+// nudgeLoop wakes the process and outbox loops when an admin command
+// nudged them.
+func (d *Daemon) nudgeLoop(ctx context.Context) {
+	read := func() map[string]int64 {
+		seqs := map[string]int64{}
+		err := d.db.View(ctx, func(tx *store.Tx) error {
+			for _, topic := range []string{NudgeProcess, NudgeOutbox} {
+				n, err := tx.NudgeSeq(topic)
+				if err != nil {
+					return err
+				}
+				seqs[topic] = n
+			}
+			return nil
+		})
+		if err != nil {
+			return nil
+		}
+		return seqs
+	}
+	last := read()
+	t := time.NewTicker(nudgePoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		seqs := read()
+		if seqs == nil {
+			continue
+		}
+		if last != nil && seqs[NudgeProcess] != last[NudgeProcess] {
+			kick(d.kickProcess)
+		}
+		if last != nil && seqs[NudgeOutbox] != last[NudgeOutbox] {
+			d.kickOutbox()
+		}
+		last = seqs
+	}
 }
 
 // processLoop processes stored mail whenever intake kicks it, and on an

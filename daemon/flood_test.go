@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +106,28 @@ func TestAlertFold_offWithZeroWindow(t *testing.T) {
 	mustf(t, cfg.Limits.AlertFoldWindow.Duration < 0, "alert_fold_window = \"0s\" did not turn folding off: %v", cfg.Limits.AlertFoldWindow)
 	cfg, _ = ParseConfig("t.toml", []byte(minimalConfig))
 	mustf(t, cfg.Limits.AlertFoldWindow.Duration == 5*time.Minute, "default fold window %v", cfg.Limits.AlertFoldWindow)
+}
+
+func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.appendMail(customerMail("lost@elsewhere.example", "Some One <someone@elsewhere.example>", "Need help", "Hello?"))
+	h.waitProcessed(1)
+	held := h.quarantine()
+	mustf(t, len(held) == 1, "want one quarantined mail, got %d", len(held))
+	before := len(h.sentTo("someone@elsewhere.example"))
+
+	// The admin's `ticketd quarantine release` is another process on the
+	// same database; the running daemon's outbox sleeps up to a minute.
+	admin, err := New(context.Background(), h.cfg, Options{Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ReleaseQuarantine(context.Background(), held[0].ID, true, "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	waitForWithin(t, "the acknowledgement of the released mail", 5*time.Second, func() bool {
+		return len(h.sentTo("someone@elsewhere.example")) > before
+	})
 }
