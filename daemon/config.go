@@ -173,6 +173,26 @@ type OutboxConfig struct {
 // HTTPConfig is [http].
 type HTTPConfig struct {
 	Listen string `toml:"listen"`
+	// TokenFile and TokenEnv hold a bearer token /healthz and /metrics
+	// then require (Authorization: Bearer …); without one the endpoints
+	// answer anyone who can connect.
+	TokenFile string `toml:"token_file"`
+	TokenEnv  string `toml:"token_env"`
+}
+
+// Token returns the configured bearer token, "" when none is set.
+func (h HTTPConfig) Token() (string, error) {
+	switch {
+	case h.TokenFile != "":
+		b, err := os.ReadFile(h.TokenFile)
+		if err != nil {
+			return "", fmt.Errorf("http.token_file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	case h.TokenEnv != "":
+		return strings.TrimSpace(os.Getenv(h.TokenEnv)), nil
+	}
+	return "", nil
 }
 
 // HealthConfig is [health].
@@ -398,6 +418,9 @@ func (c *Config) Validate() error {
 	if c.IMAP.PollInterval.Duration < time.Second {
 		bad("imap.poll_interval", "%s is too short (at least 1s)", c.IMAP.PollInterval.Duration)
 	}
+	if c.IMAP.Security == "none" && c.IMAP.Secret != (Secret{}) && !isLoopback(c.IMAP.Address) {
+		warn("imap.security = \"none\" with a password: the password and every mail cross the network to %s unencrypted; use tls or starttls", c.IMAP.Address)
+	}
 	if c.IMAP.InsecureSkipVerify {
 		warn("imap.insecure_skip_verify = true: the IMAP server's TLS certificate is not verified")
 	}
@@ -406,6 +429,9 @@ func (c *Config) Validate() error {
 	oneOf("smtp.auth", c.SMTP.Auth, "", "none", "plain", "xoauth2", "oauthbearer")
 	if c.SMTP.Username != "" || (c.SMTP.Auth != "" && c.SMTP.Auth != "none") {
 		c.checkSecret("smtp", c.SMTP.Secret, c.SMTP.Auth, c.SMTP.Username != "", bad, warn)
+	}
+	if c.SMTP.Security == "none" && c.SMTP.Secret != (Secret{}) && !isLoopback(c.SMTP.Address) {
+		warn("smtp.security = \"none\" with a password: the password and every mail cross the network to %s unencrypted; use tls or starttls", c.SMTP.Address)
 	}
 	if c.SMTP.InsecureSkipVerify {
 		warn("smtp.insecure_skip_verify = true: the SMTP server's TLS certificate is not verified")
@@ -444,11 +470,31 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Verify.TrustedAuthservIDs) == 0 {
 		warn("verify.trusted_authserv_ids is empty: senders are recognised by their From address alone, so a forged From is not detected")
+	} else if c.Verify.RequireAuth == "dmarc" {
+		warn("verify.trusted_authserv_ids = %q with require_auth = \"dmarc\": EVERY contact's and engineer's mail is quarantined as spoofed "+
+			"unless it carries an Authentication-Results header from %s reporting dmarc=pass (or aligned DKIM or SPF). "+
+			"Check the headers of a real mail in the mailbox first; set require_auth = \"off\" to only reject mail that fails",
+			c.Verify.TrustedAuthservIDs, strings.Join(c.Verify.TrustedAuthservIDs, " or "))
 	}
 	if c.Verify.Admin != "" {
 		address("verify.admin", c.Verify.Admin)
 	} else {
 		warn("verify.admin is empty: spoofing, delivery failures and intake problems alert nobody by mail")
+	}
+	if c.HTTP.Listen != "" {
+		hostPort("http.listen", c.HTTP.Listen)
+		if tok, err := c.HTTP.Token(); err != nil {
+			bad("http.token_file", "%v", err)
+		} else if c.HTTP.TokenEnv != "" && tok == "" {
+			bad("http.token_env", "environment variable %s is empty or unset", c.HTTP.TokenEnv)
+		} else if tok == "" && !isLoopback(c.HTTP.Listen) {
+			warn("http.listen = %q is reachable from other hosts and /healthz and /metrics have no authentication: "+
+				"listen on 127.0.0.1, or set http.token_file so they require a bearer token", c.HTTP.Listen)
+		}
+	}
+	if st, err := os.Stat(c.Store.Path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		warn("store.path %s is readable by others (mode %s): it holds every mail and the key that signs reply tokens; chmod 600 it and its -wal and -shm files",
+			c.Store.Path, st.Mode().Perm())
 	}
 	if _, err := sla.NewCatalog(c.Calendars, c.Plans); err != nil {
 		bad("plans", "%v", err)
@@ -539,6 +585,19 @@ func (c *Config) checkSecret(section string, s Secret, auth string, required boo
 			warn("%s.password is inline in %s, which is world-readable: prefer password_file", section, c.File)
 		}
 	}
+}
+
+// isLoopback reports whether a host:port names this host only.
+func isLoopback(hostPort string) bool {
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		host = hostPort
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Provider returns a function that yields the secret each time it is

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -130,4 +133,31 @@ func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
 	waitForWithin(t, "the acknowledgement of the released mail", 5*time.Second, func() bool {
 		return len(h.sentTo("someone@elsewhere.example")) > before
 	})
+}
+
+func TestHTTP_bearerTokenGuardsHealthAndMetrics(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
+	h := newHarness(t, withConfig(func(c *Config) { c.HTTP.Listen = "127.0.0.1:0"; c.HTTP.TokenFile = tokenFile }))
+	h.start()
+	waitFor(t, "the HTTP listener", func() bool { return h.d.HTTPAddr() != "" })
+	for _, path := range []string{"/healthz", "/metrics"} {
+		for _, tc := range []struct {
+			auth string
+			want int
+		}{{"", http.StatusUnauthorized}, {"Bearer wrong", http.StatusUnauthorized}, {"Bearer s3cret-token", 0}} {
+			req, _ := http.NewRequest("GET", "http://"+h.d.HTTPAddr()+path, nil)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if tc.want != 0 && resp.StatusCode != tc.want || tc.want == 0 && resp.StatusCode == http.StatusUnauthorized {
+				t.Errorf("%s with %q: status %d", path, tc.auth, resp.StatusCode)
+			}
+		}
+	}
 }

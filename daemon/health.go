@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -99,6 +100,10 @@ func (d *Daemon) startHTTP() error {
 		json.NewEncoder(w).Encode(h)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	token, err := d.cfg.HTTP.Token()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", d.cfg.HTTP.Listen, err)
@@ -106,9 +111,26 @@ func (d *Daemon) startHTTP() error {
 	d.mu.Lock()
 	d.httpAddr = ln.Addr().String()
 	d.mu.Unlock()
-	d.httpServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	d.httpServer = &http.Server{Handler: requireBearer(token, mux), ReadHeaderTimeout: 5 * time.Second}
 	go d.httpServer.Serve(ln)
 	return nil
+}
+
+// requireBearer lets requests through only with "Authorization: Bearer
+// token"; an empty token lets everything through.
+func requireBearer(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketd"`)
+			http.Error(w, "bearer token required (http.token_file)", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // watchdog alerts the admin once per incident when intake falls silent or

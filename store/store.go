@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -72,6 +73,9 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 	}
 	if clock == nil {
 		clock = ticket.SystemClock{}
+	}
+	if err := createPrivate(dbPath); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
@@ -310,10 +314,36 @@ func (d *DB) Writable(ctx context.Context) error {
 	})
 }
 
+// createPrivate creates path as an empty file only its owner may read and
+// write, unless it exists. The database holds every mail and the key that
+// signs reply tokens; SQLite creates its -wal and -shm files with the
+// database file's mode, so they are private too. An existing file keeps
+// its mode (check-config warns when others may read it).
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // Backup writes a consistent online copy of the database to file
-// (SQLite VACUUM INTO), which must not exist yet.
+// (SQLite VACUUM INTO), which must not exist yet. The copy is private to
+// its owner, like the database.
 func (d *DB) Backup(ctx context.Context, file string) error {
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
+	f.Close()
 	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, file); err != nil {
+		os.Remove(file)
 		return fmt.Errorf("backup to %s: %w", file, err)
 	}
 	return nil

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,4 +217,38 @@ func TestOpen_upgradeIsExplicit(t *testing.T) {
 		t.Fatalf("after migrate: %v", err)
 	}
 	db.Close()
+}
+
+func TestOpen_databaseAndItsWALArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ticketd.db")
+	db, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(context.Background(), func(tx *Tx) error { return tx.SetMeta("probe", []byte("x")) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if mode := st.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(f), mode)
+		}
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := db.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(backup); st.Mode().Perm() != 0o600 {
+		t.Errorf("backup has mode %o, want 600", st.Mode().Perm())
+	}
+	if err := db.Backup(context.Background(), backup); err == nil {
+		t.Error("backup overwrote an existing file")
+	}
 }

@@ -332,3 +332,39 @@ func TestClassify_hostileSubjectReachesTheTerminalNeutralised(t *testing.T) {
 		t.Fatalf("classify printed terminal controls raw:\n%q", out)
 	}
 }
+
+func TestCheckConfig_warnsAsANewAdminNeedsIt(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		extra string
+		setup func(t *testing.T)
+		want  string
+	}{
+		{"trust_switches_on_dmarc", "[verify]\ntrusted_authserv_ids = [\"mx.example.com\"]\n", nil, "EVERY contact's and engineer's mail is quarantined"},
+		{"http_on_all_interfaces", "[http]\nlisten = \"0.0.0.0:8025\"\n", nil, "have no authentication"},
+		{"readable_database", "", func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "ticketd.db"), nil, 0o644)
+			os.Chmod(filepath.Join(dir, "ticketd.db"), 0o644)
+		}, "is readable by others (mode -rw-r--r--)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.setup != nil {
+				tc.setup(t)
+			}
+			p := writeConfig(t, dir, tc.extra)
+			out, errOut, code := run(t, nil, "check-config", "--config", p)
+			if code != 0 || !strings.Contains(out, "warning: ") || !strings.Contains(out, tc.want) {
+				t.Fatalf("check-config (exit %d) does not warn %q:\n%s%s", code, tc.want, out, errOut)
+			}
+		})
+	}
+	// Plain IMAP with a password to another host.
+	p := writeConfig(t, t.TempDir(), "")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.Replace(string(b), "127.0.0.1:1143", "imap.example.com:143", 1)), 0o600)
+	out, _, _ := run(t, nil, "check-config", "--config", p)
+	if !strings.Contains(out, `imap.security = "none" with a password`) {
+		t.Errorf("no warning about a clear-text IMAP password:\n%s", out)
+	}
+}
