@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/intake"
+	"ticketd/store"
 	"ticketd/ticket"
 )
 
@@ -160,4 +162,21 @@ func TestHTTP_bearerTokenGuardsHealthAndMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestHugeSubject_ticketAndOutgoingMailStayBounded(t *testing.T) {
+	h := newHarness(t, withClock(ticket.NewFakeClock(zurich(t, "2026-11-23 10:00"))))
+	subject := strings.Repeat("Export broken again ", 4<<20/20)
+	h.deliver(1, customerMail("big-subject@acme.example", "Acme Ops <ops@acme.example>", subject, "The export fails."))
+	h.runOnce()
+	tk := h.ticket(1)
+	mustf(t, len(tk.Subject) <= intake.MaxSubjectBytes, "ticket subject is %d bytes", len(tk.Subject))
+	for _, to := range []string{"ops@acme.example", "team@example.com"} {
+		ms := h.sentTo(to)
+		mustf(t, len(ms) == 1, "want one mail to %s, got %d", to, len(ms))
+		mustf(t, len(ms[0].Raw) < 64<<10, "the mail to %s is %d bytes for a %d-byte subject", to, len(ms[0].Raw), len(subject))
+	}
+	var msgs []*store.Message
+	h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { msgs, err = tx.Messages(tk.ID); return err })
+	mustf(t, len(msgs) > 0 && msgs[0].Malformed, "the capped mail is not flagged")
 }

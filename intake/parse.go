@@ -292,11 +292,19 @@ func (p *parseState) headers(h textproto.MIMEHeader) {
 	for key, values := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(key)
 		for _, v := range values {
-			m.Header[ck] = append(m.Header[ck], decodeHeader(v))
+			dv, cut := capText(decodeHeader(preCap(v, MaxHeaderValueBytes)), MaxHeaderValueBytes)
+			if cut {
+				p.errorf("%s header field is %d bytes; kept the first %d", ck, len(v), MaxHeaderValueBytes)
+			}
+			m.Header[ck] = append(m.Header[ck], dv)
 		}
 	}
 
-	m.Subject = oneLine(decodeHeader(unfold(h.Get("Subject"))))
+	subject := h.Get("Subject")
+	var cut bool
+	if m.Subject, cut = capText(oneLine(decodeHeader(unfold(preCap(subject, MaxSubjectBytes)))), MaxSubjectBytes); cut {
+		p.errorf("Subject is %d bytes; kept the first %d", len(subject), MaxSubjectBytes)
+	}
 
 	// Message ids are never RFC 2047 encoded (RFC 2047 §5), so the raw
 	// values are used.

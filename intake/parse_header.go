@@ -44,7 +44,11 @@ func (p *parseState) addressList(h textproto.MIMEHeader, key string) []*mail.Add
 			if a == nil {
 				continue
 			}
-			a.Name = strings.TrimSpace(unfold(decodeHeader(a.Name)))
+			name, cut := capText(strings.TrimSpace(unfold(decodeHeader(preCap(a.Name, MaxDisplayNameBytes)))), MaxDisplayNameBytes)
+			if cut {
+				p.errorf("%s: display name is %d bytes; kept the first %d", key, len(a.Name), MaxDisplayNameBytes)
+			}
+			a.Name = name
 			a.Address = ticket.NormalizeAddress(a.Address)
 			if a.Address == "" {
 				continue

@@ -220,3 +220,33 @@ func hasError(errs []string, sub string) bool {
 	}
 	return false
 }
+
+func TestParse_hugeSubjectAndNamesAreCappedAndFlagged(t *testing.T) {
+	subject := strings.Repeat("Sehr dringend: Störung ", 16<<20/24)
+	name := strings.Repeat("Ä", 10000)
+	raw := "From: \"" + name + "\" <ops@acme.example>\r\nTo: support@example.com\r\nSubject: " + subject + "\r\nMessage-ID: <big@acme.example>\r\n\r\nBody.\r\n"
+	m := Parse([]byte(raw))
+	if len(m.Subject) > MaxSubjectBytes || !strings.HasSuffix(m.Subject, "…") || !strings.HasPrefix(m.Subject, "Sehr dringend: Störung") {
+		t.Errorf("subject not capped: %d bytes, ends %q", len(m.Subject), m.Subject[max(0, len(m.Subject)-20):])
+	}
+	if !utf8.ValidString(m.Subject) || !utf8.ValidString(m.From.Name) {
+		t.Error("capping cut a character in half")
+	}
+	if len(m.From.Name) > MaxDisplayNameBytes {
+		t.Errorf("display name is %d bytes", len(m.From.Name))
+	}
+	for _, vs := range m.Header {
+		for _, v := range vs {
+			if len(v) > MaxHeaderValueBytes {
+				t.Errorf("a header value of %d bytes was kept", len(v))
+			}
+		}
+	}
+	flagged := strings.Join(m.ParseErrors, "\n")
+	if !strings.Contains(flagged, "Subject is") || !strings.Contains(flagged, "display name is") {
+		t.Errorf("capping not flagged: %q", flagged)
+	}
+	if m.From.Address != "ops@acme.example" || m.MessageID != "big@acme.example" {
+		t.Errorf("capping lost the sender or id: %v %q", m.From, m.MessageID)
+	}
+}
