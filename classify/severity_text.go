@@ -12,20 +12,28 @@ import (
 var (
 	attributionStartRE = regexp.MustCompile(`^(On|Am|Le)\s`)
 	attributionEndRE   = regexp.MustCompile(`(wrote|schrieb|geschrieben|a écrit|a ecrit)[^:]{0,80}:\s*$`)
-	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message|Weitergeleitete Nachricht|Message transféré)\s*-{2,}|_{10,})`)
+	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}|_{10,})`)
 	outlookFromRE      = regexp.MustCompile(`^\*?(From|Von|De)\s?:`)
 	outlookSentRE      = regexp.MustCompile(`^\*?(Sent|Gesendet|Envoyé|Date|Datum)\s?:`)
 )
 
+// forwardRE marks the start of a forwarded message.
+var forwardRE = regexp.MustCompile(`(?i)^-{2,}\s*(Forwarded message|Weitergeleitete Nachricht|Message transféré|Message transfere|Begin forwarded message)|^(Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié)\s*:`)
+
 // stripQuotedText removes what the caller should already have removed:
 // lines quoted with ">", the history below an attribution line or an
-// Outlook header block, and the signature below "-- ".
-func stripQuotedText(body string) string {
+// Outlook header block, and the signature below "-- ". A forwarded
+// message is returned apart: it is what someone else wrote.
+func stripQuotedText(body string) (newText, forwarded string) {
 	lines := strings.Split(body, "\n")
 	var out []string
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimRight(lines[i], "\r")
 		trimmed := strings.TrimSpace(line)
+		if forwardRE.MatchString(trimmed) {
+			forwarded = strings.Join(lines[i+1:], "\n")
+			break
+		}
 		if line == "-- " || line == "--" || separatorRE.MatchString(trimmed) {
 			break
 		}
@@ -40,7 +48,23 @@ func stripQuotedText(body string) string {
 		}
 		out = append(out, line)
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, "\n"), forwarded
+}
+
+// replyPrefixRE matches the prefixes mail clients put before the subject of
+// a reply or forward, in the languages ticketd reads and a few more:
+// Re, AW (Antwort), WG (Weitergeleitet), TR (Transféré), Fwd/FW, SV/VS
+// (Nordic), Antw, Réf/Ref, RIF, with counters such as "Re[2]:".
+var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|wg|tr|fwd?|fw|sv|vs|antw|ref|réf|rif|r|odp|vl|enc|res|rv)\s*(\[\d+\]|\(\d+\))?\s*:\s*)+`)
+
+// stripReplyPrefixes returns the subject without reply and forward
+// prefixes, and whether there were any.
+func stripReplyPrefixes(subject string) (string, bool) {
+	loc := replyPrefixRE.FindStringIndex(subject)
+	if loc == nil {
+		return subject, false
+	}
+	return subject[loc[1]:], true
 }
 
 // endsAttribution reports whether line i or one of the next two ends an
