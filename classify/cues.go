@@ -283,7 +283,7 @@ func (e *Engine) joinParts(tt *tokenizedText, cu *cue, as []atom) []hit {
 			}
 			pick := occ[0]
 			for _, o := range occ {
-				if e.negationCue(tt, o) == "" {
+				if e.negationCue(tt, o, e.window) == "" {
 					pick = o
 					break
 				}
@@ -310,7 +310,11 @@ func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
 		h.tokens = slices.Compact(h.tokens)
 	}
 	if cu.concept.negatable() {
-		h.negation = e.negationCue(tt, h.tokens)
+		window := e.window
+		if cu.concept == cScopeEveryone {
+			window = 1 // "not all users"; "nicht mehr bezahlen, jede Zahlung" is not "not every"
+		}
+		h.negation = e.negationCue(tt, h.tokens, window)
 	}
 	return h
 }
@@ -357,9 +361,9 @@ func dropContained(hits []hit) []hit {
 
 // negationCue returns the cue word standing within the window before one
 // of the matched words (in its clause, outside the match), or "".
-func (e *Engine) negationCue(tt *tokenizedText, idx []int) string {
+func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int) string {
 	for _, i := range idx {
-		for back := 1; back <= e.window; back++ {
+		for back := 1; back <= window; back++ {
 			j := i - back
 			if j < 0 || tt.tokens[j].clause != tt.tokens[i].clause {
 				break

@@ -144,16 +144,19 @@ func tokenizeText(src string) *tokenizedText {
 			continue
 		case ' ', '\t', '\r', '\u00a0':
 			continue
-		case ',':
-			// A negation does not reach across a comma: "no production
-			// impact, just a question".
+		case ',', ':', '(', ')', '–', '—':
+			// A negation does not reach across a comma, colon, bracket or
+			// dash: "no production impact, just a question".
 			clause++
+			if r == '–' && lineStart {
+				endSentence(false)
+			}
 		case '.', '!', '?', ';', '…':
 			next, _ := utf8.DecodeRuneInString(src[i:])
 			if i >= len(src) || unicode.IsSpace(next) || next == '"' || next == ')' || next == '»' {
 				endSentence(r == '?' || strings.HasSuffix(strings.TrimRight(src[:i-size], "!"), "?"))
 			}
-		case '-', '*', '•', '–', '·':
+		case '-', '*', '•', '·':
 			if lineStart {
 				endSentence(false)
 			}

@@ -67,7 +67,7 @@ func TestClassifyWeakWordsDoNotOutrankImpact(t *testing.T) {
 
 func TestClassifyNegationScopeAndDistance(t *testing.T) {
 	runLevelCases(t, []levelCase{
-		{"nothing_is_completely_down", "", "Nothing is completely down, but the reports module shows errors for some users.", ticket.P3},
+		{"nothing_is_completely_down", "", "Nothing is completely down, but the reports module shows errors for some users.", ticket.P2},
 		{"one_module_unavailable", "", "In production the reporting module is unavailable for everyone in finance. There is no workaround.", ticket.P1},
 		{"de_testsystem_nicht_erreichbar", "", "Unser Testsystem ist seit heute nicht erreichbar. Die Produktion läuft normal.", ticket.P2},
 		{"fr_preprod_indisponible", "", "L'environnement de préproduction est indisponible depuis ce matin.", ticket.P2},
@@ -185,7 +185,7 @@ func TestClassifyIntents(t *testing.T) {
 		{"training_dates", "", "When are the next training dates for administrators?", ticket.P4},
 		{"questionnaire", "", "Bitte füllen Sie den beigefügten Fragebogen zur Informationssicherheit aus.", ticket.P4},
 		{"thanks", "", "Merci, le correctif fonctionne. Vous pouvez clôturer le ticket.", ticket.P4},
-		{"bug_phrased_as_wish", "", "It would be nice if the export did not crash every time a file is larger than 10 MB.", ticket.P3},
+		{"bug_phrased_as_wish", "", "It would be nice if the export did not crash every time a file is larger than 10 MB.", ticket.P2},
 		{"shouting_question", "URGENT!!!", "URGENT!!! How do I reset my password???", ticket.P4},
 	})
 }
