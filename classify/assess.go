@@ -123,6 +123,7 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 	}
 
 	live = a.dropSubjectLabels(live, isSubject)
+	live = a.dropWhenNoProblem(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
 	a.readScope(tt, live, flags, isSubject)
@@ -169,6 +170,25 @@ func conditional(tt *tokenizedText, sentence int) bool {
 		}
 	}
 	return false
+}
+
+// dropWhenNoProblem: a mail that says nothing is broken ("just an idea,
+// nothing's broken") describes an inconvenience at most as motivation;
+// only a stop or lost data would still count.
+func (a *assessment) dropWhenNoProblem(live []hit) []hit {
+	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
+		return live
+	}
+	out := live[:0:0]
+	for _, h := range live {
+		switch h.concept {
+		case cStateDegraded, cStateFailing, cStateWrong, cStateProblem, cImpactMinor, cImpactSignificant:
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken"})
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // clauseOf returns the clause of a hit's first word.
@@ -277,6 +297,10 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		case isProblemConcept(h.concept):
 			problems = append(problems, h)
 		}
+	}
+	// A described state outranks a bare "problem" or "incident".
+	if specific := slices.DeleteFunc(slices.Clone(problems), func(h hit) bool { return h.concept == cStateProblem }); len(specific) > 0 {
+		problems = specific
 	}
 	// Environments said to be fine are not where the problem is.
 	fineEnv := map[int]bool{}
@@ -411,12 +435,12 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFl
 // severeFirst is the precedence across the problems of a mail: the worst
 // affected function decides.
 var (
-	specificFirst = []concept{cFuncDocumentation, cFuncPeripheral, cFuncCritical, cFuncSystem}
-	severeFirst   = []concept{cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation}
+	specificFirst = []concept{cFuncAdministrative, cFuncDocumentation, cFuncPeripheral, cFuncCritical, cFuncSystem}
+	severeFirst   = []concept{cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative}
 )
 
 var funcOf = map[concept]Function{cFuncDocumentation: FuncDocumentation, cFuncPeripheral: FuncPeripheral,
-	cFuncCritical: FuncCritical, cFuncSystem: FuncSystem}
+	cFuncCritical: FuncCritical, cFuncSystem: FuncSystem, cFuncAdministrative: FuncAdmin}
 
 // pickFunction returns the hits of the first concept in order that occurs
 // in hs.
@@ -490,12 +514,15 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 	}
 }
 
-// readWorkaround: a costly workaround outranks "no workaround" (the text
+// readWorkaround: a workaround said to be unacceptable ("does not
+// scale") is none; a costly workaround outranks "no workaround" (the text
 // then says the only way around is costly); "no workaround" and an easy
 // one together are contradictory.
 func (a *assessment) readWorkaround(live []hit) {
-	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy)
+	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable)
 	switch {
+	case len(by[cWorkaroundUnacceptable]) > 0:
+		a.f.Workaround, a.because["workaround"] = WorkaroundNone, by[cWorkaroundUnacceptable]
 	case len(by[cWorkaroundCostly]) > 0:
 		a.f.Workaround, a.because["workaround"] = WorkaroundCostly, by[cWorkaroundCostly]
 	case len(by[cWorkaroundNone]) > 0:
@@ -549,6 +576,13 @@ func (a *assessment) readLossAndSecurity(live []hit, flags []sentenceFlags, isSu
 		}
 	}
 	risk = append(risk, by[cDataAtRisk]...)
+	if recovered := collect(live, cDataRecovered)[cDataRecovered]; len(recovered) > 0 && len(lost)+len(risk) > 0 {
+		// "… deleted a record. We restored it from the recycle bin."
+		for _, h := range append(lost, risk...) {
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the data was recovered"})
+		}
+		lost, risk = nil, nil
+	}
 	switch {
 	case len(lost) > 0:
 		a.f.DataLoss, a.because["data_loss"] = DataLossConfirmed, lost

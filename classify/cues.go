@@ -26,6 +26,7 @@ const (
 	cFuncCritical
 	cFuncPeripheral
 	cFuncDocumentation
+	cFuncAdministrative // the vendor's invoice, contract, licence: not the product
 	cStateStopped
 	cStateDegraded
 	cStateFailing
@@ -36,17 +37,20 @@ const (
 	cWorkaroundNone
 	cWorkaroundCostly
 	cWorkaroundEasy
+	cWorkaroundUnacceptable // "the workaround does not scale": as good as none
 	cImpactCritical
 	cImpactSignificant
 	cImpactMinor
 	cDataLost
 	cDataAtRisk
+	cDataRecovered // "we restored it from the recycle bin, nothing was lost"
 	cSecurityBreach
 	cSecuritySuspected
 	cSecurityVulnerability
 	cHedge        // "we believe", "Verdacht", "probablement"
 	cHistory      // "was resolved", "root cause analysis", "last week's outage"
 	cHypothetical // "what happens if", "falls", "au cas où"
+	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cIntentQuestion
 	cIntentRequest
 	cIntentWish
@@ -59,13 +63,13 @@ const (
 var conceptNames = [numConcepts]string{
 	"environment.production", "environment.non-production", "environment.fine",
 	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues",
-	"function.system", "function.critical", "function.peripheral", "function.documentation",
+	"function.system", "function.critical", "function.peripheral", "function.documentation", "function.administrative",
 	"state.stopped", "state.degraded", "state.failing", "state.wrong", "state.cosmetic", "state.problem", "state.not",
-	"workaround.none", "workaround.costly", "workaround.easy",
+	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable",
 	"impact.critical", "impact.significant", "impact.minor",
-	"data.lost", "data.at-risk",
+	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.hypothetical",
+	"marker.hedge", "marker.history", "marker.hypothetical", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 
@@ -83,8 +87,8 @@ func (c concept) family() string {
 // login); negated production is read as "production is fine".
 func (c concept) negatable() bool {
 	switch c {
-	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cEnvNonProduction, cEnvFine, cStateNot,
-		cScopeTeam, cScopeOneUser, cScopeOneRecord, cScopeSubset, cHedge, cWorkaroundNone:
+	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot,
+		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable:
 		return false
 	}
 	return true

@@ -43,6 +43,7 @@ const (
 	FuncCritical      Function = "critical"      // business-critical: checkout, payments, orders, login, invoicing, tills, production line, stored data
 	FuncPeripheral    Function = "peripheral"    // export, report layout, search, notifications, dashboard, printing, UI
 	FuncDocumentation Function = "documentation" // manuals, guides, release notes
+	FuncAdmin         Function = "administrative" // the vendor's invoices, contracts, licences: not the product
 )
 
 // State is how badly the function is affected.
@@ -145,7 +146,7 @@ var factorDefs = []factorDef{
 		func(f *Factors) string { return string(f.Environment) }, func(f *Factors, v string) { f.Environment = Environment(v) }},
 	{"scope", []string{string(ScopeEveryone), string(ScopeTeam), string(ScopeOneUser), string(ScopeOneRecord), string(ScopeUnknown)},
 		func(f *Factors) string { return string(f.Scope) }, func(f *Factors, v string) { f.Scope = Scope(v) }},
-	{"function", []string{string(FuncSystem), string(FuncCritical), string(FuncPeripheral), string(FuncDocumentation), string(FuncUnknown)},
+	{"function", []string{string(FuncSystem), string(FuncCritical), string(FuncPeripheral), string(FuncDocumentation), string(FuncAdmin), string(FuncUnknown)},
 		func(f *Factors) string { return string(f.Function) }, func(f *Factors, v string) { f.Function = Function(v) }},
 	{"state", []string{string(StateStopped), string(StateDegraded), string(StateFailing), string(StateWrong), string(StateCosmetic), string(StateNone)},
 		func(f *Factors) string { return string(f.State) }, func(f *Factors, v string) { f.State = State(v) }},
