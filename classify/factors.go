@@ -39,10 +39,10 @@ type Function string
 // Functions.
 const (
 	FuncUnknown       Function = "unknown"
-	FuncSystem        Function = "system"        // the whole system, site, service, platform, server
-	FuncCritical      Function = "critical"      // business-critical: checkout, payments, orders, login, invoicing, tills, production line, stored data
-	FuncPeripheral    Function = "peripheral"    // export, report layout, search, notifications, dashboard, printing, UI
-	FuncDocumentation Function = "documentation" // manuals, guides, release notes
+	FuncSystem        Function = "system"         // the whole system, site, service, platform, server
+	FuncCritical      Function = "critical"       // business-critical: checkout, payments, orders, login, invoicing, tills, production line, stored data
+	FuncPeripheral    Function = "peripheral"     // export, report layout, search, notifications, dashboard, printing, UI
+	FuncDocumentation Function = "documentation"  // manuals, guides, release notes
 	FuncAdmin         Function = "administrative" // the vendor's invoices, contracts, licences: not the product
 )
 

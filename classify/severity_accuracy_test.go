@@ -190,7 +190,7 @@ func TestAccuracy(t *testing.T) {
 			split = "held-out split"
 		}
 		get(m.corpus).add(m.want, got.Level)
-		get(m.corpus + ", " + strings.TrimSuffix(split, " split")).add(m.want, got.Level)
+		get(m.corpus+", "+strings.TrimSuffix(split, " split")).add(m.want, got.Level)
 		get(split).add(m.want, got.Level)
 		get("all").add(m.want, got.Level)
 		if got.Level != m.want && (show == "tune" && split == "tuning split" || show == "all") {
