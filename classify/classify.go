@@ -251,7 +251,7 @@ func confidenceReason(r Result) Reason {
 	for i, l := range r.Candidates {
 		levels[i] = string(l)
 	}
-	note := fmt.Sprintf("confidence %.2f (%s); the evidence supports %s", r.Confidence, ConfidenceLabel(r.Confidence), strings.Join(levels, ", "))
+	note := fmt.Sprintf("%.2f (%s); the evidence supports %s", r.Confidence, ConfidenceLabel(r.Confidence), strings.Join(levels, ", "))
 	if r.Uncertain {
 		note += " — level uncertain: engineers, reply #level Pn"
 	}
