@@ -33,7 +33,7 @@ type ignoredHit struct {
 // sentenceFlags are markers that change how the other cues of a sentence
 // are read.
 type sentenceFlags struct {
-	history, hypothetical, hedge, subset, wish bool
+	history, hypothetical, hedge, subset, wish, asks bool
 }
 
 // stateRank orders states, most severe first; none is last.
@@ -82,6 +82,8 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 			fl.history = true
 		case cHypothetical:
 			fl.hypothetical = true
+		case cIntentQuestion:
+			fl.asks = true
 		case cHedge:
 			fl.hedge = true
 		case cScopeSubset:
@@ -91,6 +93,12 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
+	// "If our endpoint is down, do you retry?": a condition in a question.
+	for si := range tt.question {
+		if tt.isQuestion(si) && conditional(tt, si) {
+			flags[si].hypothetical = true
+		}
+	}
 
 	var live []hit
 	var prodFine []hit // "no production impact": production named as fine
@@ -410,8 +418,10 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFl
 		return ScopeUnknown, nil
 	}
 	scope, why := pick(true)
-	if scope == ScopeUnknown {
-		scope, why = pick(false)
+	// "This is for all 230 agents": a wider scope stated in a sentence of
+	// its own counts over a narrower one next to the problem.
+	if wide, wideWhy := pick(false); wide == ScopeEveryone && scope != ScopeEveryone || scope == ScopeUnknown {
+		scope, why = wide, wideWhy
 	}
 	if scope == ScopeUnknown {
 		// "invoices above 10,000 EUR no longer …": a part of them.

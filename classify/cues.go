@@ -87,7 +87,7 @@ func (c concept) family() string {
 // login); negated production is read as "production is fine".
 func (c concept) negatable() bool {
 	switch c {
-	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot,
+	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
 		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable:
 		return false
 	}
@@ -287,7 +287,7 @@ func (e *Engine) joinParts(tt *tokenizedText, cu *cue, as []atom) []hit {
 			}
 			pick := occ[0]
 			for _, o := range occ {
-				if e.negationCue(tt, o, e.window) == "" {
+				if e.negationCue(tt, o, e.window, true) == "" {
 					pick = o
 					break
 				}
@@ -314,11 +314,16 @@ func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
 		h.tokens = slices.Compact(h.tokens)
 	}
 	if cu.concept.negatable() {
-		window := e.window
-		if cu.concept == cScopeEveryone {
+		window, clitic := e.window, true
+		switch cu.concept {
+		case cScopeEveryone:
 			window = 1 // "not all users"; "nicht mehr bezahlen, jede Zahlung" is not "not every"
+		case cEnvProduction:
+			// "no production impact", "nicht in der Produktion"; but the
+			// French "ne" negates the verb: "ne répond plus en production".
+			window, clitic = 2, false
 		}
-		h.negation = e.negationCue(tt, h.tokens, window)
+		h.negation = e.negationCue(tt, h.tokens, window, clitic)
 	}
 	return h
 }
@@ -365,7 +370,7 @@ func dropContained(hits []hit) []hit {
 
 // negationCue returns the cue word standing within the window before one
 // of the matched words (in its clause, outside the match), or "".
-func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int) string {
+func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) string {
 	for _, i := range idx {
 		for back := 1; back <= window; back++ {
 			j := i - back
@@ -373,6 +378,9 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int) string {
 				break
 			}
 			if slices.Contains(idx, j) {
+				continue
+			}
+			if w := tt.tokens[j].word; !clitic && (w == "ne" || w == "n") {
 				continue
 			}
 			for _, cue := range e.negationCues {

@@ -125,6 +125,11 @@ func tokenizeText(src string) *tokenizedText {
 			i += size
 			continue
 		}
+		if (r == ',' || r == '.' || r == '\'' || r == '\u00a0' || r == '\u202f') && wordStart >= 0 && isDigitRun(src[wordStart:i]) && i+size < len(src) && src[i+size] >= '0' && src[i+size] <= '9' {
+			// "3,412", "8.000", "1'000" (Swiss): one number.
+			i += size
+			continue
+		}
 		if isApostrophe(r) && wordStart >= 0 && isNegatedContraction(src[wordStart:i], src[i+size:]) {
 			// "isn't", "don't": the stem, then "not" for the "'t".
 			flush(i)
@@ -169,6 +174,20 @@ func tokenizeText(src string) *tokenizedText {
 	}
 	endSentence(false)
 	return t
+}
+
+// isDigitRun reports whether s ends in an ASCII digit and is all digits
+// and number separators.
+func isDigitRun(s string) bool {
+	if s == "" || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != ',' && r != '.' && r != '\'' && r != '\u00a0' && r != '\u202f' {
+			return false
+		}
+	}
+	return true
 }
 
 // isQuestion reports whether sentence s ended with a question mark.

@@ -28,7 +28,7 @@ type corpusMail struct {
 // corpora are the labelled sets, by name and folder under corpusRoot.
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
-	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"},
+	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"},
 }
 
 // heldOut reports whether a mail belongs to the held-out split. The rule
