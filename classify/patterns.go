@@ -61,6 +61,27 @@ func (w patWord) matchesExactly(tok string) bool {
 type patTerm struct {
 	alts [][]patWord
 	gap  int
+	// single holds the spellings of alternatives that are one plain word,
+	// looked up at once; rest are the other alternatives, tried in turn.
+	// Word lists ("@people") make terms of a hundred alternatives.
+	single map[string]bool
+	rest   [][]patWord
+}
+
+// index fills single and rest from alts.
+func (t *patTerm) index() {
+	for _, alt := range t.alts {
+		if len(alt) == 1 && !alt[0].prefix && !alt[0].suffix && !alt[0].number {
+			if t.single == nil {
+				t.single = map[string]bool{}
+			}
+			for _, v := range alt[0].variants {
+				t.single[v] = true
+			}
+			continue
+		}
+		t.rest = append(t.rest, alt)
+	}
 }
 
 // pattern is a compiled phrase pattern.
@@ -114,6 +135,7 @@ func compilePattern(src string, words wordLists) (*pattern, error) {
 			}
 			term.alts = append(term.alts, words)
 		}
+		term.index()
 		p.terms = append(p.terms, term)
 	}
 	return p, nil
@@ -241,7 +263,13 @@ func (p *pattern) matchTerms(tt *tokenizedText, k, j, sentence int, acc []int) [
 		}
 		return nil
 	}
-	for _, alt := range term.alts {
+	if j < len(tt.tokens) && tt.tokens[j].sentence == sentence && term.single[tt.tokens[j].word] {
+		next := append(acc[:len(acc):len(acc)], j)
+		if m := p.matchTerms(tt, k+1, j+1, sentence, next); m != nil {
+			return m
+		}
+	}
+	for _, alt := range term.rest {
 		if j+len(alt) > len(tt.tokens) {
 			continue
 		}

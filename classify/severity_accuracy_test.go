@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"ticketd/intake"
 	"ticketd/ticket"
@@ -233,15 +234,22 @@ func reasonStrings(rs []Reason) []string {
 }
 
 // BenchmarkClassify classifies the whole corpus once per iteration and
-// reports the time per mail.
+// reports the mean and the median time per mail (the budget is a
+// median of 0.5 ms).
 func BenchmarkClassify(b *testing.B) {
 	corpus := loadCorpus(b)
 	e := Default()
+	total := make([]time.Duration, len(corpus))
 	b.ResetTimer()
 	for b.Loop() {
-		for _, m := range corpus {
+		for i, m := range corpus {
+			start := time.Now()
 			e.Classify(m.input)
+			total[i] += time.Since(start)
 		}
 	}
+	slices.Sort(total)
+	median := total[len(total)/2] / time.Duration(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(corpus))/1e3, "µs/mail")
+	b.ReportMetric(float64(median.Nanoseconds())/1e3, "median-µs/mail")
 }
