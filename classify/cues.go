@@ -175,7 +175,7 @@ type cueSet struct {
 }
 
 // compileCues compiles the lists; words are the "@name" lists.
-func compileCues(lists map[concept][]string, words wordLists) (*cueSet, error) {
+func compileCues(lists map[concept][]string, words wordLists, lineOf func(concept) int) (*cueSet, error) {
 	cs := &cueSet{index: cueIndex{exact: map[string][]patRef{}, prefix: map[string][]patRef{}}}
 	for c := concept(0); c < numConcepts; c++ {
 		for i, src := range lists[c] {
@@ -183,7 +183,7 @@ func compileCues(lists map[concept][]string, words wordLists) (*cueSet, error) {
 			for _, part := range strings.Split(src, " & ") {
 				p, err := compilePattern(part, words)
 				if err != nil {
-					return nil, fmt.Errorf("%s[%d]: %w", c, i, err)
+					return nil, fmt.Errorf("line %d: [cues] %s[%d]: %w", lineOf(c), c, i, err)
 				}
 				cu.parts = append(cu.parts, p)
 			}

@@ -170,8 +170,15 @@ func compileRules(base, f *ruleFile) (*Engine, error) {
 			}
 		}
 	}
-	if e.cues, err = compileCues(lists, words); err != nil {
-		return nil, fmt.Errorf("[cues] %w", err)
+	cueLine := func(c concept) int {
+		re := `"?` + regexp.QuoteMeta(c.String()) + `"?\s*=`
+		if n := lineOf(f.src, re, 0); n > 0 {
+			return n
+		}
+		return lineOf(base.src, re, 0)
+	}
+	if e.cues, err = compileCues(lists, words, cueLine); err != nil {
+		return nil, err
 	}
 
 	tableSrc := base

@@ -355,3 +355,75 @@ func TestStripReplyPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadRulesErrorsNameLineAndKey(t *testing.T) {
+	tests := []struct {
+		name, data string
+		wantInErr  []string
+	}{
+		{"bad_level", "[[level]]\nname = \"x\"\nlevel = \"P7\"\n", []string{"line 1", `"x"`, `"level"`, "P7"}},
+		{"missing_name", "\n[[level]]\nlevel = \"P1\"\n", []string{"line 2", `"name"`}},
+		{"unknown_factor", "[[level]]\nname = \"x\"\nlevel = \"P1\"\nmood = \"grumpy\"\n", []string{"line 1", `"mood"`, "not a factor"}},
+		{"unknown_value", "[[level]]\nname = \"x\"\nlevel = \"P1\"\nstate = \"exploded\"\n", []string{`"state"`, "exploded", "stopped"}},
+		{"mixed_negation", "[[level]]\nname = \"x\"\nlevel = \"P1\"\nstate = [\"!none\", \"stopped\"]\n", []string{`"state"`, "!"}},
+		{"last_row_has_conditions", "[[level]]\nname = \"a\"\nlevel = \"P1\"\n\n[[level]]\nname = \"b\"\nlevel = \"P3\"\nstate = \"stopped\"\n", []string{"line 5", `"b"`, "last row"}},
+		{"duplicate_name", "[[level]]\nname = \"x\"\nlevel = \"P1\"\n[[level]]\nname = \"x\"\nlevel = \"P2\"\n", []string{"line 4", `"x"`, `"name"`}},
+		{"unknown_cue_list", "[cues]\n\"state.exploded\" = [\"boom\"]\n", []string{"line 2", "state.exploded"}},
+		{"bad_pattern", "[cues]\n\"state.stopped\" = [\"a ~99 b\"]\n", []string{"line 2", "state.stopped", "~99"}},
+		{"unknown_word_list", "[cues]\n\"state.stopped\" = [\"@nope ~1 down\"]\n", []string{"state.stopped", "nope"}},
+		{"unknown_key", "[classify]\nrulez = 1\n", []string{"line 2", "rulez"}},
+		{"old_format", "\n\n[[rule]]\nname = \"x\"\nlevel = \"P1\"\nphrases = [\"a\"]\n", []string{"line 3", "[[rule]]", "[[level]]"}},
+		{"toml_syntax", "[[level]\n", []string{"severity rules"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadRules([]byte(tt.data))
+			if err == nil {
+				t.Fatal("LoadRules succeeded, want an error")
+			}
+			for _, w := range tt.wantInErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadRulesOverridesSections(t *testing.T) {
+	e, err := LoadRules([]byte(`
+[extra_cues]
+"function.critical" = ["label printer*"]
+
+[[level]]
+name = "test-systems-matter-here"
+level = "P1"
+environment = "non-production"
+state = "stopped"
+
+[[level]]
+name = "critical-stopped"
+level = "P0"
+function = "critical"
+state = "stopped"
+
+[[level]]
+name = "rest"
+level = "P3"
+`))
+	if err != nil {
+		t.Fatalf("LoadRules: %v", err)
+	}
+	if got := e.Classify(Input{Body: "Our staging server is down."}); got.Level != ticket.P1 || got.Row != "test-systems-matter-here" {
+		t.Errorf("admin table: %s by %q", got.Level, got.Row)
+	}
+	if got := e.Classify(Input{Body: "The label printers do not work any more."}); got.Level != ticket.P0 {
+		t.Errorf("extra cue: %s by %q, factors %s", got.Level, got.Row, got.Factors)
+	}
+	if got := e.Classify(Input{Body: "How do I add a user?"}); got.Level != ticket.P3 {
+		t.Errorf("the admin's table replaces the built-in one: %s", got.Level)
+	}
+	if len(e.Table()) != 3 {
+		t.Errorf("table has %d rows", len(e.Table()))
+	}
+}
