@@ -72,6 +72,7 @@ func isProblemConcept(c concept) bool {
 func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *assessment {
 	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
 	flags := make([]sentenceFlags, len(tt.question)+1)
+	historyClause := map[int]bool{}
 	for _, h := range hits {
 		if h.negation != "" {
 			continue
@@ -80,6 +81,7 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 		switch h.concept {
 		case cHistory:
 			fl.history = true
+			historyClause[clauseOf(tt, h)] = true
 		case cHypothetical:
 			fl.hypothetical = true
 		case cIntentQuestion:
@@ -120,7 +122,10 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 		case reply && isSubject(h.sentence) && isImpactConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
 			continue
-		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent":
+		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
+			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h))):
+			// A sentence about a past incident, unless a "but" clause of
+			// its own says what is wrong now.
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
 		case fl.hypothetical && isProblemConcept(h.concept):

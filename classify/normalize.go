@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -81,7 +82,11 @@ type tokenizedText struct {
 	src      string
 	tokens   []textToken
 	question []bool // question[s]: sentence s ended with '?'
+	contrast []int  // clauses that start with "but", "aber", "mais"…
 }
+
+// startsWithContrast reports whether clause c starts with a contrast word.
+func (t *tokenizedText) startsWithContrast(c int) bool { return slices.Contains(t.contrast, c) }
 
 // tokenizeText splits src into normalised words and numbers its sentences.
 // A sentence ends at . ! ? ; … followed by a space or the end, at a blank
@@ -108,7 +113,12 @@ func tokenizeText(src string) *tokenizedText {
 		if wordStart < 0 {
 			return
 		}
-		t.tokens = append(t.tokens, textToken{word: Normalize(src[wordStart:end]), start: wordStart, end: end, sentence: sentence, clause: clause})
+		word := Normalize(src[wordStart:end])
+		if contrastWords[word] && sentenceHasWords {
+			clause++ // "it was fixed yesterday but is down again": two clauses
+			t.contrast = append(t.contrast, clause)
+		}
+		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause})
 		sentenceHasWords = true
 		wordStart = -1
 	}
@@ -189,6 +199,12 @@ func isDigitRun(s string) bool {
 	}
 	return true
 }
+
+// contrastWords start a clause of their own, like a comma: what stands on
+// either side may be negated, resolved or bound separately.
+var contrastWords = map[string]bool{"but": true, "however": true, "although": true, "whereas": true,
+	"aber": true, "jedoch": true, "sondern": true, "allerdings": true, "obwohl": true,
+	"mais": true, "cependant": true, "toutefois": true, "pourtant": true, "alors": true}
 
 // isQuestion reports whether sentence s ended with a question mark.
 func (t *tokenizedText) isQuestion(s int) bool {

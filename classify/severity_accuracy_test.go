@@ -208,7 +208,8 @@ func TestAccuracy(t *testing.T) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%-20s %s\n", k, per[k])
 	}
-	b.WriteString(per["all"].confusionTable())
+	b.WriteString("all mails:\n" + per["all"].confusionTable())
+	b.WriteString("held-out split:\n" + per["held-out split"].confusionTable())
 	t.Log("\n" + b.String())
 
 	for _, k := range []string{"dev", "held-out split", "project", "tuning split"} {
