@@ -97,7 +97,7 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 	isSubject := func(s int) bool { return s < subjectSentences }
 	// "If our endpoint is down, do you retry?": a condition in a question.
 	for si := range tt.question {
-		if tt.isQuestion(si) && conditional(tt, si) {
+		if tt.isQuestion(si) && hasWord(tt, si, questionConditions) {
 			flags[si].hypothetical = true
 		}
 	}
@@ -176,9 +176,15 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 // phrased as a wish ("it would be nice if it did not crash").
 var conditionalWords = map[string]bool{"if": true, "wenn": true, "falls": true, "si": true, "dass": true, "que": true}
 
-func conditional(tt *tokenizedText, sentence int) bool {
+// questionConditions make a question hypothetical ("if our endpoint is
+// down, do you retry?"); the French "si" is left out, it is also "so".
+var questionConditions = map[string]bool{"if": true, "whether": true, "wenn": true, "falls": true, "ob": true}
+
+func conditional(tt *tokenizedText, sentence int) bool { return hasWord(tt, sentence, conditionalWords) }
+
+func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 	for _, t := range tt.tokens {
-		if t.sentence == sentence && conditionalWords[t.word] {
+		if t.sentence == sentence && words[t.word] {
 			return true
 		}
 	}

@@ -24,11 +24,21 @@ func (e *Engine) Classify(in Input) Result {
 	subjectSentences := sentencesBefore(tt, bodyStart)
 	a := assess(tt, e.findHits(tt), subjectSentences, followUp)
 
+	// A mail with a reply prefix that opens a new ticket (the daemon did
+	// not find one to join) and says nothing in its text is judged on
+	// its subject, with low confidence: the subject is all there is.
+	fromSubject := false
+	if reply && !in.FollowUp && !describesAnything(a) {
+		if sa := assess(tt, e.findHits(tt), subjectSentences, false); describesAnything(sa) {
+			a, fromSubject = sa, true
+		}
+	}
+
 	// A forward whose new text describes nothing ("FYI, see below") is
 	// judged on the forwarded text, with low confidence. A follow-up of
 	// an existing ticket never is: what it quotes is history.
 	fromForward := false
-	if forwarded != "" && !in.FollowUp && !describesAnything(a) {
+	if forwarded != "" && !in.FollowUp && !fromSubject && !describesAnything(a) {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
 		if fa := assess(ftt, e.findHits(ftt), sentencesBefore(ftt, fStart), true); describesAnything(fa) {
 			a, tt, fromForward = fa, ftt, true
@@ -50,7 +60,7 @@ func (e *Engine) Classify(in Input) Result {
 	res.Level, res.Row = row.level, row.name
 	res.Candidates = e.candidates(a, row.level)
 	res.Confidence = confidence(a, row, res.Candidates, subjectSentences, tt)
-	if fromForward {
+	if fromForward || fromSubject {
 		res.Confidence = min(res.Confidence, 0.45)
 	}
 
@@ -63,7 +73,7 @@ func (e *Engine) Classify(in Input) Result {
 		res.Confidence = 0.5
 		first = declared.reason
 		first.Note = "the mail describes no impact: the level written by the customer decides"
-	case impactUnknown && followUp:
+	case impactUnknown && in.FollowUp, impactUnknown && followUp && !hasDeclared:
 		res.Level = ticket.P4
 		res.Confidence = 0.6
 		first = Reason{Rule: "table:" + row.name, Level: ticket.P4,
@@ -107,6 +117,9 @@ func (e *Engine) Classify(in Input) Result {
 	res.Reasons = append(res.Reasons, notes...)
 	if fromForward {
 		res.Reasons = append(res.Reasons, Reason{Rule: "forwarded", Note: "the new text describes nothing: judged on the forwarded message"})
+	}
+	if fromSubject {
+		res.Reasons = append(res.Reasons, Reason{Rule: "subject", Note: "the new text of this reply describes nothing: judged on its subject"})
 	}
 	res.Reasons = append(res.Reasons, factorReasons(tt, a)...)
 	res.Reasons = append(res.Reasons, confidenceReason(res))

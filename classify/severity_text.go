@@ -12,7 +12,7 @@ import (
 var (
 	attributionStartRE = regexp.MustCompile(`^(On|Am|Le)\s`)
 	attributionEndRE   = regexp.MustCompile(`(wrote|schrieb|geschrieben|a écrit|a ecrit)[^:]{0,80}:\s*$`)
-	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}|_{10,})`)
+	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}|_{10,}|-{20,}$|={20,}$)`)
 	outlookFromRE      = regexp.MustCompile(`^\*?(From|Von|De)\s?:`)
 	outlookSentRE      = regexp.MustCompile(`^\*?(Sent|Gesendet|Envoyé|Date|Datum)\s?:`)
 )
@@ -46,9 +46,39 @@ func stripQuotedText(body string) (newText, forwarded string) {
 		if strings.HasPrefix(trimmed, ">") {
 			continue
 		}
+		if closingRE.MatchString(trimmed) && isSignatureBlock(lines[i+1:]) {
+			// "Best regards," then name, title, "For URGENT issues call …":
+			// a signature says nothing about this mail's impact.
+			out = append(out, line)
+			break
+		}
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n"), forwarded
+}
+
+// closingRE matches the closing salutation that starts a signature block.
+var closingRE = regexp.MustCompile(`(?i)^(best|kind|warm|many thanks and|with kind)?\s*(regards|wishes|cheers|thanks|thank you|sincerely)[,.!]?$|^(mit )?(freundlichen|besten|herzlichen|vielen|liebe)?\s*(grüßen|grüssen|grüße|grüsse|gruß|gruss|dank)[,.!]?$|^(lg|mfg|vg|bg)[,.]?$|^(bien |très )?(cordialement|à vous|sincèrement)[,.!]?$|^(bonne journée|merci( d'avance| par avance| beaucoup)?)[,.!]?$|^(salutations|meilleures salutations|avec nos meilleures salutations)[,.!]?$`)
+
+// isSignatureBlock reports whether the lines after a closing salutation
+// look like a signature: at most 8 non-empty short lines before the end or
+// before quoted history.
+func isSignatureBlock(rest []string) bool {
+	n := 0
+	for _, l := range rest {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, ">") || attributionStartRE.MatchString(t) || outlookFromRE.MatchString(t) || separatorRE.MatchString(t) || forwardRE.MatchString(t) {
+			break
+		}
+		if t == "" {
+			continue
+		}
+		n++
+		if n > 8 || len(t) > 90 {
+			return false
+		}
+	}
+	return true
 }
 
 // replyPrefixRE matches the prefixes mail clients put before the subject of
