@@ -180,7 +180,9 @@ var conditionalWords = map[string]bool{"if": true, "wenn": true, "falls": true, 
 // down, do you retry?"); the French "si" is left out, it is also "so".
 var questionConditions = map[string]bool{"if": true, "whether": true, "wenn": true, "falls": true, "ob": true}
 
-func conditional(tt *tokenizedText, sentence int) bool { return hasWord(tt, sentence, conditionalWords) }
+func conditional(tt *tokenizedText, sentence int) bool {
+	return hasWord(tt, sentence, conditionalWords)
+}
 
 func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 	for _, t := range tt.tokens {
