@@ -29,9 +29,8 @@ type Correction struct {
 
 // LearnOptions bound what learning may change.
 type LearnOptions struct {
-	// MinCorrections is how many corrections must agree on a level before
-	// a row moves (default 2 for one factor combination; twice that for a
-	// whole table row).
+	// MinCorrections is how many observations a refinement must put right
+	// (default 3; twice that to move a whole table row).
 	MinCorrections int
 	// MinShare is the share of all observations (corrections and
 	// confirmations) behind a row that must agree (default 0.6).
@@ -44,7 +43,7 @@ type LearnOptions struct {
 
 func (o LearnOptions) withDefaults() LearnOptions {
 	if o.MinCorrections <= 0 {
-		o.MinCorrections = 2
+		o.MinCorrections = 3
 	}
 	if o.MinShare <= 0 {
 		o.MinShare = 0.6

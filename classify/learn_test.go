@@ -30,13 +30,13 @@ func TestWithCorrectionsLearnsAVisibleReversibleRow(t *testing.T) {
 	if got := base.Classify(Input{Body: body}).Level; got != ticket.P2 {
 		t.Fatalf("base level %s, want P2", got)
 	}
-	cs := correctionsFor(base, body, ticket.P3, 2)
+	cs := correctionsFor(base, body, ticket.P3, 3)
 	learned, adjs := base.WithCorrections(cs, LearnOptions{})
-	if len(adjs) != 1 || adjs[0].From != ticket.P2 || adjs[0].To != ticket.P3 || adjs[0].Corrections != 2 || !strings.HasPrefix(adjs[0].Key, "split:test-impaired:") {
+	if len(adjs) != 1 || adjs[0].From != ticket.P2 || adjs[0].To != ticket.P3 || adjs[0].Corrections != 3 || !strings.HasPrefix(adjs[0].Key, "split:test-impaired:") {
 		t.Fatalf("adjustments = %v", adjs)
 	}
 	r := learned.Classify(Input{Body: body})
-	if r.Level != ticket.P3 || !strings.Contains(r.Reasons[0].String(), "learned from 2 engineer corrections") {
+	if r.Level != ticket.P3 || !strings.Contains(r.Reasons[0].String(), "learned from 3 engineer corrections") {
 		t.Fatalf("learned engine: %s, %v", r.Level, r.Reasons[0])
 	}
 	if got := base.Classify(Input{Body: body}).Level; got != ticket.P2 {
@@ -58,19 +58,19 @@ func TestWithCorrectionsLearnsAVisibleReversibleRow(t *testing.T) {
 func TestWithCorrectionsNeedsAgreement(t *testing.T) {
 	base := Default()
 	body := "Our staging server is down since the upgrade."
-	one := correctionsFor(base, body, ticket.P3, 1)
-	if _, adjs := base.WithCorrections(one, LearnOptions{}); len(adjs) != 0 {
-		t.Errorf("one correction moved the table: %v", adjs)
+	two := correctionsFor(base, body, ticket.P3, 2)
+	if _, adjs := base.WithCorrections(two, LearnOptions{}); len(adjs) != 0 {
+		t.Errorf("two corrections moved the table: %v", adjs)
 	}
-	split := append(correctionsFor(base, body, ticket.P3, 2), correctionsFor(base, body, ticket.P1, 2)...)
+	split := append(correctionsFor(base, body, ticket.P3, 3), correctionsFor(base, body, ticket.P1, 3)...)
 	if _, adjs := base.WithCorrections(split, LearnOptions{}); len(adjs) != 0 {
 		t.Errorf("disagreeing corrections moved the table: %v", adjs)
 	}
-	confirmed := append(correctionsFor(base, body, ticket.P3, 2), correctionsFor(base, body, ticket.P2, 5)...)
+	confirmed := append(correctionsFor(base, body, ticket.P3, 3), correctionsFor(base, body, ticket.P2, 5)...)
 	if _, adjs := base.WithCorrections(confirmed, LearnOptions{}); len(adjs) != 0 {
-		t.Errorf("two corrections against five confirmations moved the table: %v", adjs)
+		t.Errorf("three corrections against five confirmations moved the table: %v", adjs)
 	}
-	old := correctionsFor(base, body, ticket.P3, 2)
+	old := correctionsFor(base, body, ticket.P3, 3)
 	if _, adjs := base.WithCorrections(old, LearnOptions{Since: t0.Add(24 * time.Hour)}); len(adjs) != 0 {
 		t.Errorf("corrections before Since were used: %v", adjs)
 	}
@@ -84,6 +84,8 @@ func TestWithCorrectionsMovesAWholeRow(t *testing.T) {
 		"The QA environment does not start any more.",
 		"Unser Testsystem ist seit heute nicht erreichbar.",
 		"Notre environnement de recette est en panne.",
+		"Our UAT tenant crashes every hour.",
+		"Die Abnahmeumgebung ist sehr langsam.",
 	} {
 		cs = append(cs, correctionsFor(base, body, ticket.P3, 1)...)
 	}
@@ -94,7 +96,7 @@ func TestWithCorrectionsMovesAWholeRow(t *testing.T) {
 			row = &adjs[i]
 		}
 	}
-	if row == nil || row.To != ticket.P3 || row.Corrections != 4 {
+	if row == nil || row.To != ticket.P3 || row.Corrections != 6 {
 		t.Fatalf("adjustments = %v, want the test-impaired row moved to P3", adjs)
 	}
 	if got := learned.Classify(Input{Body: "The UAT system crashes every hour."}).Level; got != ticket.P3 {

@@ -43,9 +43,9 @@ func TestClassify_explainCorrectionsAndLearning(t *testing.T) {
 	factors := "environment=non-production scope=unknown function=system state=stopped workaround=unknown impact=unknown data_loss=none security=none intent=incident"
 	corrections := filepath.Join(dir, "corrections.tsv")
 	os.WriteFile(corrections, []byte("# at\tassessed\tcorrected\tfactors\n"+
-		"2026-03-02T09:00:00Z\tP2\tP3\t"+factors+"\n2026-03-03T09:00:00Z\tP2\tP3\t"+factors+"\n"), 0o600)
+		"2026-03-02T09:00:00Z\tP2\tP3\t"+factors+"\n2026-03-03T09:00:00Z\tP2\tP3\t"+factors+"\n2026-03-04T09:00:00Z\tP2\tP3\t"+factors+"\n"), 0o600)
 	out, errOut, code := run(t, env, "classify", "--explain-corrections", corrections)
-	if code != 0 || !strings.Contains(out, "2 corrections, 0 confirmations") || !strings.Contains(out, "P2 → P3") {
+	if code != 0 || !strings.Contains(out, "3 corrections, 0 confirmations") || !strings.Contains(out, "P2 → P3") {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
 	mail := filepath.Join(dir, "staging.eml")
