@@ -236,7 +236,9 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 	for _, h := range live {
 		rank, ok := stateRank[h.concept]
 		if !ok {
-			problem = problem || h.concept == cStateProblem
+			// "a feed for incidents?": a problem word in a question is no
+			// incident.
+			problem = problem || (h.concept == cStateProblem && !tt.isQuestion(h.sentence))
 			continue
 		}
 		if (h.concept == cStateFailing || h.concept == cStateWrong) && cosmeticClause[clauseOf(tt, h)] {

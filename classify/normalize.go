@@ -168,6 +168,9 @@ func tokenizeText(src string) *tokenizedText {
 			}
 		case '.', '!', '?', ';', '…':
 			next, _ := utf8.DecodeRuneInString(src[i:])
+			if r == '.' && len(t.tokens) > 0 && t.tokens[len(t.tokens)-1].end == i-size && isAbbreviation(t.tokens[len(t.tokens)-1].word) {
+				break // "ca. 70", "z.B.", "e.g.": no sentence end
+			}
 			if i >= len(src) || unicode.IsSpace(next) || next == '"' || next == ')' || next == '»' {
 				endSentence(r == '?' || strings.HasSuffix(strings.TrimRight(src[:i-size], "!"), "?"))
 			}
@@ -199,6 +202,13 @@ func isDigitRun(s string) bool {
 	}
 	return true
 }
+
+// abbreviations end with a full stop that does not end a sentence.
+var abbreviations = map[string]bool{"ca": true, "approx": true, "eg": true, "ie": true, "etc": true, "vs": true, "no": true,
+	"nr": true, "bzw": true, "evtl": true, "ggf": true, "usw": true, "inkl": true, "zb": true, "dh": true, "mr": true, "mrs": true,
+	"dr": true, "st": true, "env": true, "cf": true, "resp": true, "z": true, "b": true, "e": true, "g": true, "i": true}
+
+func isAbbreviation(word string) bool { return abbreviations[word] }
 
 // contrastWords start a clause of their own, like a comma: what stands on
 // either side may be negated, resolved or bound separately.
