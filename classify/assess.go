@@ -341,6 +341,17 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		if !ok {
 			continue
 		}
+		if e.concept == cEnvProduction && len(prodFine) > 0 {
+			// Production is said to be fine: a test system named with the
+			// problem is where it is ("the staging refresh from
+			// production stopped; production is untouched").
+			for _, o := range envs {
+				if o.concept == cEnvNonProduction && o.sentence == p.sentence && !fineEnv[o.tokens[0]] {
+					e = o
+					break
+				}
+			}
+		}
 		if e.concept == cEnvProduction {
 			onProd = append(onProd, e)
 		} else {
@@ -497,9 +508,17 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 			}
 		}
 	}
+	// "Our running services are fine, but …": a function said to work is
+	// not the one affected.
+	fineClause := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvFine || h.concept == cScopeContinues {
+			fineClause[clauseOf(tt, h)] = true
+		}
+	}
 	var funcs []hit
 	for _, h := range live {
-		if _, ok := funcOf[h.concept]; ok {
+		if _, ok := funcOf[h.concept]; ok && !fineClause[clauseOf(tt, h)] {
 			funcs = append(funcs, h)
 		}
 	}

@@ -29,7 +29,7 @@ type corpusMail struct {
 // corpora are the labelled sets, by name and folder under corpusRoot.
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
-	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"},
+	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
 }
 
 // heldOut reports whether a mail belongs to the held-out split. The rule
@@ -232,7 +232,7 @@ func TestAccuracy(t *testing.T) {
 }
 
 // heldOutFloor is what the held-out split scored when issue 12 was
-// handed over (83.2 % exact, 92.9 % within one, 6 dangerous of 113): the
+// handed over (83.1 % exact, 92.4 % within one, 6 dangerous of 118): the
 // target of 90 % and no dangerous miss was not reached there.
 var heldOutFloor = struct {
 	exact     float64
