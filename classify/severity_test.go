@@ -349,6 +349,7 @@ func TestStripReplyPrefixes(t *testing.T) {
 	for in, want := range map[string]string{
 		"Re: AW: WG: Fwd: Export": "Export", "RE[2]: x": "x", "TR : panne": "panne", "Réf. x": "Réf. x",
 		"Antw: Frage": "Frage", "SV: Vs: sak": "sak", "Reset password": "Reset password", "Fw:": "",
+		"Automatic reply: [Ticket#1] down": "[Ticket#1] down", "Réponse automatique : absent": "absent",
 	} {
 		if got, _ := stripReplyPrefixes(in); got != want {
 			t.Errorf("stripReplyPrefixes(%q) = %q, want %q", in, got, want)

@@ -84,8 +84,9 @@ func isSignatureBlock(rest []string) bool {
 // replyPrefixRE matches the prefixes mail clients put before the subject of
 // a reply or forward, in the languages ticketd reads and a few more:
 // Re, AW (Antwort), WG (Weitergeleitet), TR (Transféré), Fwd/FW, SV/VS
-// (Nordic), Antw, Réf/Ref, RIF, with counters such as "Re[2]:".
-var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|wg|tr|fwd?|fw|sv|vs|antw|ref|réf|rif|r|odp|vl|enc|res|rv)\s*(\[\d+\]|\(\d+\))?\s*:\s*)+`)
+// (Nordic), Antw, Réf/Ref, RIF, with counters such as "Re[2]:", and the
+// prefixes of automatic replies ("Automatic reply:", "Abwesenheitsnotiz:").
+var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|wg|tr|fwd?|fw|sv|vs|antw|ref|réf|rif|r|odp|vl|enc|res|rv|automatic reply|auto-reply|autoreply|out of office|automatische antwort|abwesenheitsnotiz|réponse automatique|absence)\s*(\[\d+\]|\(\d+\))?\s*:\s*)+`)
 
 // stripReplyPrefixes returns the subject without reply and forward
 // prefixes, and whether there were any.
