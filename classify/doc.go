@@ -1,12 +1,19 @@
 // Package classify decides who sent a mail (sender verification against the
 // contacts directory and Authentication-Results) and how urgent it is
-// (severity P0–P4 with reasons). It touches neither network nor database:
-// callers pass interfaces.
+// (severity P0–P4 with factors, confidence and reasons). It touches neither
+// network nor database: callers pass interfaces and data.
 //
-// Severity is decided by an Engine from data, not code: the built-in rules
-// (rules.toml, embedded; Default) or an admin's file (LoadRules). An explicit
-// level written by the customer wins and is kept as Result.Declared; then
-// multilingual (English, German, French) impact rules with negation and
-// scope caps; then the default P3. Every Result carries the Reasons shown
-// to engineers.
+// Severity judges impact, not words. Cue lists in English, German and
+// French (rules.toml [cues]) find evidence for the impact factors of the
+// new text of a mail — environment, scope, function, state, workaround,
+// stated impact, data loss, security and intent (Factors) — binding each
+// described problem to the environment and function named nearest to it.
+// A level table (rules.toml [[level]] rows, derived from the Scalr and
+// Blancco definitions) maps the factors to a level; the evidence behind
+// them gives a Confidence and the candidate levels. The customer's
+// declared level is kept apart (Result.Declared) and decides only when the
+// mail describes no impact. Replies and forwards are judged on their new
+// text. An admin may override the cues and the table (LoadRules); the
+// engine can learn from engineers' corrections (WithCorrections), visibly
+// and reversibly.
 package classify

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -81,7 +82,11 @@ type tokenizedText struct {
 	src      string
 	tokens   []textToken
 	question []bool // question[s]: sentence s ended with '?'
+	contrast []int  // clauses that start with "but", "aber", "mais"…
 }
+
+// startsWithContrast reports whether clause c starts with a contrast word.
+func (t *tokenizedText) startsWithContrast(c int) bool { return slices.Contains(t.contrast, c) }
 
 // tokenizeText splits src into normalised words and numbers its sentences.
 // A sentence ends at . ! ? ; … followed by a space or the end, at a blank
@@ -108,7 +113,12 @@ func tokenizeText(src string) *tokenizedText {
 		if wordStart < 0 {
 			return
 		}
-		t.tokens = append(t.tokens, textToken{word: Normalize(src[wordStart:end]), start: wordStart, end: end, sentence: sentence, clause: clause})
+		word := Normalize(src[wordStart:end])
+		if contrastWords[word] && sentenceHasWords {
+			clause++ // "it was fixed yesterday but is down again": two clauses
+			t.contrast = append(t.contrast, clause)
+		}
+		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause})
 		sentenceHasWords = true
 		wordStart = -1
 	}
@@ -122,6 +132,11 @@ func tokenizeText(src string) *tokenizedText {
 			}
 			lineStart = false
 			newlines = 0
+			i += size
+			continue
+		}
+		if (r == ',' || r == '.' || r == '\'' || r == '\u00a0' || r == '\u202f') && wordStart >= 0 && isDigitRun(src[wordStart:i]) && i+size < len(src) && src[i+size] >= '0' && src[i+size] <= '9' {
+			// "3,412", "8.000", "1'000" (Swiss): one number.
 			i += size
 			continue
 		}
@@ -144,16 +159,22 @@ func tokenizeText(src string) *tokenizedText {
 			continue
 		case ' ', '\t', '\r', '\u00a0':
 			continue
-		case ',':
-			// A negation does not reach across a comma: "no production
-			// impact, just a question".
+		case ',', ':', '(', ')', '–', '—':
+			// A negation does not reach across a comma, colon, bracket or
+			// dash: "no production impact, just a question".
 			clause++
+			if r == '–' && lineStart {
+				endSentence(false)
+			}
 		case '.', '!', '?', ';', '…':
 			next, _ := utf8.DecodeRuneInString(src[i:])
+			if r == '.' && len(t.tokens) > 0 && t.tokens[len(t.tokens)-1].end == i-size && isAbbreviation(t.tokens[len(t.tokens)-1].word) {
+				break // "ca. 70", "z.B.", "e.g.": no sentence end
+			}
 			if i >= len(src) || unicode.IsSpace(next) || next == '"' || next == ')' || next == '»' {
 				endSentence(r == '?' || strings.HasSuffix(strings.TrimRight(src[:i-size], "!"), "?"))
 			}
-		case '-', '*', '•', '–', '·':
+		case '-', '*', '•', '·':
 			if lineStart {
 				endSentence(false)
 			}
@@ -167,6 +188,33 @@ func tokenizeText(src string) *tokenizedText {
 	endSentence(false)
 	return t
 }
+
+// isDigitRun reports whether s ends in an ASCII digit and is all digits
+// and number separators.
+func isDigitRun(s string) bool {
+	if s == "" || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != ',' && r != '.' && r != '\'' && r != '\u00a0' && r != '\u202f' {
+			return false
+		}
+	}
+	return true
+}
+
+// abbreviations end with a full stop that does not end a sentence.
+var abbreviations = map[string]bool{"ca": true, "approx": true, "eg": true, "ie": true, "etc": true, "vs": true, "no": true,
+	"nr": true, "bzw": true, "evtl": true, "ggf": true, "usw": true, "inkl": true, "zb": true, "dh": true, "mr": true, "mrs": true,
+	"dr": true, "st": true, "env": true, "cf": true, "resp": true, "z": true, "b": true, "e": true, "g": true, "i": true}
+
+func isAbbreviation(word string) bool { return abbreviations[word] }
+
+// contrastWords start a clause of their own, like a comma: what stands on
+// either side may be negated, resolved or bound separately.
+var contrastWords = map[string]bool{"but": true, "however": true, "although": true, "whereas": true,
+	"aber": true, "jedoch": true, "sondern": true, "allerdings": true, "obwohl": true,
+	"mais": true, "cependant": true, "toutefois": true, "pourtant": true, "alors": true}
 
 // isQuestion reports whether sentence s ended with a question mark.
 func (t *tokenizedText) isQuestion(s int) bool {

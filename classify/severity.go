@@ -3,28 +3,29 @@ package classify
 import (
 	"fmt"
 	"net/textproto"
-	"slices"
 	"sync"
 	"unicode/utf8"
 
 	"ticketd/ticket"
 )
 
-// Engine classifies the severity of mail with a compiled rule set. It is
-// immutable and safe for concurrent use.
+// Engine classifies the severity of mail: cues find the impact factors,
+// the level table maps them to a level. It is immutable and safe for
+// concurrent use.
 type Engine struct {
-	rules        []*rule
+	cues         *cueSet
 	negationCues []patWord
 	window       int
 	explicit     explicitSpec
+	rows         []tableRow
 }
 
 // Input is what severity classification looks at.
 type Input struct {
 	Subject string
 	// Body is the text the author wrote in this mail, quoted history and
-	// signature stripped by the caller. Lines quoted with ">" and history
-	// below "On … wrote:" are ignored anyway.
+	// signature stripped by the caller. Lines quoted with ">", history
+	// below "On … wrote:" and forwarded parts are ignored anyway.
 	Body string
 	// Header may be nil. X-Priority, Importance and the like are noted in
 	// the reasons but never raise the level.
@@ -33,29 +34,60 @@ type Input struct {
 	// P0: "Severity 1 – Critical". A customer writing one of them declares
 	// that level; plan labels win over the built-in reading of "Sev 1".
 	PlanLabels map[ticket.Level]string
+	// FollowUp is set when the mail joins an existing ticket. Like a mail
+	// whose subject starts with Re:/AW:/TR:/Fwd:…, it is judged on its new
+	// text only: the subject names the original topic and gives context
+	// (environment, function) but no impact, and a follow-up that adds no
+	// impact is P4, so that Raise keeps the ticket's level.
+	FollowUp bool
 }
 
-// Reason explains one step of a classification. Reasons with a Level
-// counted towards Result.Level; reasons without one (negated matches, caps,
-// notes, cues outweighed by others) are explanation only.
+// Reason explains one step of a classification. Only the first reason
+// (the table row that decided, or the declared level) carries a Level.
 type Reason struct {
-	Rule  string       // rule name, "explicit-level", "plan-label", "header" or "default"
-	Level ticket.Level // the level this reason stands for; "" if it did not count
-	Match string       // the words of the mail that matched, as written
-	Note  string       // e.g. why it was capped or ignored
+	// Rule says what kind of reason this is: "table:<row>" (the level
+	// table row that decided), "factor:<name>" (evidence for a factor),
+	// "ignored:<cue list>" (a cue that did not count, and why),
+	// "explicit-level" or "plan-label" (the customer's declared level),
+	// "header" (client priority headers, never counted).
+	Rule  string
+	Level ticket.Level // the level this reason decided; "" if it did not decide
+	Match string       // the words of the mail, as written
+	Note  string       // e.g. "state=stopped", or why it was ignored
 }
 
 // String renders r for engineers, e.g.
-// `rule "production-down" matched "production is down" → P0`.
+// `level P0 by table row "stopped-everyone": …` or
+// `state=stopped ← "is down"`.
 func (r Reason) String() string {
-	s := fmt.Sprintf("rule %q", r.Rule)
+	kind, name := r.Rule, ""
+	if i := indexByte(r.Rule, ':'); i >= 0 {
+		kind, name = r.Rule[:i], r.Rule[i+1:]
+	}
+	switch kind {
+	case "table":
+		s := fmt.Sprintf("table row %q", name)
+		if r.Level != "" {
+			s = fmt.Sprintf("level %s by table row %q", r.Level, name)
+		}
+		if r.Note != "" {
+			s += ": " + r.Note
+		}
+		return s
+	case "factor":
+		if r.Match == "" {
+			return r.Note
+		}
+		return fmt.Sprintf("%s ← %q", r.Note, r.Match)
+	case "ignored":
+		return fmt.Sprintf("ignored %q (%s): %s", r.Match, name, r.Note)
+	}
+	s := r.Rule
 	if r.Match != "" {
-		s += fmt.Sprintf(" matched %q", r.Match)
+		s += fmt.Sprintf(" %q", r.Match)
 	}
 	if r.Level != "" {
 		s += " → " + string(r.Level)
-	} else {
-		s += " (not counted)"
 	}
 	if r.Note != "" {
 		s += ": " + r.Note
@@ -63,15 +95,59 @@ func (r Reason) String() string {
 	return s
 }
 
+func indexByte(s string, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
 // Result is the outcome of Classify.
 type Result struct {
 	// Level is the decided level, always one of P0..P4.
 	Level ticket.Level
 	// Declared is the level the customer wrote explicitly ("[P1]", "Sev 2",
-	// a plan label), "" if none. Kept apart so the vendor may correct it.
+	// a plan label), "" if none. It decides only when the mail describes
+	// no impact; otherwise the assessed impact does and a disagreement is
+	// shown in the reasons.
 	Declared ticket.Level
+	// Factors is the assessed impact the level table read.
+	Factors Factors
+	// Confidence is how well the text supports Level, from 0 (a guess) to
+	// 1: high when the factors that decided were stated plainly, lower for
+	// missing, contradictory or merely asked-about evidence. See
+	// ConfidenceLabel.
+	Confidence float64
+	// Uncertain is set when Confidence is below 0.5 or the evidence also
+	// supports a level two or more steps away: route to triage and ask
+	// engineers to confirm ("#level Pn").
+	Uncertain bool
+	// Candidates are the levels the evidence supports, most severe first;
+	// Level is one of them.
+	Candidates []ticket.Level
+	// PageLevel is the level to route (page) with: the most severe
+	// candidate when the result is uncertain and the evidence describes a
+	// real incident (something stopped or degraded, data lost, a breach),
+	// else Level. It never replaces Level for the SLA.
+	PageLevel ticket.Level
+	// Row is the name of the level table row that decided.
+	Row string
 	// Reasons is never empty; the reason that decided comes first.
 	Reasons []Reason
+}
+
+// ConfidenceLabel names a confidence: "high" (≥ 0.75), "medium" (≥ 0.5)
+// or "low".
+func ConfidenceLabel(c float64) string {
+	switch {
+	case c >= 0.75:
+		return "high"
+	case c >= 0.5:
+		return "medium"
+	}
+	return "low"
 }
 
 // maxClassifyBytes bounds the text looked at. Impact is described at the
@@ -79,15 +155,15 @@ type Result struct {
 const maxClassifyBytes = 64 << 10
 
 var defaultEngine = sync.OnceValue(func() *Engine {
-	e, err := LoadRules(builtinRules)
+	e, err := compileRules(builtinFile, builtinFile)
 	if err != nil {
 		panic("classify: built-in severity rules are broken: " + err.Error())
 	}
 	return e
 })
 
-// Default returns the engine with the built-in rules (rules.toml), parsed
-// once.
+// Default returns the engine with the built-in cues and level table
+// (rules.toml), compiled once.
 func Default() *Engine { return defaultEngine() }
 
 // Raise returns the level a ticket should have after a follow-up proposing
@@ -104,225 +180,6 @@ func Raise(current, proposed ticket.Level) ticket.Level {
 		return proposed
 	}
 	return current
-}
-
-// Classify decides the severity of one mail. Signals, strongest first: an
-// explicit level written by the customer; the impact rules; the default P3.
-func (e *Engine) Classify(in Input) Result {
-	body := truncateUTF8(stripQuotedText(in.Body), maxClassifyBytes)
-	subject := truncateUTF8(in.Subject, 4<<10)
-	// The subject is a sentence of its own: the blank line ends it.
-	tt := tokenizeText(subject + "\n\n" + body)
-	bodyStart := len(subject) + 2
-
-	var res Result
-	explicit, hasExplicit := e.findExplicit(tt, bodyStart, in.PlanLabels)
-
-	matches := e.collectMatches(tt)
-	counted, others := e.decide(tt, matches)
-
-	if hasExplicit {
-		res.Level, res.Declared = explicit.level, explicit.level
-		res.Reasons = append(res.Reasons, explicit.reason)
-		for _, r := range counted {
-			others = append(others, Reason{Rule: r.Rule, Match: r.Match,
-				Note: fmt.Sprintf("would be %s; the level written by the customer takes precedence", r.Level)})
-		}
-	} else if len(counted) > 0 {
-		res.Level = counted[0].Level
-		res.Reasons = append(res.Reasons, counted...)
-	} else {
-		res.Level = ticket.DefaultLevel
-		res.Reasons = append(res.Reasons, Reason{Rule: "default", Level: ticket.DefaultLevel,
-			Note: "no rule matched: default " + string(ticket.DefaultLevel)})
-	}
-	res.Reasons = append(res.Reasons, others...)
-	res.Reasons = append(res.Reasons, headerNotes(in.Header)...)
-	return res
-}
-
-// collectMatches matches every rule and drops matches that are contained
-// in a larger match or overridden by another rule.
-func (e *Engine) collectMatches(tt *tokenizedText) []ruleMatch {
-	var all []ruleMatch
-	for _, r := range e.rules {
-		all = append(all, e.matchRule(tt, r)...)
-	}
-	live := func(m ruleMatch) bool { return m.negation == "" }
-	// "error" inside "documentation error", "workaround" inside "no workaround".
-	// Index live matches by their words so that only matches sharing a
-	// word are compared: linear, not quadratic, on long texts.
-	byToken := map[int][]int{}
-	for i, m := range all {
-		if live(m) {
-			for _, t := range m.tokens {
-				byToken[t] = append(byToken[t], i)
-			}
-		}
-	}
-	drop := make([]bool, len(all))
-	for i, m := range all {
-		if !live(m) {
-			continue
-		}
-		for _, j := range byToken[m.tokens[0]] {
-			if i != j && isStrictSubset(m.tokens, all[j].tokens) {
-				drop[i] = true
-				break
-			}
-		}
-	}
-	overridden := map[string]bool{}
-	for i, m := range all {
-		if live(m) && !drop[i] {
-			for _, o := range m.rule.overrides {
-				overridden[o] = true
-			}
-		}
-	}
-	var out []ruleMatch
-	for i, m := range all {
-		if !drop[i] && !overridden[m.rule.name] {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// capEffect is one cap applied to a level match.
-type capEffect struct {
-	rule  *rule
-	match ruleMatch
-}
-
-// decide turns matches into reasons: counted (with a level, most severe
-// first) and the others (caps, notes, negated and outweighed matches).
-func (e *Engine) decide(tt *tokenizedText, matches []ruleMatch) (counted, others []Reason) {
-	// Caps: which sentences each one covers.
-	type capRange struct {
-		c         capEffect
-		all       bool
-		sentences map[int]bool
-	}
-	var caps []capRange
-	for _, m := range matches {
-		if m.negation != "" || m.rule.cap == "" {
-			continue
-		}
-		cr := capRange{c: capEffect{rule: m.rule, match: m}, sentences: map[int]bool{m.sentence: true}}
-		if !m.rule.sentenceScope {
-			cr.all = true
-			for _, u := range findAll(tt, m.rule.unless) {
-				if e.negationCue(tt, u) != "" || e.overlapsCapWords(tt, m.rule, matches, u) {
-					continue
-				}
-				// Production is mentioned: the cap keeps to sentences
-				// that speak only of the non-production system.
-				cr.all = false
-				delete(cr.sentences, tt.tokens[u[0]].sentence)
-			}
-		}
-		caps = append(caps, cr)
-	}
-	// Strong rules outweigh weak ones.
-	strong := false
-	for _, m := range matches {
-		if m.negation == "" && m.rule.level != "" && !m.rule.weak {
-			strong = true
-		}
-	}
-	seen := map[string]bool{}
-	type scored struct {
-		reason Reason
-		pos    int
-	}
-	var levelReasons []scored
-	for _, m := range matches {
-		r := m.rule
-		if seen[r.name] {
-			continue
-		}
-		switch {
-		case m.negation != "":
-			if !hasLive(matches, r) {
-				seen[r.name] = true
-				others = append(others, Reason{Rule: r.name, Match: m.text(tt),
-					Note: fmt.Sprintf("ignored: negated by %q", m.negation)})
-			}
-			continue
-		case r.level == "" && r.cap != "":
-			seen[r.name] = true
-			others = append(others, Reason{Rule: r.name, Match: m.text(tt),
-				Note: "caps the level at " + string(r.cap)})
-			continue
-		case r.level == "":
-			seen[r.name] = true
-			others = append(others, Reason{Rule: r.name, Match: m.text(tt), Note: r.note})
-			continue
-		}
-		// A level rule: take its most severe occurrence after caps.
-		seen[r.name] = true
-		best := Reason{Rule: r.name}
-		bestPos := 0
-		for _, o := range matches {
-			if o.rule != r || o.negation != "" {
-				continue
-			}
-			level, note := r.level, ""
-			if !r.uncapped {
-				for _, c := range caps {
-					if c.c.rule == r || !(c.all || c.sentences[o.sentence]) {
-						continue
-					}
-					if level.MoreSevere(c.c.rule.cap) {
-						level = c.c.rule.cap
-						note = fmt.Sprintf("capped from %s by rule %q (%q)", r.level, c.c.rule.name, c.c.match.text(tt))
-					}
-				}
-			}
-			if best.Level == "" || level.MoreSevere(best.Level) {
-				best = Reason{Rule: r.name, Level: level, Match: o.text(tt), Note: note}
-				bestPos = o.tokens[0]
-			}
-		}
-		if r.weak && strong {
-			others = append(others, Reason{Rule: r.name, Match: best.Match,
-				Note: fmt.Sprintf("weak cue (would be %s), outweighed by more specific rules", best.Level)})
-			continue
-		}
-		levelReasons = append(levelReasons, scored{best, bestPos})
-	}
-	slices.SortStableFunc(levelReasons, func(a, b scored) int {
-		if d := a.reason.Level.Rank() - b.reason.Level.Rank(); d != 0 {
-			return d
-		}
-		return a.pos - b.pos
-	})
-	for _, s := range levelReasons {
-		counted = append(counted, s.reason)
-	}
-	return counted, others
-}
-
-// hasLive reports whether r has a match no cue negates.
-func hasLive(matches []ruleMatch, r *rule) bool {
-	for _, m := range matches {
-		if m.rule == r && m.negation == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// overlapsCapWords reports whether the unless-occurrence u shares words
-// with a match of the cap rule itself ("production" in "pre-production").
-func (e *Engine) overlapsCapWords(tt *tokenizedText, cap *rule, matches []ruleMatch, u []int) bool {
-	for _, m := range matches {
-		if m.rule == cap && overlaps(m.tokens, u) {
-			return true
-		}
-	}
-	return false
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a rune.

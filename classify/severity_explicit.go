@@ -17,16 +17,21 @@ type explicitFound struct {
 	reason Reason
 }
 
-// findExplicit looks for a declared level in the subject and the first
-// lines of the body: a plan label first (it wins), then the generic forms
-// documented in rules.toml.
-func (e *Engine) findExplicit(tt *tokenizedText, bodyStart int, labels map[ticket.Level]string) (explicitFound, bool) {
+// findExplicit looks for a declared level from byte areaStart (0 for the
+// subject, bodyStart to skip it) to the end of the first lines of the
+// body: a plan label first (it wins), then the generic forms documented
+// in rules.toml.
+func (e *Engine) findExplicit(tt *tokenizedText, areaStart, bodyStart int, labels map[ticket.Level]string) (explicitFound, bool) {
 	cutoff := markerAreaEnd(tt.src, bodyStart, e.explicit.lines)
-	n := 0
+	first, n := 0, 0
+	for first < len(tt.tokens) && tt.tokens[first].start < areaStart {
+		first++
+	}
+	n = first
 	for n < len(tt.tokens) && tt.tokens[n].end <= cutoff {
 		n++
 	}
-	area := tt.tokens[:n]
+	area := tt.tokens[first:n]
 	if f, ok := findPlanLabel(tt, area, labels); ok {
 		return f, true
 	}
@@ -116,10 +121,6 @@ func (x explicitSpec) keyword(word string) (kind, number string) {
 	}
 	return "", ""
 }
-
-// matchesExactly is matches without the prefix reading: a keyword must be
-// the whole word.
-func (w patWord) matchesExactly(tok string) bool { return slices.Contains(w.variants, tok) }
 
 func (x explicitSpec) isFiller(word string) bool {
 	for _, f := range x.filler {

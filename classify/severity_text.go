@@ -12,20 +12,28 @@ import (
 var (
 	attributionStartRE = regexp.MustCompile(`^(On|Am|Le)\s`)
 	attributionEndRE   = regexp.MustCompile(`(wrote|schrieb|geschrieben|a écrit|a ecrit)[^:]{0,80}:\s*$`)
-	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message|Weitergeleitete Nachricht|Message transféré)\s*-{2,}|_{10,})`)
+	separatorRE        = regexp.MustCompile(`^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}|_{10,}|-{20,}$|={20,}$)`)
 	outlookFromRE      = regexp.MustCompile(`^\*?(From|Von|De)\s?:`)
 	outlookSentRE      = regexp.MustCompile(`^\*?(Sent|Gesendet|Envoyé|Date|Datum)\s?:`)
 )
 
+// forwardRE marks the start of a forwarded message.
+var forwardRE = regexp.MustCompile(`(?i)^-{2,}\s*(Forwarded message|Weitergeleitete Nachricht|Message transféré|Message transfere|Begin forwarded message)|^(Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié)\s*:`)
+
 // stripQuotedText removes what the caller should already have removed:
 // lines quoted with ">", the history below an attribution line or an
-// Outlook header block, and the signature below "-- ".
-func stripQuotedText(body string) string {
+// Outlook header block, and the signature below "-- ". A forwarded
+// message is returned apart: it is what someone else wrote.
+func stripQuotedText(body string) (newText, forwarded string) {
 	lines := strings.Split(body, "\n")
 	var out []string
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimRight(lines[i], "\r")
 		trimmed := strings.TrimSpace(line)
+		if forwardRE.MatchString(trimmed) {
+			forwarded = strings.Join(lines[i+1:], "\n")
+			break
+		}
 		if line == "-- " || line == "--" || separatorRE.MatchString(trimmed) {
 			break
 		}
@@ -38,9 +46,56 @@ func stripQuotedText(body string) string {
 		if strings.HasPrefix(trimmed, ">") {
 			continue
 		}
+		if closingRE.MatchString(trimmed) && isSignatureBlock(lines[i+1:]) {
+			// "Best regards," then name, title, "For URGENT issues call …":
+			// a signature says nothing about this mail's impact.
+			out = append(out, line)
+			break
+		}
 		out = append(out, line)
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, "\n"), forwarded
+}
+
+// closingRE matches the closing salutation that starts a signature block.
+var closingRE = regexp.MustCompile(`(?i)^(best|kind|warm|many thanks and|with kind)?\s*(regards|wishes|cheers|thanks|thank you|sincerely)[,.!]?$|^(mit )?(freundlichen|besten|herzlichen|vielen|liebe)?\s*(grüßen|grüssen|grüße|grüsse|gruß|gruss|dank)[,.!]?$|^(lg|mfg|vg|bg)[,.]?$|^(bien |très )?(cordialement|à vous|sincèrement)[,.!]?$|^(bonne journée|merci( d'avance| par avance| beaucoup)?)[,.!]?$|^(salutations|meilleures salutations|avec nos meilleures salutations)[,.!]?$`)
+
+// isSignatureBlock reports whether the lines after a closing salutation
+// look like a signature: at most 8 non-empty short lines before the end or
+// before quoted history.
+func isSignatureBlock(rest []string) bool {
+	n := 0
+	for _, l := range rest {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, ">") || attributionStartRE.MatchString(t) || outlookFromRE.MatchString(t) || separatorRE.MatchString(t) || forwardRE.MatchString(t) {
+			break
+		}
+		if t == "" {
+			continue
+		}
+		n++
+		if n > 8 || len(t) > 90 {
+			return false
+		}
+	}
+	return true
+}
+
+// replyPrefixRE matches the prefixes mail clients put before the subject of
+// a reply or forward, in the languages ticketd reads and a few more:
+// Re, AW (Antwort), WG (Weitergeleitet), TR (Transféré), Fwd/FW, SV/VS
+// (Nordic), Antw, Réf/Ref, RIF, with counters such as "Re[2]:", and the
+// prefixes of automatic replies ("Automatic reply:", "Abwesenheitsnotiz:").
+var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|wg|tr|fwd?|fw|sv|vs|antw|ref|réf|rif|r|odp|vl|enc|res|rv|automatic reply|auto-reply|autoreply|out of office|automatische antwort|abwesenheitsnotiz|réponse automatique|absence)\s*(\[\d+\]|\(\d+\))?\s*:\s*)+`)
+
+// stripReplyPrefixes returns the subject without reply and forward
+// prefixes, and whether there were any.
+func stripReplyPrefixes(subject string) (string, bool) {
+	loc := replyPrefixRE.FindStringIndex(subject)
+	if loc == nil {
+		return subject, false
+	}
+	return subject[loc[1]:], true
 }
 
 // endsAttribution reports whether line i or one of the next two ends an

@@ -81,7 +81,7 @@ func init() {
 		"quarantine":   {"quarantine list|show|release|drop …", "review mail that did not become a ticket", (*Main).cmdQuarantine},
 		"templates":    {"templates list|preview|check|export …", "inspect, preview and validate mail templates", (*Main).cmdTemplates},
 		"sla":          {"sla due|plans|regions …", "compute a due time, list plans, calendars and holiday regions", (*Main).cmdSLA},
-		"classify":     {"classify [--config F] [--json] FILE.eml…", "show the level and sender outcome ticketd would give mail files", (*Main).cmdClassify},
+		"classify":     {"classify [--config F] [--json] [--learn-from CORRECTIONS] FILE.eml… | --explain-corrections CORRECTIONS | --table", "show the level, impact factors, confidence and sender outcome ticketd would give mail files; report on #level corrections; print the level table", (*Main).cmdClassify},
 		"report":       {"report sla [--since 30d] [--json]", "first-response performance per plan and level", (*Main).cmdReport},
 		"bench":        {"bench [--messages N] [--json]", "measure the whole pipeline against in-process servers", (*Main).cmdBench},
 	}

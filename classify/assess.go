@@ -1,0 +1,694 @@
+package classify
+
+import (
+	"fmt"
+	"slices"
+)
+
+// assessment is what the cues of one mail say about each factor, with the
+// hits behind each reading and the readings the text also supports.
+type assessment struct {
+	f       Factors
+	because map[string][]hit // factor name → the hits that decided it
+	ignored []ignoredHit
+	// alternatives are other readings of a factor the text supports just
+	// as well (production and test both named as broken; "no workaround"
+	// and "we can work around it"). They make a result uncertain.
+	alternatives []alternative
+	// weakState: the state rests on a question ("why does the export
+	// fail?") or on a generic fault word with nothing known about what
+	// failed.
+	weakState bool
+}
+
+type alternative struct {
+	factor, value string
+}
+
+type ignoredHit struct {
+	h   hit
+	why string
+}
+
+// sentenceFlags are markers that change how the other cues of a sentence
+// are read.
+type sentenceFlags struct {
+	history, hypothetical, hedge, subset, wish, asks bool
+}
+
+// stateRank orders states, most severe first; none is last.
+var stateRank = map[concept]int{cStateStopped: 0, cStateDegraded: 1, cStateFailing: 2, cStateWrong: 3, cStateCosmetic: 4}
+
+func isStateRanked(c concept) bool { _, ok := stateRank[c]; return ok }
+
+var stateOf = map[concept]State{cStateStopped: StateStopped, cStateDegraded: StateDegraded, cStateFailing: StateFailing,
+	cStateWrong: StateWrong, cStateCosmetic: StateCosmetic}
+
+// isImpactConcept reports concepts that describe the problem itself:
+// ignored in quoted subjects, in history and (except intent) in
+// hypotheticals.
+func isImpactConcept(c concept) bool {
+	switch c.family() {
+	case "state", "data", "security", "impact", "workaround", "intent":
+		return true
+	}
+	return false
+}
+
+func isProblemConcept(c concept) bool {
+	if c == cStateNot {
+		return false
+	}
+	switch c.family() {
+	case "state", "data":
+		return true
+	}
+	return c == cSecurityBreach || c == cSecuritySuspected
+}
+
+// assess reads the factors from the hits. Sentences below subjectSentences
+// are the subject; in a reply the subject names the original topic and
+// only gives context (environment, function, scope).
+func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *assessment {
+	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
+	flags := make([]sentenceFlags, len(tt.question)+1)
+	historyClause := map[int]bool{}
+	for _, h := range hits {
+		if h.negation != "" {
+			continue
+		}
+		fl := &flags[h.sentence]
+		switch h.concept {
+		case cHistory:
+			fl.history = true
+			historyClause[clauseOf(tt, h)] = true
+		case cHypothetical:
+			fl.hypothetical = true
+		case cIntentQuestion:
+			fl.asks = true
+		case cHedge:
+			fl.hedge = true
+		case cScopeSubset:
+			fl.subset = true
+		case cIntentWish:
+			fl.wish = true
+		}
+	}
+	isSubject := func(s int) bool { return s < subjectSentences }
+	// "If our endpoint is down, do you retry?": a condition in a question.
+	for si := range tt.question {
+		if tt.isQuestion(si) && hasWord(tt, si, questionConditions) {
+			flags[si].hypothetical = true
+		}
+	}
+
+	var live []hit
+	var prodFine []hit // "no production impact": production named as fine
+	for _, h := range hits {
+		fl := flags[h.sentence]
+		switch {
+		case h.negation != "" && h.concept == cEnvProduction:
+			prodFine = append(prodFine, h)
+			continue
+		case h.negation != "" && h.concept == cScopeEveryone:
+			// "not all users": some of them.
+			h.concept, h.negation = cScopeTeam, ""
+		case h.negation != "" && fl.wish && isStateRanked(h.concept) && conditional(tt, h.sentence):
+			// "It would be nice if the export did not crash": it crashes.
+			h.negation = ""
+		case h.negation != "":
+			a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("negated by %q", h.negation)})
+			continue
+		case reply && isSubject(h.sentence) && isImpactConcept(h.concept):
+			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
+			continue
+		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
+			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h))):
+			// A sentence about a past incident, unless a "but" clause of
+			// its own says what is wrong now.
+			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
+			continue
+		case fl.hypothetical && isProblemConcept(h.concept):
+			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
+			continue
+		}
+		live = append(live, h)
+	}
+
+	live = a.dropSubjectLabels(live, isSubject)
+	live = a.dropWhenNoProblem(live)
+	a.readState(tt, live, flags)
+	a.readEnvironment(tt, live, prodFine)
+	a.readScope(tt, live, flags, isSubject)
+	a.readFunction(tt, live, isSubject)
+	a.readWorkaround(live)
+	a.readImpact(live)
+	a.readLossAndSecurity(live, flags, isSubject)
+	a.readIntent(tt, live, isSubject)
+	return a
+}
+
+// dropSubjectLabels ignores generic fault words in the subject ("Error",
+// "Fehler", "Problème") when the body describes the state itself: a label
+// must not outrank the described impact.
+func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []hit {
+	bodyState := false
+	for _, h := range live {
+		if !isSubject(h.sentence) && h.concept.family() == "state" && h.concept != cStateNot && h.concept != cStateProblem {
+			bodyState = true
+		}
+	}
+	if !bodyState {
+		return live
+	}
+	out := live[:0:0]
+	for _, h := range live {
+		if isSubject(h.sentence) && (h.concept == cStateFailing || h.concept == cStateProblem) {
+			a.ignored = append(a.ignored, ignoredHit{h, "a generic word in the subject; the body says what is wrong"})
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// conditionalWords introduce the wished-for condition of a bug report
+// phrased as a wish ("it would be nice if it did not crash").
+var conditionalWords = map[string]bool{"if": true, "wenn": true, "falls": true, "si": true, "dass": true, "que": true}
+
+// questionConditions make a question hypothetical ("if our endpoint is
+// down, do you retry?"); the French "si" is left out, it is also "so".
+var questionConditions = map[string]bool{"if": true, "whether": true, "wenn": true, "falls": true, "ob": true}
+
+func conditional(tt *tokenizedText, sentence int) bool {
+	return hasWord(tt, sentence, conditionalWords)
+}
+
+func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
+	for _, t := range tt.tokens {
+		if t.sentence == sentence && words[t.word] {
+			return true
+		}
+	}
+	return false
+}
+
+// dropWhenNoProblem: a mail that says nothing is broken ("just an idea,
+// nothing's broken") describes an inconvenience at most as motivation;
+// only a stop or lost data would still count.
+func (a *assessment) dropWhenNoProblem(live []hit) []hit {
+	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
+		return live
+	}
+	out := live[:0:0]
+	for _, h := range live {
+		switch h.concept {
+		case cStateDegraded, cStateFailing, cStateWrong, cStateProblem, cImpactMinor, cImpactSignificant:
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken"})
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// clauseOf returns the clause of a hit's first word.
+func clauseOf(tt *tokenizedText, h hit) int { return tt.tokens[h.tokens[0]].clause }
+
+// readState takes the most severe state described. Within a clause a
+// cosmetic cue outranks generic fault words ("Darstellungsfehler"), and a
+// failure that hits everyone is a stop ("fails for every order").
+func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFlags) {
+	everyone := map[int]bool{}
+	cosmeticClause := map[int]bool{}
+	for _, h := range live {
+		switch h.concept {
+		case cScopeEveryone:
+			if !flags[h.sentence].subset {
+				everyone[h.sentence] = true
+			}
+		case cStateCosmetic:
+			cosmeticClause[clauseOf(tt, h)] = true
+		}
+	}
+	best, bestRank := []hit(nil), len(stateRank)
+	problem := false
+	for _, h := range live {
+		rank, ok := stateRank[h.concept]
+		if !ok {
+			// "a feed for incidents?": a problem word in a question is no
+			// incident.
+			problem = problem || (h.concept == cStateProblem && !tt.isQuestion(h.sentence))
+			continue
+		}
+		if (h.concept == cStateFailing || h.concept == cStateWrong) && cosmeticClause[clauseOf(tt, h)] {
+			continue
+		}
+		if h.concept == cStateFailing && everyone[h.sentence] {
+			rank = stateRank[cStateStopped]
+		}
+		switch {
+		case rank < bestRank:
+			best, bestRank = []hit{h}, rank
+		case rank == bestRank:
+			best = append(best, h)
+		}
+	}
+	if len(best) == 0 {
+		if problem {
+			a.f.Intent = IntentIncident
+		}
+		return
+	}
+	for c, r := range stateRank {
+		if r == bestRank {
+			a.f.State = stateOf[c]
+		}
+	}
+	a.because["state"] = best
+	a.f.Intent = IntentIncident
+	allQuestions := true
+	for _, h := range best {
+		allQuestions = allQuestions && tt.isQuestion(h.sentence)
+	}
+	if allQuestions {
+		a.weakState = true
+		a.alternatives = append(a.alternatives, alternative{"state", string(StateNone)})
+	}
+}
+
+// nearestEnv returns the environment hit nearest to h in the same clause,
+// else in the same sentence, skipping hits in skip.
+func nearestEnv(tt *tokenizedText, h hit, envs []hit, skip map[int]bool) (hit, bool) {
+	best, bestDist, found := hit{}, 1<<30, false
+	for _, level := range []bool{true, false} { // clause first, then sentence
+		for _, e := range envs {
+			if skip[e.tokens[0]] || e.sentence != h.sentence || (level && clauseOf(tt, e) != clauseOf(tt, h)) {
+				continue
+			}
+			d := abs(e.tokens[0] - h.tokens[0])
+			if d < bestDist {
+				best, bestDist, found = e, d, true
+			}
+		}
+		if found {
+			return best, true
+		}
+	}
+	return hit{}, false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// readEnvironment binds each described problem to the environment named
+// nearest to it. A problem bound to production makes the mail production;
+// else one bound to a test system makes it non-production, as does
+// production named as fine; else the environments merely mentioned.
+func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
+	var envs, fines, problems []hit
+	for _, h := range live {
+		switch {
+		case h.concept == cEnvProduction || h.concept == cEnvNonProduction:
+			envs = append(envs, h)
+		case h.concept == cEnvFine:
+			fines = append(fines, h)
+		case isProblemConcept(h.concept):
+			problems = append(problems, h)
+		}
+	}
+	// A described state outranks a bare "problem" or "incident".
+	if specific := slices.DeleteFunc(slices.Clone(problems), func(h hit) bool { return h.concept == cStateProblem }); len(specific) > 0 {
+		problems = specific
+	}
+	// Environments said to be fine are not where the problem is.
+	fineEnv := map[int]bool{}
+	for _, f := range fines {
+		if e, ok := nearestEnv(tt, f, envs, nil); ok {
+			fineEnv[e.tokens[0]] = true
+			if e.concept == cEnvProduction {
+				prodFine = append(prodFine, f)
+			}
+		}
+	}
+	var onProd, onTest []hit
+	for _, p := range problems {
+		e, ok := nearestEnv(tt, p, envs, fineEnv)
+		if !ok {
+			continue
+		}
+		if e.concept == cEnvProduction && len(prodFine) > 0 {
+			// Production is said to be fine: a test system named with the
+			// problem is where it is ("the staging refresh from
+			// production stopped; production is untouched").
+			for _, o := range envs {
+				if o.concept == cEnvNonProduction && o.sentence == p.sentence && !fineEnv[o.tokens[0]] {
+					e = o
+					break
+				}
+			}
+		}
+		if e.concept == cEnvProduction {
+			onProd = append(onProd, e)
+		} else {
+			onTest = append(onTest, e)
+		}
+	}
+	var mentionedProd, mentionedTest []hit
+	for _, e := range envs {
+		if fineEnv[e.tokens[0]] {
+			continue
+		}
+		if e.concept == cEnvProduction {
+			mentionedProd = append(mentionedProd, e)
+		} else {
+			mentionedTest = append(mentionedTest, e)
+		}
+	}
+	switch {
+	case len(onProd) > 0:
+		a.f.Environment, a.because["environment"] = EnvProduction, onProd
+		if len(onTest) > 0 {
+			a.alternatives = append(a.alternatives, alternative{"environment", string(EnvNonProduction)})
+		}
+	case len(onTest) > 0:
+		a.f.Environment, a.because["environment"] = EnvNonProduction, onTest
+	case len(prodFine) > 0:
+		a.f.Environment, a.because["environment"] = EnvNonProduction, prodFine
+	case len(mentionedTest) > 0 && len(mentionedProd) == 0:
+		a.f.Environment, a.because["environment"] = EnvNonProduction, mentionedTest
+	case len(mentionedProd) > 0 && len(mentionedTest) == 0:
+		a.f.Environment, a.because["environment"] = EnvProduction, mentionedProd
+	case len(mentionedProd) > 0:
+		// Both named, neither bound to the problem: the first one named.
+		if mentionedProd[0].tokens[0] < mentionedTest[0].tokens[0] {
+			a.f.Environment, a.because["environment"] = EnvProduction, mentionedProd[:1]
+			a.alternatives = append(a.alternatives, alternative{"environment", string(EnvNonProduction)})
+		} else {
+			a.f.Environment, a.because["environment"] = EnvNonProduction, mentionedTest[:1]
+			a.alternatives = append(a.alternatives, alternative{"environment", string(EnvProduction)})
+		}
+	}
+}
+
+// scopeRank orders scopes, widest first.
+var scopeRank = map[concept]Scope{cScopeEveryone: ScopeEveryone, cScopeTeam: ScopeTeam, cScopeOneUser: ScopeOneUser, cScopeOneRecord: ScopeOneRecord}
+
+// readScope takes the widest scope named where a problem is described
+// (else anywhere). "All … above 50 MB" is a part, not everyone; "operation
+// continues" means not everyone.
+func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFlags, isSubject func(int) bool) {
+	problemSentence := map[int]bool{}
+	var continues, subsets []hit
+	for _, h := range live {
+		switch {
+		case isProblemConcept(h.concept):
+			problemSentence[h.sentence] = true
+		case h.concept == cScopeContinues:
+			continues = append(continues, h)
+		case h.concept == cScopeSubset:
+			subsets = append(subsets, h)
+		}
+	}
+	pick := func(near bool) (Scope, []hit) {
+		order := []concept{cScopeEveryone, cScopeTeam, cScopeOneUser, cScopeOneRecord}
+		for _, c := range order {
+			var found []hit
+			for _, h := range live {
+				if h.concept != c || (near && !problemSentence[h.sentence] && !isSubject(h.sentence)) {
+					continue
+				}
+				found = append(found, h)
+			}
+			if len(found) == 0 {
+				continue
+			}
+			if c == cScopeEveryone {
+				var whole []hit
+				for _, h := range found {
+					if !flags[h.sentence].subset {
+						whole = append(whole, h)
+					}
+				}
+				if len(whole) == 0 {
+					return ScopeTeam, found
+				}
+				found = whole
+			}
+			return scopeRank[c], found
+		}
+		return ScopeUnknown, nil
+	}
+	scope, why := pick(true)
+	// "This is for all 230 agents": a wider scope stated in a sentence of
+	// its own counts over a narrower one next to the problem.
+	if wide, wideWhy := pick(false); wide == ScopeEveryone && scope != ScopeEveryone || scope == ScopeUnknown {
+		scope, why = wide, wideWhy
+	}
+	if scope == ScopeUnknown {
+		// "invoices above 10,000 EUR no longer …": a part of them.
+		for _, s := range subsets {
+			if problemSentence[s.sentence] {
+				scope, why = ScopeTeam, []hit{s}
+				break
+			}
+		}
+	}
+	if len(continues) > 0 && (scope == ScopeEveryone || scope == ScopeUnknown) {
+		scope, why = ScopeTeam, continues
+	}
+	if scope != ScopeUnknown {
+		a.f.Scope, a.because["scope"] = scope, why
+	}
+}
+
+// specificFirst is the precedence of function readings named in one
+// clause: the more specific wins ("invoice export" is an export).
+// severeFirst is the precedence across the problems of a mail: the worst
+// affected function decides.
+var (
+	specificFirst = []concept{cFuncAdministrative, cFuncDocumentation, cFuncPeripheral, cFuncCritical, cFuncSystem}
+	severeFirst   = []concept{cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative}
+)
+
+var funcOf = map[concept]Function{cFuncDocumentation: FuncDocumentation, cFuncPeripheral: FuncPeripheral,
+	cFuncCritical: FuncCritical, cFuncSystem: FuncSystem, cFuncAdministrative: FuncAdmin}
+
+// pickFunction returns the hits of the first concept in order that occurs
+// in hs.
+func pickFunction(hs []hit, order []concept) (concept, []hit) {
+	for _, c := range order {
+		var found []hit
+		for _, h := range hs {
+			if h.concept == c {
+				found = append(found, h)
+			}
+		}
+		if len(found) > 0 {
+			return c, found
+		}
+	}
+	return 0, nil
+}
+
+// readFunction reads, for each described problem, the function named in
+// its clause (else its sentence), the most specific one; the worst of
+// those decides. With no function next to a problem, the subject's or
+// any named function is taken.
+func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(int) bool) {
+	problems := a.because["state"]
+	if len(problems) == 0 {
+		for _, h := range live {
+			if isProblemConcept(h.concept) {
+				problems = append(problems, h)
+			}
+		}
+	}
+	// "Our running services are fine, but …": a function said to work is
+	// not the one affected.
+	fineClause := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvFine || h.concept == cScopeContinues {
+			fineClause[clauseOf(tt, h)] = true
+		}
+	}
+	var funcs []hit
+	for _, h := range live {
+		if _, ok := funcOf[h.concept]; ok && !fineClause[clauseOf(tt, h)] {
+			funcs = append(funcs, h)
+		}
+	}
+	near := []func(p, f hit) bool{
+		func(p, f hit) bool { return clauseOf(tt, p) == clauseOf(tt, f) },
+		func(p, f hit) bool { return p.sentence == f.sentence },
+	}
+	for _, same := range near {
+		var chosen []hit
+		for _, p := range problems {
+			var in []hit
+			for _, f := range funcs {
+				if same(p, f) {
+					in = append(in, f)
+				}
+			}
+			if _, found := pickFunction(in, specificFirst); found != nil {
+				chosen = append(chosen, found...)
+			}
+		}
+		if c, found := pickFunction(chosen, severeFirst); found != nil {
+			a.f.Function, a.because["function"] = funcOf[c], found
+			return
+		}
+	}
+	for _, keep := range []func(hit) bool{func(h hit) bool { return isSubject(h.sentence) }, func(hit) bool { return true }} {
+		var in []hit
+		for _, f := range funcs {
+			if keep(f) {
+				in = append(in, f)
+			}
+		}
+		if c, found := pickFunction(in, specificFirst); found != nil {
+			a.f.Function, a.because["function"] = funcOf[c], found
+			return
+		}
+	}
+}
+
+// readWorkaround: a workaround said to be unacceptable ("does not
+// scale") is none; a costly workaround outranks "no workaround" (the text
+// then says the only way around is costly); "no workaround" and an easy
+// one together are contradictory.
+func (a *assessment) readWorkaround(live []hit) {
+	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable)
+	switch {
+	case len(by[cWorkaroundUnacceptable]) > 0:
+		a.f.Workaround, a.because["workaround"] = WorkaroundNone, by[cWorkaroundUnacceptable]
+	case len(by[cWorkaroundCostly]) > 0:
+		a.f.Workaround, a.because["workaround"] = WorkaroundCostly, by[cWorkaroundCostly]
+	case len(by[cWorkaroundNone]) > 0:
+		a.f.Workaround, a.because["workaround"] = WorkaroundNone, by[cWorkaroundNone]
+		if len(by[cWorkaroundEasy]) > 0 {
+			a.alternatives = append(a.alternatives, alternative{"workaround", string(WorkaroundEasy)})
+		}
+	case len(by[cWorkaroundEasy]) > 0:
+		a.f.Workaround, a.because["workaround"] = WorkaroundEasy, by[cWorkaroundEasy]
+	}
+}
+
+// readImpact takes the strongest impact stated; a minor one stated too
+// makes the reading contested.
+func (a *assessment) readImpact(live []hit) {
+	by := collect(live, cImpactCritical, cImpactSignificant, cImpactMinor)
+	switch {
+	case len(by[cImpactCritical]) > 0:
+		a.f.Impact, a.because["impact"] = ImpactCritical, by[cImpactCritical]
+	case len(by[cImpactSignificant]) > 0:
+		a.f.Impact, a.because["impact"] = ImpactSignificant, by[cImpactSignificant]
+	case len(by[cImpactMinor]) > 0:
+		a.f.Impact, a.because["impact"] = ImpactMinor, by[cImpactMinor]
+		return
+	default:
+		return
+	}
+	if len(by[cImpactMinor]) > 0 {
+		a.alternatives = append(a.alternatives, alternative{"impact", string(ImpactMinor)})
+	}
+}
+
+// readLossAndSecurity: data lost or a breach, unless hedged in the same
+// sentence or the subject ("we believe", "Verdacht auf"), which makes it a
+// risk or a suspicion.
+func (a *assessment) readLossAndSecurity(live []hit, flags []sentenceFlags, isSubject func(int) bool) {
+	subjectHedged := false
+	for s := range flags {
+		if isSubject(s) && flags[s].hedge {
+			subjectHedged = true
+		}
+	}
+	hedged := func(h hit) bool { return flags[h.sentence].hedge || subjectHedged }
+	by := collect(live, cDataLost, cDataAtRisk, cSecurityBreach, cSecuritySuspected, cSecurityVulnerability)
+	var lost, risk []hit
+	for _, h := range by[cDataLost] {
+		if hedged(h) {
+			risk = append(risk, h)
+		} else {
+			lost = append(lost, h)
+		}
+	}
+	risk = append(risk, by[cDataAtRisk]...)
+	if recovered := collect(live, cDataRecovered)[cDataRecovered]; len(recovered) > 0 && len(lost)+len(risk) > 0 {
+		// "… deleted a record. We restored it from the recycle bin."
+		for _, h := range append(lost, risk...) {
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the data was recovered"})
+		}
+		lost, risk = nil, nil
+	}
+	switch {
+	case len(lost) > 0:
+		a.f.DataLoss, a.because["data_loss"] = DataLossConfirmed, lost
+	case len(risk) > 0:
+		a.f.DataLoss, a.because["data_loss"] = DataLossAtRisk, risk
+	}
+	var breach, suspected []hit
+	for _, h := range by[cSecurityBreach] {
+		if hedged(h) {
+			suspected = append(suspected, h)
+		} else {
+			breach = append(breach, h)
+		}
+	}
+	suspected = append(suspected, by[cSecuritySuspected]...)
+	switch {
+	case len(breach) > 0:
+		a.f.Security, a.because["security"] = SecurityBreach, breach
+	case len(suspected) > 0:
+		a.f.Security, a.because["security"] = SecuritySuspected, suspected
+	case len(by[cSecurityVulnerability]) > 0:
+		a.f.Security, a.because["security"] = SecurityVulnerability, by[cSecurityVulnerability]
+	}
+	if a.f.DataLoss != DataLossNone || a.f.Security == SecurityBreach || a.f.Security == SecuritySuspected {
+		a.f.Intent = IntentIncident
+	}
+}
+
+// intentOrder is the precedence of intents when no problem is described.
+var intentOrder = []struct {
+	c concept
+	i Intent
+}{{cIntentThanks, IntentThanks}, {cIntentAdmin, IntentAdmin}, {cIntentWish, IntentWish}, {cIntentRequest, IntentRequest}, {cIntentQuestion, IntentQuestion}}
+
+// readIntent: a described problem makes an incident (set by the readers
+// above); otherwise the strongest intent named, or a question when a
+// sentence of the new text asks one.
+func (a *assessment) readIntent(tt *tokenizedText, live []hit, isSubject func(int) bool) {
+	if a.f.Intent == IntentIncident {
+		return
+	}
+	for _, io := range intentOrder {
+		if found := collect(live, io.c)[io.c]; len(found) > 0 {
+			a.f.Intent, a.because["intent"] = io.i, found
+			return
+		}
+	}
+	for s := range tt.question {
+		if tt.isQuestion(s) {
+			a.f.Intent = IntentQuestion
+			return
+		}
+	}
+}
+
+// collect groups the live hits of the given concepts.
+func collect(live []hit, cs ...concept) map[concept][]hit {
+	out := make(map[concept][]hit, len(cs))
+	for _, h := range live {
+		if slices.Contains(cs, h.concept) {
+			out[h.concept] = append(out[h.concept], h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package classify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"ticketd/ticket"
+)
+
+// Classify decides the severity of one mail: the cues of rules.toml read
+// the impact factors from the new text, the level table maps them to a
+// level, and the evidence behind them gives the confidence. The
+// customer's declared level is kept apart and decides only when the mail
+// describes no impact (or breaks a tie among the candidates of an
+// uncertain result).
+func (e *Engine) Classify(in Input) Result {
+	subject, reply := stripReplyPrefixes(truncateUTF8(in.Subject, 4<<10))
+	followUp := reply || in.FollowUp
+	newText, forwarded := stripQuotedText(in.Body)
+	body := truncateUTF8(newText, maxClassifyBytes)
+
+	tt, bodyStart := tokenizeMail(subject, body)
+	subjectSentences := sentencesBefore(tt, bodyStart)
+	a := assess(tt, e.findHits(tt), subjectSentences, followUp)
+
+	// A mail with a reply prefix that opens a new ticket (the daemon did
+	// not find one to join) and says nothing in its text is judged on
+	// its subject, with low confidence: the subject is all there is.
+	fromSubject := false
+	if reply && !in.FollowUp && !describesAnything(a) {
+		if sa := assess(tt, e.findHits(tt), subjectSentences, false); describesAnything(sa) {
+			a, fromSubject = sa, true
+		}
+	}
+
+	// A forward whose new text describes nothing ("FYI, see below") is
+	// judged on the forwarded text, with low confidence. A follow-up of
+	// an existing ticket never is: what it quotes is history.
+	fromForward := false
+	if forwarded != "" && !in.FollowUp && !fromSubject && !describesAnything(a) {
+		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
+		if fa := assess(ftt, e.findHits(ftt), sentencesBefore(ftt, fStart), true); describesAnything(fa) {
+			a, tt, fromForward = fa, ftt, true
+		}
+	}
+
+	areaStart := 0
+	if followUp {
+		areaStart = bodyStart // a level in a reply's subject is the thread's (often our own tag)
+	}
+	declared, hasDeclared := e.findExplicit(tt, areaStart, bodyStart, in.PlanLabels)
+	if fromForward {
+		hasDeclared = false
+	}
+
+	res := Result{Factors: a.f}
+	rowIdx := decide(e.rows, &a.f)
+	row := &e.rows[rowIdx]
+	res.Level, res.Row = row.level, row.name
+	res.Candidates = e.candidates(a, row.level)
+	res.Confidence = confidence(a, row, res.Candidates, subjectSentences, tt)
+	if fromForward || fromSubject {
+		res.Confidence = min(res.Confidence, 0.45)
+	}
+
+	impactUnknown := len(row.conds) == 0
+	var first Reason
+	var notes []Reason
+	switch {
+	case impactUnknown && hasDeclared:
+		res.Level = declared.level
+		res.Confidence = 0.5
+		first = declared.reason
+		first.Note = "the mail describes no impact: the level written by the customer decides"
+	case impactUnknown && in.FollowUp, impactUnknown && followUp && !hasDeclared:
+		res.Level = ticket.P4
+		res.Confidence = 0.6
+		first = Reason{Rule: "table:" + row.name, Level: ticket.P4,
+			Note: "a follow-up that adds no impact: the ticket keeps its level"}
+	default:
+		uncertain := res.Confidence < 0.5 || span(res.Candidates) >= 2
+		if hasDeclared && uncertain && slices.Contains(res.Candidates, declared.level) && declared.level != res.Level {
+			notes = append(notes, Reason{Rule: "table:" + row.name, Note: fmt.Sprintf("would be %s; the evidence also supports the customer's %s", row.level, declared.level)})
+			res.Level = declared.level
+			first = declared.reason
+			first.Note = "the evidence is ambiguous and supports this level too"
+			break
+		}
+		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
+		if hasDeclared {
+			r := declared.reason
+			r.Level = ""
+			if declared.level == row.level {
+				r.Note = "the customer declared the same level"
+			} else {
+				r.Note = fmt.Sprintf("the customer declared %s; the assessed impact decides", declared.level)
+			}
+			notes = append(notes, r)
+		}
+	}
+	first.Level = res.Level
+	if hasDeclared {
+		res.Declared = declared.level
+	}
+	if !slices.Contains(res.Candidates, res.Level) {
+		res.Candidates = append(res.Candidates, res.Level)
+		slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+	}
+	res.Uncertain = res.Confidence < 0.5 || span(res.Candidates) >= 2
+	res.PageLevel = res.Level
+	if res.Uncertain && supportsIncident(a.f) && res.Candidates[0].MoreSevere(res.Level) {
+		res.PageLevel = res.Candidates[0]
+	}
+
+	res.Reasons = append(res.Reasons, first)
+	res.Reasons = append(res.Reasons, notes...)
+	if fromForward {
+		res.Reasons = append(res.Reasons, Reason{Rule: "forwarded", Note: "the new text describes nothing: judged on the forwarded message"})
+	}
+	if fromSubject {
+		res.Reasons = append(res.Reasons, Reason{Rule: "subject", Note: "the new text of this reply describes nothing: judged on its subject"})
+	}
+	res.Reasons = append(res.Reasons, factorReasons(tt, a)...)
+	res.Reasons = append(res.Reasons, confidenceReason(res))
+	res.Reasons = append(res.Reasons, ignoredReasons(tt, a)...)
+	res.Reasons = append(res.Reasons, headerNotes(in.Header)...)
+	return res
+}
+
+// tokenizeMail tokenizes subject and body as one text; the blank line
+// ends the subject's sentence. It returns where the body starts.
+func tokenizeMail(subject, body string) (*tokenizedText, int) {
+	return tokenizeText(subject + "\n\n" + body), len(subject) + 2
+}
+
+// sentencesBefore counts the sentences that start before byte offset off.
+func sentencesBefore(tt *tokenizedText, off int) int {
+	n := 0
+	for _, t := range tt.tokens {
+		if t.start >= off {
+			break
+		}
+		n = t.sentence + 1
+	}
+	return n
+}
+
+// describesAnything reports whether the assessment found a problem or an
+// intent.
+func describesAnything(a *assessment) bool {
+	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone ||
+		(a.f.Intent != IntentUnknown && a.f.Intent != IntentRequest && a.f.Intent != IntentQuestion)
+}
+
+// supportsIncident reports whether the factors describe an incident
+// serious enough to page for: something stopped or degraded, data lost
+// or at risk, a breach or suspected one.
+func supportsIncident(f Factors) bool {
+	return f.Intent == IntentIncident && (f.State == StateStopped || f.State == StateDegraded ||
+		f.DataLoss != DataLossNone || f.Security == SecurityBreach || f.Security == SecuritySuspected)
+}
+
+// candidates evaluates the table for every alternative reading.
+func (e *Engine) candidates(a *assessment, level ticket.Level) []ticket.Level {
+	out := []ticket.Level{level}
+	for _, alt := range a.alternatives {
+		f := a.f
+		d, _ := factorByName(alt.factor)
+		d.set(&f, alt.value)
+		if l := e.rows[decide(e.rows, &f)].level; !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+	return out
+}
+
+func span(levels []ticket.Level) int {
+	if len(levels) == 0 {
+		return 0
+	}
+	return levels[len(levels)-1].Rank() - levels[0].Rank()
+}
+
+// confidence starts high for a row that rests on stated factors and is
+// lowered for each doubt: a catch-all row, contested factors, a state
+// only asked about or read from a generic fault word, evidence only in
+// the subject, candidates far apart.
+func confidence(a *assessment, row *tableRow, cands []ticket.Level, subjectSentences int, tt *tokenizedText) float64 {
+	if len(row.conds) == 0 {
+		return 0.3
+	}
+	c := 0.9
+	c -= 0.2 * float64(len(a.alternatives))
+	if a.weakState {
+		c -= 0.1
+	}
+	if a.f.State == StateFailing && a.f.Function == FuncUnknown && a.f.Impact == ImpactUnknown && a.f.Workaround == WorkaroundUnknown {
+		c -= 0.15
+	}
+	if a.f.Intent == IntentIncident && a.f.Environment == EnvUnknown && (a.f.State == StateStopped || a.f.State == StateDegraded) && a.f.Function == FuncUnknown {
+		c -= 0.1
+	}
+	onlySubject := true
+	for _, hs := range a.because {
+		for _, h := range hs {
+			onlySubject = onlySubject && h.sentence < subjectSentences
+		}
+	}
+	if onlySubject && len(a.because) > 0 {
+		c -= 0.15
+	}
+	if span(cands) >= 2 {
+		c -= 0.1
+	}
+	return min(max(c, 0.05), 0.95)
+}
+
+// rowNote explains the row: its reason, then the factors it read.
+func rowNote(row *tableRow, f *Factors) string {
+	var parts []string
+	for _, c := range row.conds {
+		d := factorDefs[c.factor]
+		parts = append(parts, d.name+"="+d.get(f))
+	}
+	s := row.why
+	if len(parts) > 0 {
+		if s != "" {
+			s += " "
+		}
+		s += "(" + strings.Join(parts, ", ") + ")"
+	}
+	if row.learned {
+		s += fmt.Sprintf(" [learned from %d engineer corrections]", row.corrections)
+	}
+	return s
+}
+
+// factorReasons lists the evidence for each factor, in factor order.
+func factorReasons(tt *tokenizedText, a *assessment) []Reason {
+	var out []Reason
+	for _, d := range factorDefs {
+		hs := a.because[d.name]
+		if len(hs) == 0 {
+			continue
+		}
+		var matches []string
+		for _, h := range hs {
+			if t := h.text(tt); !slices.Contains(matches, t) {
+				matches = append(matches, t)
+			}
+			if len(matches) == 3 {
+				break
+			}
+		}
+		out = append(out, Reason{Rule: "factor:" + d.name, Match: strings.Join(matches, "; "), Note: d.name + "=" + d.get(&a.f)})
+	}
+	return out
+}
+
+func confidenceReason(r Result) Reason {
+	levels := make([]string, len(r.Candidates))
+	for i, l := range r.Candidates {
+		levels[i] = string(l)
+	}
+	note := fmt.Sprintf("%.2f (%s); the evidence supports %s", r.Confidence, ConfidenceLabel(r.Confidence), strings.Join(levels, ", "))
+	if r.Uncertain {
+		note += " — level uncertain: engineers, reply #level Pn"
+	}
+	return Reason{Rule: "confidence", Note: note}
+}
+
+// maxIgnoredReasons bounds the ignored cues listed: enough to explain.
+const maxIgnoredReasons = 6
+
+func ignoredReasons(tt *tokenizedText, a *assessment) []Reason {
+	var out []Reason
+	for _, ig := range a.ignored {
+		if len(out) == maxIgnoredReasons {
+			break
+		}
+		out = append(out, Reason{Rule: "ignored:" + ig.h.concept.String(), Match: ig.h.text(tt), Note: ig.why})
+	}
+	return out
+}

@@ -1,0 +1,417 @@
+package classify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// concept is one kind of evidence the [cues] lists of rules.toml find in
+// a mail: "production is mentioned", "something is down", "no
+// workaround". The assessment (assess.go) turns concepts into Factors.
+type concept uint8
+
+// The concepts. Their rules.toml names are in conceptNames.
+const (
+	cEnvProduction concept = iota
+	cEnvNonProduction
+	cEnvFine // "runs fine", "not affected": bound to an environment
+	cScopeEveryone
+	cScopeTeam
+	cScopeOneUser
+	cScopeOneRecord
+	cScopeSubset    // "above 50 MB", "only", "some": narrows "every"/"all"
+	cScopeContinues // "operation continues", "users can still": not everyone
+	cFuncSystem
+	cFuncCritical
+	cFuncPeripheral
+	cFuncDocumentation
+	cFuncAdministrative // the vendor's invoice, contract, licence: not the product
+	cStateStopped
+	cStateDegraded
+	cStateFailing
+	cStateWrong
+	cStateCosmetic
+	cStateProblem // "problem", "issue": an incident, nothing about how bad
+	cStateNot     // "broken down by team", "failover": fault words that describe none
+	cWorkaroundNone
+	cWorkaroundCostly
+	cWorkaroundEasy
+	cWorkaroundUnacceptable // "the workaround does not scale": as good as none
+	cImpactCritical
+	cImpactSignificant
+	cImpactMinor
+	cDataLost
+	cDataAtRisk
+	cDataRecovered // "we restored it from the recycle bin, nothing was lost"
+	cSecurityBreach
+	cSecuritySuspected
+	cSecurityVulnerability
+	cHedge        // "we believe", "Verdacht", "probablement"
+	cHistory      // "was resolved", "root cause analysis", "last week's outage"
+	cHypothetical // "what happens if", "falls", "au cas où"
+	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
+	cIntentQuestion
+	cIntentRequest
+	cIntentWish
+	cIntentThanks
+	cIntentAdmin
+	numConcepts
+)
+
+// conceptNames are the keys of the [cues] table.
+var conceptNames = [numConcepts]string{
+	"environment.production", "environment.non-production", "environment.fine",
+	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues",
+	"function.system", "function.critical", "function.peripheral", "function.documentation", "function.administrative",
+	"state.stopped", "state.degraded", "state.failing", "state.wrong", "state.cosmetic", "state.problem", "state.not",
+	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable",
+	"impact.critical", "impact.significant", "impact.minor",
+	"data.lost", "data.at-risk", "data.recovered",
+	"security.breach", "security.suspected", "security.vulnerability",
+	"marker.hedge", "marker.history", "marker.hypothetical", "marker.no-problem",
+	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
+}
+
+func (c concept) String() string { return conceptNames[c] }
+
+// family is the part of the name before the dot: matches of one family
+// compete for the same words.
+func (c concept) family() string {
+	name, _, _ := strings.Cut(conceptNames[c], ".")
+	return name
+}
+
+// negatable reports whether a negation cue before a match cancels it.
+// Function words are never negated ("nobody can log in" still names the
+// login); negated production is read as "production is fine".
+func (c concept) negatable() bool {
+	switch c {
+	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
+		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable:
+		return false
+	}
+	return true
+}
+
+func conceptByName(name string) (concept, bool) {
+	for i, n := range conceptNames {
+		if n == name {
+			return concept(i), true
+		}
+	}
+	return 0, false
+}
+
+// cue is one entry of a [cues] list: a pattern, or patterns joined by
+// " & " that must all occur in one sentence ("@records & deleted|gone").
+type cue struct {
+	concept concept
+	src     string
+	parts   []*pattern
+}
+
+// patRef points from the index to one pattern of one cue part.
+type patRef struct {
+	cue  int32
+	part int32
+	p    *pattern
+}
+
+// cueIndex finds the patterns that can start at a word without trying
+// them all: by exact first word, by the first bytes of a prefix word,
+// and (few) suffix words tried everywhere.
+type cueIndex struct {
+	exact  map[string][]patRef
+	prefix map[string][]patRef
+	suffix []patRef
+}
+
+const prefixKey = 3
+
+func (ix *cueIndex) add(ref patRef) {
+	for _, alt := range ref.p.terms[0].alts {
+		w := alt[0]
+		switch {
+		case w.suffix || w.number:
+			ix.suffix = append(ix.suffix, ref)
+			return
+		case w.prefix:
+			for _, v := range w.variants {
+				k := v[:min(len(v), prefixKey)]
+				if !slices.ContainsFunc(ix.prefix[k], func(r patRef) bool { return r.p == ref.p }) {
+					ix.prefix[k] = append(ix.prefix[k], ref)
+				}
+			}
+		default:
+			for _, v := range w.variants {
+				if !slices.ContainsFunc(ix.exact[v], func(r patRef) bool { return r.p == ref.p }) {
+					ix.exact[v] = append(ix.exact[v], ref)
+				}
+			}
+		}
+	}
+}
+
+// each calls fn for every pattern that may start at word.
+func (ix *cueIndex) each(word string, fn func(patRef)) {
+	for _, r := range ix.exact[word] {
+		fn(r)
+	}
+	for n := 1; n <= prefixKey && n <= len(word); n++ {
+		for _, r := range ix.prefix[word[:n]] {
+			fn(r)
+		}
+	}
+	for _, r := range ix.suffix {
+		fn(r)
+	}
+}
+
+// cueSet is the compiled [cues] table.
+type cueSet struct {
+	cues  []cue
+	index cueIndex
+}
+
+// compileCues compiles the lists; words are the "@name" lists.
+func compileCues(lists map[concept][]string, words wordLists, lineOf func(concept) int) (*cueSet, error) {
+	cs := &cueSet{index: cueIndex{exact: map[string][]patRef{}, prefix: map[string][]patRef{}}}
+	for c := concept(0); c < numConcepts; c++ {
+		for i, src := range lists[c] {
+			cu := cue{concept: c, src: src}
+			for _, part := range strings.Split(src, " & ") {
+				p, err := compilePattern(part, words)
+				if err != nil {
+					return nil, fmt.Errorf("line %d: [cues] %s[%d]: %w", lineOf(c), c, i, err)
+				}
+				cu.parts = append(cu.parts, p)
+			}
+			id := int32(len(cs.cues))
+			cs.cues = append(cs.cues, cu)
+			for pi, p := range cu.parts {
+				cs.index.add(patRef{cue: id, part: int32(pi), p: p})
+			}
+		}
+	}
+	return cs, nil
+}
+
+// hit is one place a cue matched.
+type hit struct {
+	concept  concept
+	tokens   []int    // matched words, ascending
+	spans    [][2]int // byte ranges to show
+	sentence int
+	negation string // the cue word that cancels it, "" if none
+	src      string // the cue as written in rules.toml
+}
+
+// text returns the words of the mail h matched, parts joined by " … ".
+func (h hit) text(tt *tokenizedText) string {
+	parts := make([]string, len(h.spans))
+	for i, s := range h.spans {
+		parts[i] = strings.Join(strings.Fields(tt.src[s[0]:s[1]]), " ")
+	}
+	return strings.Join(parts, " … ")
+}
+
+// atom is one match of one part of a cue.
+type atom struct {
+	cue, part int32
+	tokens    []int
+}
+
+// findHits matches every cue against tt and returns the hits, in text
+// order, with negation decided and hits that lie inside a longer hit of
+// the same family dropped ("workaround" inside "no workaround").
+func (e *Engine) findHits(tt *tokenizedText) []hit {
+	var atoms []atom
+	for i := range tt.tokens {
+		e.cues.index.each(tt.tokens[i].word, func(r patRef) {
+			m := r.p.matchAt(tt, i)
+			if m == nil {
+				return
+			}
+			// Keep the longest match per cue part and start.
+			for k := len(atoms) - 1; k >= 0 && atoms[k].tokens[0] == i; k-- {
+				if atoms[k].cue == r.cue && atoms[k].part == r.part {
+					if len(m) > len(atoms[k].tokens) {
+						atoms[k].tokens = m
+					}
+					return
+				}
+			}
+			atoms = append(atoms, atom{cue: r.cue, part: r.part, tokens: m})
+		})
+	}
+	var hits []hit
+	var multi map[int32][]atom
+	for _, a := range atoms {
+		cu := &e.cues.cues[a.cue]
+		if len(cu.parts) == 1 {
+			hits = append(hits, e.newHit(tt, cu, [][]int{a.tokens}))
+			continue
+		}
+		if multi == nil {
+			multi = map[int32][]atom{}
+		}
+		multi[a.cue] = append(multi[a.cue], a)
+	}
+	for id, as := range multi {
+		hits = append(hits, e.joinParts(tt, &e.cues.cues[id], as)...)
+	}
+	hits = dropContained(hits)
+	slices.SortStableFunc(hits, func(a, b hit) int { return a.tokens[0] - b.tokens[0] })
+	return hits
+}
+
+// joinParts turns atoms of a multi-part cue into hits: one per sentence
+// holding every part, each part taken where no cue negates it if it can.
+func (e *Engine) joinParts(tt *tokenizedText, cu *cue, as []atom) []hit {
+	bySentence := map[int][][][]int{} // sentence → part → occurrences
+	for _, a := range as {
+		s := tt.tokens[a.tokens[0]].sentence
+		if bySentence[s] == nil {
+			bySentence[s] = make([][][]int, len(cu.parts))
+		}
+		bySentence[s][a.part] = append(bySentence[s][a.part], a.tokens)
+	}
+	var out []hit
+	for _, parts := range bySentence {
+		picked := make([][]int, 0, len(parts))
+		for _, occ := range parts {
+			if len(occ) == 0 {
+				picked = nil
+				break
+			}
+			pick := occ[0]
+			for _, o := range occ {
+				if e.negationCue(tt, o, e.window, true) == "" {
+					pick = o
+					break
+				}
+			}
+			picked = append(picked, pick)
+		}
+		if picked == nil {
+			continue
+		}
+		slices.SortFunc(picked, func(a, b []int) int { return a[0] - b[0] })
+		out = append(out, e.newHit(tt, cu, picked))
+	}
+	return out
+}
+
+func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
+	h := hit{concept: cu.concept, src: cu.src, sentence: tt.tokens[parts[0][0]].sentence}
+	for _, p := range parts {
+		h.tokens = append(h.tokens, p...)
+		h.spans = append(h.spans, [2]int{tt.tokens[p[0]].start, tt.tokens[p[len(p)-1]].end})
+	}
+	if len(parts) > 1 {
+		slices.Sort(h.tokens)
+		h.tokens = slices.Compact(h.tokens)
+	}
+	if cu.concept.negatable() {
+		window, clitic := e.window, true
+		switch cu.concept {
+		case cScopeEveryone:
+			window = 1 // "not all users"; "nicht mehr bezahlen, jede Zahlung" is not "not every"
+		case cEnvProduction:
+			// "no production impact", "nicht in der Produktion"; but the
+			// French "ne" negates the verb: "ne répond plus en production".
+			window, clitic = 2, false
+		}
+		h.negation = e.negationCue(tt, h.tokens, window, clitic)
+	}
+	return h
+}
+
+// dropContained drops hits whose words all lie inside a longer hit of the
+// same family, and repeats of one concept on overlapping words.
+func dropContained(hits []hit) []hit {
+	byToken := map[int][]int{}
+	for i, h := range hits {
+		for _, t := range h.tokens {
+			byToken[t] = append(byToken[t], i)
+		}
+	}
+	drop := make([]bool, len(hits))
+	for i, h := range hits {
+		fam := h.concept.family()
+		for _, t := range h.tokens {
+			for _, j := range byToken[t] {
+				if i == j || drop[j] {
+					continue
+				}
+				o := hits[j]
+				if o.concept.family() != fam {
+					continue
+				}
+				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) {
+					drop[i] = true
+					break
+				}
+			}
+			if drop[i] {
+				break
+			}
+		}
+	}
+	out := hits[:0]
+	for i, h := range hits {
+		if !drop[i] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// negationCue returns the cue word standing within the window before one
+// of the matched words (in its clause, outside the match), or "".
+func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) string {
+	for _, i := range idx {
+		for back := 1; back <= window; back++ {
+			j := i - back
+			if j < 0 || tt.tokens[j].clause != tt.tokens[i].clause {
+				break
+			}
+			if slices.Contains(idx, j) {
+				continue
+			}
+			if w := tt.tokens[j].word; !clitic && (w == "ne" || w == "n") {
+				continue
+			}
+			for _, cue := range e.negationCues {
+				if cue.matches(tt.tokens[j].word) {
+					return tt.src[tt.tokens[j].start:tt.tokens[j].end]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// isStrictSubset reports whether a's words are all in b and b has more.
+func isStrictSubset(a, b []int) bool {
+	if len(a) >= len(b) {
+		return false
+	}
+	for _, x := range a {
+		if _, found := slices.BinarySearch(b, x); !found {
+			return false
+		}
+	}
+	return true
+}
+
+// overlaps reports whether two ascending index lists share a word.
+func overlaps(a, b []int) bool {
+	for _, x := range a {
+		if _, found := slices.BinarySearch(b, x); found {
+			return true
+		}
+	}
+	return false
+}
