@@ -690,68 +690,35 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 
 	batches := c.batch(metas)
 	// Pipelining: the next batch streams in while this one is being stored.
-	pending := c.fetchBodies(cl, batches[0])
+	// go-imap's reader hands every literal to its FetchCommand and waits
+	// until it is read, so a FETCH must be read to its end before any command
+	// whose answer we wait for (STORE, MOVE) is sent, or both wait forever.
+	var pending *imapclient.FetchCommand
+	defer func() {
+		if pending != nil {
+			pending.Close() // an error path: let the reader move on
+		}
+	}()
+	bufs, err := collectSized(c.fetchBodies(cl, batches[0]))
 	for i, b := range batches {
-		bufs, err := collectSized(pending)
 		if err != nil {
 			return last, fmt.Errorf("fetch bodies of UIDs %d:%d: %w", b[0].uid, b[len(b)-1].uid, err)
 		}
 		if i+1 < len(batches) {
 			pending = c.fetchBodies(cl, batches[i+1])
 		}
-		byUID := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(bufs))
-		for _, buf := range bufs {
-			byUID[buf.UID] = buf
+		stored, storeErr := c.storeBatch(ctx, b, bufs, uidValidity, &last)
+		bufs = nil
+		if pending != nil {
+			if storeErr == nil {
+				bufs, err = collectSized(pending)
+			} else {
+				pending.Close()
+			}
+			pending = nil
 		}
-		var stored imap.UIDSet
-		var storeErr error
-		for _, m := range b {
-			if err := ctx.Err(); err != nil {
-				storeErr = err
-				break
-			}
-			log := c.logger.With(slog.Uint64("uid", uint64(m.uid)), slog.Uint64("uidvalidity", uint64(uidValidity)))
-			buf := byUID[m.uid]
-			if buf == nil || len(buf.BodySection) == 0 {
-				// Expunged by someone else between the two FETCHes.
-				log.Warn("message vanished before its body was fetched")
-				continue
-			}
-			// One section was requested; a partial one is echoed as
-			// BODY[]<0>, so take it as it comes rather than matching.
-			raw := buf.BodySection[0].Bytes
-			if raw == nil {
-				raw = []byte{}
-			}
-			f := Fetched{
-				Mailbox:      c.cfg.Mailbox,
-				UIDValidity:  uidValidity,
-				UID:          uint32(m.uid),
-				Raw:          raw,
-				InternalDate: m.internalDate,
-				Size:         m.size,
-				Truncated:    m.size > c.cfg.MaxMessageBytes,
-			}
-			err := c.sink.Store(ctx, f)
-			// The Sink has the bytes (or will get them again after a
-			// reconnect): drop ours now, a large mail must not stay in
-			// memory for the rest of the batch.
-			buf.BodySection, f.Raw, raw = nil, nil, nil
-			delete(byUID, m.uid)
-			if err != nil {
-				storeErr = fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
-				break
-			}
-			last = uint32(m.uid)
-			stored.AddNum(m.uid)
-			log.Info("message stored", slog.Int64("size", m.size),
-				slog.Bool("truncated", f.Truncated))
-			if f.Truncated {
-				log.Warn("message larger than MaxMessageBytes stored truncated",
-					slog.Int64("size", m.size), slog.Int64("max", c.cfg.MaxMessageBytes))
-			}
-		}
-		// Only what the Sink accepted is marked or moved.
+		// Only what the Sink accepted is marked or moved, and only now that
+		// no FETCH is in flight.
 		if err := c.applyProcessed(cl, stored); err != nil {
 			return last, err
 		}
@@ -760,6 +727,62 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 		}
 	}
 	return last, nil
+}
+
+// storeBatch hands the fetched bodies of one batch to the Sink in UID order,
+// advancing *last, and returns the UIDs stored. It stops at the first Sink
+// error.
+func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapclient.FetchMessageBuffer, uidValidity uint32, last *uint32) (imap.UIDSet, error) {
+	byUID := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(bufs))
+	for _, buf := range bufs {
+		byUID[buf.UID] = buf
+	}
+	var stored imap.UIDSet
+	for _, m := range b {
+		if err := ctx.Err(); err != nil {
+			return stored, err
+		}
+		log := c.logger.With(slog.Uint64("uid", uint64(m.uid)), slog.Uint64("uidvalidity", uint64(uidValidity)))
+		buf := byUID[m.uid]
+		if buf == nil || len(buf.BodySection) == 0 {
+			// Expunged by someone else between the two FETCHes.
+			log.Warn("message vanished before its body was fetched")
+			continue
+		}
+		// One section was requested; a partial one is echoed as
+		// BODY[]<0>, so take it as it comes rather than matching.
+		raw := buf.BodySection[0].Bytes
+		if raw == nil {
+			raw = []byte{}
+		}
+		f := Fetched{
+			Mailbox:      c.cfg.Mailbox,
+			UIDValidity:  uidValidity,
+			UID:          uint32(m.uid),
+			Raw:          raw,
+			InternalDate: m.internalDate,
+			Size:         m.size,
+			Truncated:    m.size > c.cfg.MaxMessageBytes,
+		}
+		err := c.sink.Store(ctx, f)
+		// The Sink has the bytes (or will get them again after a
+		// reconnect): drop ours now, a large mail must not stay in
+		// memory for the rest of the batch.
+		buf.BodySection, f.Raw, raw = nil, nil, nil
+		delete(byUID, m.uid)
+		if err != nil {
+			return stored, fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
+		}
+		*last = uint32(m.uid)
+		stored.AddNum(m.uid)
+		log.Info("message stored", slog.Int64("size", m.size),
+			slog.Bool("truncated", f.Truncated))
+		if f.Truncated {
+			log.Warn("message larger than MaxMessageBytes stored truncated",
+				slog.Int64("size", m.size), slog.Int64("max", c.cfg.MaxMessageBytes))
+		}
+	}
+	return stored, nil
 }
 
 // fetchMeta returns UID, size and internal date of every message with a UID

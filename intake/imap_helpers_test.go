@@ -446,3 +446,8 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = testLogWriter{}
+
+// quietLogger logs warnings and errors only, to the test log.
+func quietLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
