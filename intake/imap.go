@@ -610,11 +610,18 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 	if !idle {
 		select {
 		case <-ctx.Done():
+			return nil
 		case <-c.kick:
 		case <-exists:
 		case <-poll:
 		case <-cl.Closed():
 			return errors.New("connection closed by server")
+		}
+		// RFC 9051 §6.1.2: NOOP is the poll. Servers such as Courier-IMAP
+		// take in new mail and announce it (EXISTS) only on NOOP or IDLE,
+		// so a UID FETCH alone would find nothing, forever.
+		if err := cl.Noop().Wait(); err != nil {
+			return fmt.Errorf("noop: %w", err)
 		}
 		return nil
 	}
