@@ -221,6 +221,10 @@ type Status struct {
 	LastError     string    // last error, cleared by the next complete check
 	AuthFailed    bool      // the server rejected the credentials; cleared by a successful login
 	IdleSupported bool
+	// ProcessedProblem says why processed mail is not marked or moved
+	// although Processed asks for it (the server refused); mail is still
+	// stored and stays in the mailbox.
+	ProcessedProblem string
 }
 
 // Client reads one IMAP mailbox and hands every new message to a Sink, exactly
@@ -237,6 +241,9 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
+	// processedProblemKey identifies the refusal last reported, so that
+	// it is logged once rather than on every reconnect.
+	processedProblemKey string
 }
 
 // NewClient validates cfg, applies defaults and returns a Client. A nil
@@ -403,9 +410,16 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	caps := cl.Caps()
 	idle := caps.Has(imap.CapIdle) && !c.noIdle
 
+	proc := &processing{mode: c.cfg.Processed}
 	if c.cfg.Processed == ProcessedMove {
-		if err := c.ensureMailbox(cl, c.cfg.MoveTo); err != nil {
-			return false, err
+		target, err := c.resolveMoveTo(cl)
+		if err != nil {
+			if !refused(err) {
+				return false, err
+			}
+			c.processedRefused(proc, "create", err)
+		} else {
+			proc.moveTo = target
 		}
 	}
 
@@ -449,7 +463,7 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 		// that now (UID STORE and MOVE ignore UIDs that are gone).
 		var done imap.UIDSet
 		done.AddRange(1, imap.UID(last))
-		if err := c.applyProcessed(cl, done); err != nil {
+		if err := c.applyProcessed(cl, proc, done); err != nil {
 			return false, fmt.Errorf("re-apply %s to stored UIDs: %w", c.cfg.Processed, err)
 		}
 	}
@@ -457,7 +471,7 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	poll := time.NewTimer(c.cfg.PollInterval)
 	defer poll.Stop()
 	for {
-		last, err = c.fetchNew(ctx, cl, sel.UIDValidity, last)
+		last, err = c.fetchNew(ctx, cl, proc, sel.UIDValidity, last)
 		if err != nil {
 			return healthy, err
 		}
@@ -581,26 +595,148 @@ func isAuthRejection(err error) bool {
 	return true
 }
 
-// ensureMailbox creates name unless it exists.
-func (c *Client) ensureMailbox(cl *imapclient.Client, name string) error {
+// resolveMoveTo returns the mailbox processed mail is moved to, creating it
+// when missing. MoveTo is taken as configured when the server has it;
+// otherwise it is placed in the personal namespace (RFC 2342) with the
+// server's hierarchy separator: "Processed" is "INBOX.Processed" on
+// Courier-IMAP and "INBOX/Processed" on Cyrus, and "Done/Tickets" is
+// "INBOX.Done.Tickets" on Courier.
+func (c *Client) resolveMoveTo(cl *imapclient.Client) (string, error) {
+	name := c.cfg.MoveTo
+	if ok, err := mailboxExists(cl, name); err != nil || ok {
+		return name, err
+	}
+	prefix, delim, err := personalNamespace(cl)
+	if err != nil {
+		return "", err
+	}
+	target := name
+	if delim != 0 && delim != '/' {
+		target = strings.ReplaceAll(target, "/", string(delim))
+	}
+	if prefix != "" && !hasMailboxPrefix(target, prefix) {
+		target = prefix + target
+	}
+	if target != name {
+		if ok, err := mailboxExists(cl, target); err != nil || ok {
+			return target, err
+		}
+	}
+	if err := cl.Create(target, nil).Wait(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+			return target, nil
+		}
+		if target != name {
+			return "", fmt.Errorf("create %q (move_to %q in the server's namespace %q): %w", target, name, prefix, err)
+		}
+		return "", fmt.Errorf("create %q: %w", target, err)
+	}
+	c.logger.Info("created mailbox for processed mail", slog.String("move_to", name), slog.String("mailbox", target))
+	return target, nil
+}
+
+// mailboxExists reports whether LIST finds exactly name.
+func mailboxExists(cl *imapclient.Client, name string) (bool, error) {
 	list, err := cl.List("", name, nil).Collect()
 	if err != nil {
-		return fmt.Errorf("list %q: %w", name, err)
+		return false, fmt.Errorf("list %q: %w", name, err)
 	}
 	for _, l := range list {
 		if l.Mailbox == name || (strings.EqualFold(l.Mailbox, "INBOX") && strings.EqualFold(name, "INBOX")) {
-			return nil
+			return !slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) && !slices.Contains(l.Attrs, imap.MailboxAttrNonExistent), nil
 		}
 	}
-	if err := cl.Create(name, nil).Wait(); err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
-			return nil
+	return false, nil
+}
+
+// personalNamespace returns the prefix and hierarchy separator of the
+// user's own mailboxes: from NAMESPACE (RFC 2342) when offered, else the
+// separator from LIST "" "" (RFC 9051 §6.3.9) and no prefix.
+func personalNamespace(cl *imapclient.Client) (prefix string, delim rune, err error) {
+	if cl.Caps().Has(imap.CapNamespace) {
+		ns, err := cl.Namespace().Wait()
+		if err != nil {
+			return "", 0, fmt.Errorf("namespace: %w", err)
 		}
-		return fmt.Errorf("create %q: %w", name, err)
+		if len(ns.Personal) > 0 {
+			return ns.Personal[0].Prefix, ns.Personal[0].Delim, nil
+		}
 	}
-	c.logger.Info("created mailbox for processed mail", slog.String("move_to", name))
-	return nil
+	list, err := cl.List("", "", nil).Collect()
+	if err != nil {
+		return "", 0, fmt.Errorf("list hierarchy separator: %w", err)
+	}
+	if len(list) > 0 {
+		delim = list[0].Delim
+	}
+	return "", delim, nil
+}
+
+// hasMailboxPrefix reports whether name is inside prefix; "INBOX" is
+// case-insensitive (RFC 9051 §5.1).
+func hasMailboxPrefix(name, prefix string) bool {
+	if len(name) < len(prefix) {
+		return false
+	}
+	if strings.HasPrefix(strings.ToUpper(prefix), "INBOX") {
+		return strings.EqualFold(name[:5], prefix[:5]) && name[5:len(prefix)] == prefix[5:]
+	}
+	return strings.HasPrefix(name, prefix)
+}
+
+// processing is how one session applies Processed.
+type processing struct {
+	mode   string // Processed, or ProcessedLeave once the server refused
+	moveTo string // MoveTo as resolved in the server's namespace
+}
+
+// refused reports whether err is the server answering NO or BAD, as
+// opposed to a broken connection: retrying on a new connection will not
+// change its mind.
+func refused(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie)
+}
+
+// processedRefused turns Processed off for this session after the server
+// refused to mark, move or create: mail is still read and stored, and left
+// where it is. It is said once (at Error level) per kind of refusal, not on
+// every reconnect, and shown in Status until it works again.
+func (c *Client) processedRefused(proc *processing, op string, err error) {
+	proc.mode = ProcessedLeave
+	problem := fmt.Sprintf("processed mail cannot be %s: the server refused (%v). Mail is still read and ticketed, "+
+		"but stays in %s until this is fixed (see the README on move_to and namespaces)", c.processedWhat(), err, c.cfg.Mailbox)
+	key := op + " " + c.cfg.Processed + " " + c.cfg.MoveTo
+	c.mu.Lock()
+	first := c.processedProblemKey != key
+	c.processedProblemKey = key
+	c.status.ProcessedProblem = problem
+	c.mu.Unlock()
+	if first {
+		c.logger.Error(problem, slog.String("processed", c.cfg.Processed), slog.String("move_to", c.cfg.MoveTo))
+	} else {
+		c.logger.Debug("processed still refused", slog.Any("err", err))
+	}
+}
+
+// processedWorks clears a reported refusal once marking or moving works.
+func (c *Client) processedWorks() {
+	c.mu.Lock()
+	was := c.processedProblemKey
+	c.processedProblemKey = ""
+	c.status.ProcessedProblem = ""
+	c.mu.Unlock()
+	if was != "" {
+		c.logger.Info("processed mail is " + c.processedWhat() + " again")
+	}
+}
+
+func (c *Client) processedWhat() string {
+	if c.cfg.Processed == ProcessedSeen {
+		return "marked seen"
+	}
+	return fmt.Sprintf("moved to %q", c.cfg.MoveTo)
 }
 
 // wait blocks until there may be news: an EXISTS, a kick, the poll timer, or
@@ -683,7 +819,7 @@ type messageMeta struct {
 // in UID order, and returns the new last UID. It stops at the first Sink
 // error without touching that message on the server, so it is fetched again
 // after the reconnect.
-func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidity uint32, last uint32) (uint32, error) {
+func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, proc *processing, uidValidity uint32, last uint32) (uint32, error) {
 	metas, err := c.fetchMeta(cl, last)
 	if err != nil {
 		return last, err
@@ -726,7 +862,7 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 		}
 		// Only what the Sink accepted is marked or moved, and only now that
 		// no FETCH is in flight.
-		if err := c.applyProcessed(cl, stored); err != nil {
+		if err := c.applyProcessed(cl, proc, stored); err != nil {
 			return last, err
 		}
 		if storeErr != nil {
@@ -882,25 +1018,38 @@ func (c *Client) fetchBodies(cl *imapclient.Client, b []messageMeta) *imapclient
 	return cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 }
 
-// applyProcessed marks or moves stored messages as configured.
-func (c *Client) applyProcessed(cl *imapclient.Client, uids imap.UIDSet) error {
+// applyProcessed marks or moves stored messages as configured. When the
+// server refuses (NO), Processed is off for the rest of the session and nil
+// is returned: the mail is stored, and reading on matters more than moving.
+func (c *Client) applyProcessed(cl *imapclient.Client, proc *processing, uids imap.UIDSet) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	switch c.cfg.Processed {
+	switch proc.mode {
 	case ProcessedSeen:
 		err := cl.Store(uids, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		if refused(err) {
+			c.processedRefused(proc, "store", err)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("mark UIDs %s seen: %w", uids, err)
 		}
+		c.processedWorks()
 		c.logger.Info("marked seen", slog.String("uids", uids.String()))
 	case ProcessedMove:
 		// go-imap falls back to COPY, STORE \Deleted and UID EXPUNGE (or
 		// EXPUNGE without UIDPLUS) when the server lacks MOVE (RFC 6851).
-		if _, err := cl.Move(uids, c.cfg.MoveTo).Wait(); err != nil {
-			return fmt.Errorf("move UIDs %s to %q: %w", uids, c.cfg.MoveTo, err)
+		_, err := cl.Move(uids, proc.moveTo).Wait()
+		if refused(err) {
+			c.processedRefused(proc, "move", err)
+			return nil
 		}
-		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", c.cfg.MoveTo))
+		if err != nil {
+			return fmt.Errorf("move UIDs %s to %q: %w", uids, proc.moveTo, err)
+		}
+		c.processedWorks()
+		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", proc.moveTo))
 	}
 	return nil
 }

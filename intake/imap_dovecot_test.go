@@ -133,3 +133,47 @@ func TestIMAPDovecotBacklogOf10000(t *testing.T) {
 		})
 	}
 }
+
+// TestIMAPDovecotMoveToInServerNamespace: move_to = "Processed" failed on
+// Cyrus (INBOX/ namespace) and Courier (INBOX.) because those servers
+// have no mailboxes outside the personal namespace. Dovecot configured with
+// the same layouts stands in for them.
+func TestIMAPDovecotMoveToInServerNamespace(t *testing.T) {
+	for _, tc := range []struct {
+		name, prefix, sep, moveTo, want string
+	}{
+		{"Courier_INBOX.", "INBOX.", ".", "Processed", "INBOX.Processed"},
+		{"Cyrus_INBOX/_nested", "INBOX/", "/", "Done/Tickets", "INBOX/Done/Tickets"},
+		{"already_prefixed", "INBOX.", ".", "INBOX.Processed", "INBOX.Processed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := mailstack.StartDovecotWithOptions(t, mailstack.DovecotOptions{NamespacePrefix: tc.prefix, NamespaceSeparator: tc.sep},
+				mailstack.User{Name: imapTestUser, Password: imapTestPassword})
+			for i := 1; i <= 2; i++ {
+				if err := d.Deliver(imapTestUser, testMessage(i, "to be moved")); err != nil {
+					t.Fatalf("deliver: %v\n%s", err, d.Log())
+				}
+			}
+			sink := newRecordingSink()
+			cfg := imapTestConfig(d.IMAPAddr)
+			cfg.Processed = ProcessedMove
+			cfg.MoveTo = tc.moveTo
+			c, _ := startClient(t, cfg, sink)
+			count := func(mailbox string) int {
+				out, err := d.Doveadm("-f", "flow", "mailbox", "status", "-u", imapTestUser, "messages", mailbox)
+				if err != nil {
+					return -1
+				}
+				_, v, _ := strings.Cut(out, "messages=")
+				n, _ := strconv.Atoi(strings.TrimSpace(v))
+				return n
+			}
+			imapWaitFor(t, "both mails moved to "+tc.want, func() bool {
+				return len(sink.Calls()) == 2 && count(tc.want) == 2 && count("INBOX") == 0
+			})
+			if p := c.Status().ProcessedProblem; p != "" {
+				t.Errorf("Status.ProcessedProblem = %q", p)
+			}
+		})
+	}
+}

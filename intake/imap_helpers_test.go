@@ -151,6 +151,9 @@ type imapServerOptions struct {
 	// announced (EXISTS) nor visible to UID FETCH until the client sends
 	// NOOP.
 	announceOnNoop bool
+	// refuseCreate answers CREATE with NO [NOPERM], like a server whose
+	// ACLs do not let the user make folders.
+	refuseCreate bool
 }
 
 func startIMAPTestServer(t testing.TB, opt imapServerOptions) *imapTestServer {
@@ -330,6 +333,13 @@ func (c *noopOnlyConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return c.Conn.Write(p)
+}
+
+func (s *imapTestSession) Create(mailbox string, options *imap.CreateOptions) error {
+	if s.ts.opt.refuseCreate {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNoPerm, Text: "Permission denied"}
+	}
+	return s.UserSession.Create(mailbox, options)
 }
 
 func (s *imapTestSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
@@ -544,4 +554,42 @@ var _ io.Writer = testLogWriter{}
 // quietLogger logs warnings and errors only, to the test log.
 func quietLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// logCapture is a logger that writes to the test log and keeps the text for
+// the test to inspect.
+type logCapture struct {
+	t   testing.TB
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func captureLogger(t testing.TB, level slog.Level) (*slog.Logger, *logCapture) {
+	lc := &logCapture{t: t}
+	return slog.New(slog.NewTextHandler(lc, &slog.HandlerOptions{Level: level})), lc
+}
+
+func (lc *logCapture) Write(p []byte) (int, error) {
+	lc.mu.Lock()
+	lc.buf.Write(p)
+	lc.mu.Unlock()
+	lc.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// lines returns the logged lines that contain every one of subs.
+func (lc *logCapture) lines(subs ...string) []string {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(lc.buf.String(), "\n") {
+		ok := line != ""
+		for _, sub := range subs {
+			ok = ok && strings.Contains(line, sub)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
 }

@@ -144,6 +144,12 @@ type DovecotOptions struct {
 	// the Postfix of StartPostfixWithOptions with a port from FreePort.
 	// Empty means Dovecot's default, the local sendmail binary.
 	SubmissionHost string
+	// NamespacePrefix and NamespaceSeparator configure the personal
+	// namespace (RFC 2342) like other servers lay it out: prefix "INBOX."
+	// with separator "." is Courier-IMAP's (folders are INBOX.Name),
+	// "INBOX/" with "/" is Cyrus with unixhierarchysep. Empty means
+	// Dovecot's default: no prefix, separator ".".
+	NamespacePrefix, NamespaceSeparator string
 }
 
 // StartDovecotWithOptions is StartDovecot with options.
@@ -192,6 +198,19 @@ func StartDovecotWithOptions(t testing.TB, opts DovecotOptions, users ...User) *
 	}
 	if opts.SubmissionHost != "" {
 		cfg += "submission_host = " + opts.SubmissionHost + "\n"
+	}
+	if opts.NamespacePrefix != "" || opts.NamespaceSeparator != "" {
+		if strings.ContainsAny(opts.NamespacePrefix+opts.NamespaceSeparator, "\n{}\"") || len(opts.NamespaceSeparator) > 1 {
+			t.Fatalf("mailstack: bad namespace prefix %q or separator %q", opts.NamespacePrefix, opts.NamespaceSeparator)
+		}
+		cfg += "namespace inbox {\n  inbox = yes\n"
+		if opts.NamespacePrefix != "" {
+			cfg += "  prefix = " + opts.NamespacePrefix + "\n"
+		}
+		if opts.NamespaceSeparator != "" {
+			cfg += "  separator = " + opts.NamespaceSeparator + "\n"
+		}
+		cfg += "}\n"
 	}
 	if err := os.WriteFile(d.conf, []byte(cfg), 0o644); err != nil {
 		t.Fatalf("mailstack: write dovecot.conf: %v", err)
