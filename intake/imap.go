@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -209,8 +210,9 @@ type Sink interface {
 	// Store durably stores one fetched message and advances the checkpoint
 	// (one transaction). It must be idempotent: the same (mailbox,
 	// uidvalidity, uid), or after a UIDVALIDITY change the same
-	// Message-ID/raw hash, returns nil without a duplicate.
-	Store(ctx context.Context, f Fetched) error
+	// Message-ID/raw hash, advances the checkpoint without storing a
+	// second copy and reports duplicate.
+	Store(ctx context.Context, f Fetched) (duplicate bool, err error)
 }
 
 // Status is a snapshot of a Client's connection state, for health checks.
@@ -387,6 +389,8 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	defer func() {
 		if ctx.Err() != nil {
 			c.logout(cl)
+		} else if err != nil {
+			err = explainClosed(cl, err)
 		}
 	}()
 	// A command blocked on a dead server must not hold shutdown forever: after
@@ -751,7 +755,7 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 		case <-exists:
 		case <-poll:
 		case <-cl.Closed():
-			return errors.New("connection closed by server")
+			return errServerClosed
 		}
 		// RFC 9051 §6.1.2: NOOP is the poll. Servers such as Courier-IMAP
 		// take in new mail and announce it (EXISTS) only on NOOP or IDLE,
@@ -779,6 +783,8 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 			again = true
 			restart.Reset(c.cfg.IdleRestart)
 		case <-cl.Closed():
+			// Nothing to send DONE on.
+			return errServerClosed
 		}
 		if err := cmd.Close(); err != nil {
 			return fmt.Errorf("stop idle: %w", err)
@@ -791,6 +797,72 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 		}
 	}
 }
+
+// errServerClosed is the reason given when the server closed the
+// connection (or it broke under us), in place of what the socket says
+// ("use of closed network connection", "unexpected EOF", "connection reset
+// by peer"), which describes our side of it.
+var errServerClosed = errors.New("server closed the connection")
+
+// explainClosed rewrites err, a session's failure, when it comes from the
+// connection going away: "stop idle: write tcp …: use of closed network
+// connection" becomes "stop idle: server closed the connection". When
+// go-imap's reader stopped on something other than the end of the
+// connection (a protocol error), that is said instead.
+func explainClosed(cl *imapclient.Client, err error) error {
+	if !errors.Is(err, errServerClosed) && !connectionGone(err) {
+		return err
+	}
+	// The reader closes the socket first and then reports; it is about to.
+	select {
+	case <-cl.Closed():
+	case <-time.After(time.Second):
+		return err
+	}
+	reason := errServerClosed
+	if readErr := cl.Close(); readErr != nil && !connectionGone(readErr) {
+		reason = fmt.Errorf("reading from the server failed: %w", readErr)
+	}
+	cause := err
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		cause = opErr
+	} else {
+		for _, sentinel := range []error{io.ErrUnexpectedEOF, io.EOF, net.ErrClosed} {
+			if errors.Is(err, sentinel) {
+				cause = sentinel
+				break
+			}
+		}
+	}
+	if err == errServerClosed {
+		return reason
+	}
+	msg := err.Error()
+	if cause != err && strings.Contains(msg, cause.Error()) {
+		msg = strings.Replace(msg, cause.Error(), reason.Error(), 1)
+	} else {
+		msg = reason.Error() + " (" + msg + ")"
+	}
+	return &closedError{msg: msg, err: err}
+}
+
+// connectionGone reports whether err says the connection is no longer
+// there.
+func connectionGone(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// closedError is a session failure explained by explainClosed; it wraps the
+// original error.
+type closedError struct {
+	msg string
+	err error
+}
+
+func (e *closedError) Error() string { return e.msg }
+func (e *closedError) Unwrap() error { return e.err }
 
 // logout says goodbye politely, bounded by logoutTimeout.
 func (c *Client) logout(cl *imapclient.Client) {
@@ -907,7 +979,7 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 			Size:         m.size,
 			Truncated:    m.size > c.cfg.MaxMessageBytes,
 		}
-		err := c.sink.Store(ctx, f)
+		dup, err := c.sink.Store(ctx, f)
 		// The Sink has the bytes (or will get them again after a
 		// reconnect): drop ours now, a large mail must not stay in
 		// memory for the rest of the batch.
@@ -918,6 +990,10 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 		}
 		*last = uint32(m.uid)
 		stored.AddNum(m.uid)
+		if dup {
+			log.Info("duplicate skipped: already stored", slog.Int64("size", m.size))
+			continue
+		}
 		log.Info("message stored", slog.Int64("size", m.size),
 			slog.Bool("truncated", f.Truncated))
 		if f.Truncated {

@@ -71,24 +71,25 @@ func (s *recordingSink) Checkpoint(ctx context.Context, mailbox string) (Checkpo
 	return s.cps[mailbox], nil
 }
 
-func (s *recordingSink) Store(ctx context.Context, f Fetched) error {
+func (s *recordingSink) Store(ctx context.Context, f Fetched) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		if err := s.fail(f); err != nil {
 			s.failures++
-			return err
+			return false, err
 		}
 	}
 	s.calls = append(s.calls, f)
 	key := fmt.Sprintf("%s/%d/%d", f.Mailbox, f.UIDValidity, f.UID)
 	hash := sha256.Sum256(f.Raw)
-	if !s.byKey[key] && !s.byHash[hash] {
+	dup := s.byKey[key] || s.byHash[hash]
+	if !dup {
 		s.unique = append(s.unique, f)
 	}
 	s.byKey[key], s.byHash[hash] = true, true
 	s.cps[f.Mailbox] = Checkpoint{UIDValidity: f.UIDValidity, LastUID: f.UID}
-	return nil
+	return dup, nil
 }
 
 func (s *recordingSink) setFail(fail func(Fetched) error) {
