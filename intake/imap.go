@@ -227,6 +227,45 @@ type Status struct {
 	// although Processed asks for it (the server refused); mail is still
 	// stored and stays in the mailbox.
 	ProcessedProblem string
+
+	// What the server said is in the mailbox, and intake's progress
+	// through it: health tells a stalled intake from a quiet mailbox by
+	// them. They keep their last values while disconnected.
+	ServerMessages uint32    // EXISTS, as last reported
+	ServerUIDNext  uint32    // UIDNEXT at the last SELECT
+	LastStoredUID  uint32    // the checkpoint: every UID up to it is stored
+	LastStored     time.Time // when the Sink last took a mail (stored, or recognised as a duplicate)
+	// Waiting is how many mails are on the server above LastStoredUID, as
+	// far as intake knows: counted by the last UID FETCH of new mail,
+	// raised by EXISTS, lowered as mails are stored; estimated from
+	// UIDNEXT at SELECT.
+	Waiting      int
+	WaitingSince time.Time // when Waiting last became non-zero
+}
+
+// StalledFor is how long mail has been waiting on the server without
+// anything being stored; 0 when nothing waits.
+func (s Status) StalledFor(now time.Time) time.Duration {
+	if s.Waiting == 0 {
+		return 0
+	}
+	since := s.WaitingSince
+	if s.LastStored.After(since) {
+		since = s.LastStored
+	}
+	return now.Sub(since)
+}
+
+// setWaiting records that n mails wait above the checkpoint.
+func (s *Status) setWaiting(n int, now time.Time) {
+	if n <= 0 {
+		s.Waiting, s.WaitingSince = 0, time.Time{}
+		return
+	}
+	if s.Waiting == 0 {
+		s.WaitingSince = now
+	}
+	s.Waiting = n
 }
 
 // Client reads one IMAP mailbox and hands every new message to a Sink, exactly
@@ -290,6 +329,17 @@ func (c *Client) updateStatus(f func(*Status)) {
 	c.mu.Lock()
 	f(&c.status)
 	c.mu.Unlock()
+}
+
+// serverExists notes an EXISTS from the server: mail that arrived since
+// the last count waits too.
+func (c *Client) serverExists(n uint32) {
+	c.updateStatus(func(s *Status) {
+		if n > s.ServerMessages {
+			s.setWaiting(s.Waiting+int(n-s.ServerMessages), c.clock.Now())
+		}
+		s.ServerMessages = n
+	})
 }
 
 // authError marks a rejection of the credentials, which retrying soon will
@@ -369,11 +419,15 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				// Called on the reader goroutine: never block it.
 				if data.NumMessages != nil {
+					c.serverExists(*data.NumMessages)
 					select {
 					case exists <- struct{}{}:
 					default:
 					}
 				}
+			},
+			Expunge: func(uint32) {
+				c.updateStatus(func(s *Status) { s.ServerMessages = max(s.ServerMessages, 1) - 1 })
 			},
 		},
 	}
@@ -461,6 +515,16 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 		}
 		last = 0
 	}
+	c.updateStatus(func(s *Status) {
+		s.ServerMessages, s.ServerUIDNext, s.LastStoredUID = sel.NumMessages, uint32(sel.UIDNext), last
+		// Until the first UID FETCH counts them: what UIDNEXT says came in
+		// after the checkpoint, at most as many as there are mails.
+		waiting := 0
+		if next := uint32(sel.UIDNext); next > last+1 {
+			waiting = int(min(next-1-last, sel.NumMessages))
+		}
+		s.setWaiting(waiting, c.clock.Now())
+	})
 	if last > 0 && c.cfg.Processed != ProcessedLeave && sel.NumMessages > 0 {
 		// Everything up to the checkpoint is stored. A crash between
 		// storing and marking or moving left some of it behind: finish
@@ -896,6 +960,12 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, proc *proc
 	if err != nil {
 		return last, err
 	}
+	c.updateStatus(func(s *Status) {
+		if mb := cl.Mailbox(); mb != nil {
+			s.ServerMessages = mb.NumMessages
+		}
+		s.setWaiting(len(metas), c.clock.Now())
+	})
 	if len(metas) == 0 {
 		c.logger.Debug("no new mail", slog.Uint64("last_uid", uint64(last)))
 		return last, nil
@@ -990,6 +1060,10 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 		}
 		*last = uint32(m.uid)
 		stored.AddNum(m.uid)
+		c.updateStatus(func(s *Status) {
+			s.LastStored, s.LastStoredUID = c.clock.Now(), uint32(m.uid)
+			s.setWaiting(s.Waiting-1, s.LastStored)
+		})
 		if dup {
 			log.Info("duplicate skipped: already stored", slog.Int64("size", m.size))
 			continue
@@ -1125,6 +1199,11 @@ func (c *Client) applyProcessed(cl *imapclient.Client, proc *processing, uids im
 			return fmt.Errorf("move UIDs %s to %q: %w", uids, proc.moveTo, err)
 		}
 		c.processedWorks()
+		c.updateStatus(func(s *Status) {
+			if mb := cl.Mailbox(); mb != nil {
+				s.ServerMessages = mb.NumMessages // the EXPUNGEs of the move
+			}
+		})
 		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", proc.moveTo))
 	}
 	return nil
