@@ -450,8 +450,11 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) (duplicate bool, err 
 	}
 	s.d.metrics.fetched(dup)
 	if !dup {
-		if len(f.Raw) >= freshMinBytes {
-			m := s.d.parse(f.Raw)
+		// A large mail is parsed here, on the intake's time, unless its
+		// MIME structure is over the limits: then the processing loop
+		// parses it (within them) and intake goes on to the next mail.
+		if len(f.Raw) >= freshMinBytes && intake.WithinMIMELimits(f.Raw, s.d.parseLimits()) {
+			m := intake.ParseWithLimits(f.Raw, s.d.parseLimits())
 			if !s.d.senderPolicy.IsStaff(m.FromAddress()) {
 				dropAttachmentContent(m) // only an engineer's files are relayed
 			}
@@ -460,6 +463,13 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) (duplicate bool, err 
 		kick(s.d.kickProcess)
 	}
 	return dup, nil
+}
+
+// parseLimits are the [limits] that bound parsing one mail.
+func (d *Daemon) parseLimits() intake.Limits {
+	l := d.cfg.Limits
+	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
+		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
 }
 
 // Mails at least this large are parsed in the sink and handed over; at
