@@ -152,3 +152,46 @@ func waitForWithin(t *testing.T, what string, timeout time.Duration, cond func()
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged: when the
+// server will not create move_to (here Dovecot refuses the name, as
+// Courier and Cyrus refused "Processed"), ticketd used to retry the
+// session forever without reading mail. Now the mail is read, ticketed
+// and acknowledged, left in INBOX, and the admin is told once.
+func TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged(t *testing.T) {
+	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
+	srv := smtptest.Start(t)
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *Config) {
+		c.IMAP.Address = dc.IMAPAddr
+		c.IMAP.Processed = "move"
+		c.IMAP.MoveTo = "~Processed"
+	}))
+	if err := dc.Deliver(testSupport, []byte(strings.ReplaceAll(readTestdata(t, "new-acme.eml"), "\n", "\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	waitForWithin(t, "the acknowledgement", time.Minute, func() bool {
+		for _, m := range srv.Messages() {
+			if len(m.To) == 1 && m.To[0] == "ops@acme.example" {
+				return true
+			}
+		}
+		return false
+	})
+	code, hh := getHealth(t, h)
+	detail := hh.Checks["imap"].Detail
+	mustf(t, code == 200 && strings.Contains(detail, `cannot be moved to "~Processed"`) && strings.Contains(detail, "Invalid mailbox name"),
+		"health %d, imap detail %q", code, detail)
+	for range 3 {
+		h.d.checkIncidents(context.Background())
+	}
+	notices := 0
+	for _, it := range h.outbox() {
+		if bytes.Contains(it.Data, []byte("Processed mail stays in the mailbox")) {
+			notices++
+		}
+	}
+	mustf(t, notices == 1, "want one admin notice, got %d", notices)
+	out, err := dc.Doveadm("mailbox", "status", "-u", testSupport, "messages", "INBOX")
+	mustf(t, err == nil && strings.Contains(out, "messages=1"), "INBOX: %s %v, want the mail left there", out, err)
+}
