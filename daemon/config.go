@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"ticketd/intake"
 	"ticketd/sla"
 	"ticketd/ticket"
 )
@@ -146,6 +147,13 @@ type LimitsConfig struct {
 	MaxHeaderFields             int   `toml:"max_header_fields"`
 	MaxLineLength               int   `toml:"max_line_length"`
 	MaxAttachments              int   `toml:"max_attachments"`
+	// MaxMIMEDepth and MaxMIMEParts bound the MIME structure parsed per
+	// mail (defaults 32 and 500; see intake.Limits): a mail beyond them
+	// is kept whole in the database, flagged, and ticketed or quarantined
+	// on what could be read within them, so one hostile mail cannot keep
+	// a core busy.
+	MaxMIMEDepth int `toml:"max_mime_depth"`
+	MaxMIMEParts int `toml:"max_mime_parts"`
 	// MemoryLimitMB is the Go runtime's soft memory limit for `ticketd
 	// run` (runtime/debug.SetMemoryLimit): the garbage collector works
 	// harder near it instead of letting the heap double. 0 means no limit;
@@ -363,6 +371,12 @@ func (c *Config) applyDefaults() {
 	if c.Limits.AlertsPerSenderWindow == 0 {
 		c.Limits.AlertsPerSenderWindow = 3
 	}
+	if c.Limits.MaxMIMEDepth == 0 {
+		c.Limits.MaxMIMEDepth = intake.DefaultMaxMIMEDepth
+	}
+	if c.Limits.MaxMIMEParts == 0 {
+		c.Limits.MaxMIMEParts = intake.DefaultMaxMIMEParts
+	}
 	if c.Outbox.RetryMin.Duration == 0 {
 		c.Outbox.RetryMin.Duration = 30 * time.Second
 	}
@@ -524,6 +538,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MaxMessageBytes < 1024 {
 		bad("limits.max_message_bytes", "%d is too small (at least 1024)", c.Limits.MaxMessageBytes)
+	}
+	if c.Limits.MaxMIMEDepth < 1 {
+		bad("limits.max_mime_depth", "%d: want at least 1 (default %d)", c.Limits.MaxMIMEDepth, intake.DefaultMaxMIMEDepth)
+	}
+	if c.Limits.MaxMIMEParts < 1 {
+		bad("limits.max_mime_parts", "%d: want at least 1 (default %d)", c.Limits.MaxMIMEParts, intake.DefaultMaxMIMEParts)
 	}
 	if c.Limits.MemoryLimitMB < 0 {
 		bad("limits.memory_limit_mb", "must not be negative (0 means no limit)")

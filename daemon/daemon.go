@@ -491,7 +491,7 @@ func (s sink) Checkpoint(ctx context.Context, mailbox string) (intake.Checkpoint
 	return intake.Checkpoint{UIDValidity: c.UIDValidity, LastUID: c.LastUID}, err
 }
 
-func (s sink) Store(ctx context.Context, f intake.Fetched) error {
+func (s sink) Store(ctx context.Context, f intake.Fetched) (duplicate bool, err error) {
 	sum := sha256.Sum256(f.Raw)
 	rm := &store.RawMessage{
 		Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, MessageID: headerMessageID(f.Raw),
@@ -502,19 +502,22 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) error {
 	}
 	var dup bool
 	var id int64
-	err := s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
+	err = s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
 	if err != nil {
 		// Intake stops here and retries after a backoff: the mail stays on
 		// the server, unmarked, rather than being lost (disk full, database
 		// locked).
 		s.d.log.Error("cannot store fetched mail; intake paused until the database takes writes again",
 			"uid", f.UID, "bytes", len(f.Raw), "err", err)
-		return fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
+		return false, fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
 	}
 	s.d.metrics.fetched(dup)
 	if !dup {
-		if len(f.Raw) >= freshMinBytes {
-			m := s.d.parse(f.Raw)
+		// A large mail is parsed here, on the intake's time, unless its
+		// MIME structure is over the limits: then the processing loop
+		// parses it (within them) and intake goes on to the next mail.
+		if len(f.Raw) >= freshMinBytes && intake.WithinMIMELimits(f.Raw, s.d.parseLimits()) {
+			m := intake.ParseWithLimits(f.Raw, s.d.parseLimits())
 			if !s.d.senderPolicy.IsStaff(m.FromAddress()) {
 				dropAttachmentContent(m) // only an engineer's files are relayed
 			}
@@ -522,7 +525,14 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) error {
 		}
 		kick(s.d.kickProcess)
 	}
-	return nil
+	return dup, nil
+}
+
+// parseLimits are the [limits] that bound parsing one mail.
+func (d *Daemon) parseLimits() intake.Limits {
+	l := d.cfg.Limits
+	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
+		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
 }
 
 // Mails at least this large are parsed in the sink and handed over; at

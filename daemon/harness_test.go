@@ -171,7 +171,7 @@ func (h *harness) appendMail(raw string) {
 // deliver stores raw directly through the intake sink, as if fetched as uid.
 func (h *harness) deliver(uid uint32, raw string) {
 	h.t.Helper()
-	err := sink{h.d}.Store(context.Background(), intakeFetched("INBOX", 1, uid, []byte(strings.ReplaceAll(raw, "\n", "\r\n"))))
+	_, err := sink{h.d}.Store(context.Background(), intakeFetched("INBOX", 1, uid, []byte(strings.ReplaceAll(raw, "\n", "\r\n"))))
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"ticketd/intake"
 	"ticketd/notify"
 	"ticketd/store"
 	"ticketd/templates"
@@ -29,9 +30,10 @@ type PartHealth struct {
 	Detail string `json:"detail"`
 }
 
-// Health checks intake (up, or up within health.max_silence), the outbox
-// (draining: nothing pending for longer than max_silence), processing,
-// and that the database accepts a write.
+// Health checks intake (up, or up within health.max_silence, and storing
+// the mail the server says is waiting), the outbox (draining: nothing
+// pending for longer than max_silence), processing, and that the database
+// accepts a write.
 func (d *Daemon) Health(ctx context.Context) Health {
 	now := d.clock.Now()
 	h := Health{OK: true, Checks: map[string]PartHealth{}}
@@ -46,6 +48,11 @@ func (d *Daemon) Health(ctx context.Context) Health {
 	switch {
 	case st.AuthFailed:
 		set("imap", false, "authentication failed: %s", st.LastError)
+	case st.StalledFor(now) > silence:
+		// Connected or not: a session can hang with the connection up.
+		set("imap", false, "%s", stalledDetail(st, now, silence))
+	case st.Connected && st.ProcessedProblem != "":
+		set("imap", true, "connected; last check %s ago; %s", since(now, st.LastFetch), st.ProcessedProblem)
 	case st.Connected:
 		set("imap", true, "connected; last check %s ago", since(now, st.LastFetch))
 	case !st.LastFetch.IsZero() && now.Sub(st.LastFetch) <= silence:
@@ -78,6 +85,21 @@ func (d *Daemon) Health(ctx context.Context) Health {
 		set("processing", true, "ok")
 	}
 	return h
+}
+
+// stalledDetail says that intake is stuck: mail waits on the server and
+// nothing was stored for longer than max_silence.
+func stalledDetail(st intake.Status, now time.Time, silence time.Duration) string {
+	state := "connected"
+	if !st.Connected {
+		state = "not connected"
+	}
+	detail := fmt.Sprintf("%d mails waiting on the server (UIDNEXT %d, last stored UID %d) but none stored for %s (max_silence %s); %s",
+		st.Waiting, st.ServerUIDNext, st.LastStoredUID, st.StalledFor(now).Round(time.Second), silence, state)
+	if st.LastError != "" {
+		detail += ": " + st.LastError
+	}
+	return detail
 }
 
 func since(now, t time.Time) string {
@@ -154,11 +176,22 @@ func (d *Daemon) checkIncidents(ctx context.Context) {
 	d.incident(ctx, "imap-auth", st.AuthFailed, "IMAP authentication failing",
 		fmt.Sprintf("The IMAP server %s rejects ticketd's credentials for %s: %s\nNo mail is being read until this is fixed (password, token helper, or account).",
 			d.cfg.IMAP.Address, d.cfg.IMAP.Username, st.LastError))
-	silent := !st.Connected && (st.LastFetch.IsZero() || now.Sub(st.LastFetch) > d.cfg.Health.MaxSilence.Duration) &&
-		now.Sub(d.startedAt()) > d.cfg.Health.MaxSilence.Duration
-	d.incident(ctx, "imap-silent", silent, "Support mailbox not read",
-		fmt.Sprintf("ticketd has not checked %s on %s for over %s. Last error: %s",
-			d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, d.cfg.Health.MaxSilence.Duration, st.LastError))
+	silence := d.cfg.Health.MaxSilence.Duration
+	unchecked := !st.Connected && (st.LastFetch.IsZero() || now.Sub(st.LastFetch) > silence) &&
+		now.Sub(d.startedAt()) > silence
+	stalled := st.StalledFor(now) > silence
+	body := fmt.Sprintf("ticketd has not checked %s on %s for over %s. Last error: %s",
+		d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, silence, st.LastError)
+	if stalled {
+		body = fmt.Sprintf("ticketd has stored no mail from %s on %s for over %s although the server says mail is waiting: %s.\n"+
+			"Customers' mail is not being ticketed or acknowledged. Restarting ticketd may help; the log says more.",
+			d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, silence, stalledDetail(st, now, silence))
+	}
+	// One incident for both: a stall that turns into a disconnect (or
+	// back) is the same outage and gets one notice.
+	d.incident(ctx, "imap-silent", unchecked || stalled, "Support mailbox not read", body)
+	d.incident(ctx, "imap-processed", st.ProcessedProblem != "", "Processed mail stays in the mailbox",
+		fmt.Sprintf("On %s, %s", d.cfg.IMAP.Address, st.ProcessedProblem))
 }
 
 func (d *Daemon) startedAt() time.Time { return d.metricsStart }

@@ -105,7 +105,7 @@ func TestOversizedMail_storedTruncatedFlaggedAndSenderTold(t *testing.T) {
 	raw := []byte(strings.ReplaceAll(readTestdata(t, "new-acme.eml"), "\n", "\r\n"))
 	f := intakeFetched("INBOX", 1, 1, raw[:len(raw)-40])
 	f.Size, f.Truncated = 30<<20, true
-	if err := (sink{h.d}).Store(context.Background(), f); err != nil {
+	if _, err := (sink{h.d}).Store(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
 	h.runOnce()

@@ -137,11 +137,7 @@ func (d *Daemon) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inboun
 }
 
 func (d *Daemon) parse(data []byte) *ticket.Message {
-	return intake.ParseWithLimits(data, intake.Limits{
-		MaxHeaderFields: d.cfg.Limits.MaxHeaderFields,
-		MaxLineLength:   d.cfg.Limits.MaxLineLength,
-		MaxAttachments:  d.cfg.Limits.MaxAttachments,
-	})
+	return intake.ParseWithLimits(data, d.parseLimits())
 }
 
 // prepare does the work that needs no write lock: parse, RFC 3834

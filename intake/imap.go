@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -209,8 +210,9 @@ type Sink interface {
 	// Store durably stores one fetched message and advances the checkpoint
 	// (one transaction). It must be idempotent: the same (mailbox,
 	// uidvalidity, uid), or after a UIDVALIDITY change the same
-	// Message-ID/raw hash, returns nil without a duplicate.
-	Store(ctx context.Context, f Fetched) error
+	// Message-ID/raw hash, advances the checkpoint without storing a
+	// second copy and reports duplicate.
+	Store(ctx context.Context, f Fetched) (duplicate bool, err error)
 }
 
 // Status is a snapshot of a Client's connection state, for health checks.
@@ -221,6 +223,49 @@ type Status struct {
 	LastError     string    // last error, cleared by the next complete check
 	AuthFailed    bool      // the server rejected the credentials; cleared by a successful login
 	IdleSupported bool
+	// ProcessedProblem says why processed mail is not marked or moved
+	// although Processed asks for it (the server refused); mail is still
+	// stored and stays in the mailbox.
+	ProcessedProblem string
+
+	// What the server said is in the mailbox, and intake's progress
+	// through it: health tells a stalled intake from a quiet mailbox by
+	// them. They keep their last values while disconnected.
+	ServerMessages uint32    // EXISTS, as last reported
+	ServerUIDNext  uint32    // UIDNEXT at the last SELECT
+	LastStoredUID  uint32    // the checkpoint: every UID up to it is stored
+	LastStored     time.Time // when the Sink last took a mail (stored, or recognised as a duplicate)
+	// Waiting is how many mails are on the server above LastStoredUID, as
+	// far as intake knows: counted by the last UID FETCH of new mail,
+	// raised by EXISTS, lowered as mails are stored; estimated from
+	// UIDNEXT at SELECT.
+	Waiting      int
+	WaitingSince time.Time // when Waiting last became non-zero
+}
+
+// StalledFor is how long mail has been waiting on the server without
+// anything being stored; 0 when nothing waits.
+func (s Status) StalledFor(now time.Time) time.Duration {
+	if s.Waiting == 0 {
+		return 0
+	}
+	since := s.WaitingSince
+	if s.LastStored.After(since) {
+		since = s.LastStored
+	}
+	return now.Sub(since)
+}
+
+// setWaiting records that n mails wait above the checkpoint.
+func (s *Status) setWaiting(n int, now time.Time) {
+	if n <= 0 {
+		s.Waiting, s.WaitingSince = 0, time.Time{}
+		return
+	}
+	if s.Waiting == 0 {
+		s.WaitingSince = now
+	}
+	s.Waiting = n
 }
 
 // Client reads one IMAP mailbox and hands every new message to a Sink, exactly
@@ -237,6 +282,9 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
+	// processedProblemKey identifies the refusal last reported, so that
+	// it is logged once rather than on every reconnect.
+	processedProblemKey string
 }
 
 // NewClient validates cfg, applies defaults and returns a Client. A nil
@@ -281,6 +329,17 @@ func (c *Client) updateStatus(f func(*Status)) {
 	c.mu.Lock()
 	f(&c.status)
 	c.mu.Unlock()
+}
+
+// serverExists notes an EXISTS from the server: mail that arrived since
+// the last count waits too.
+func (c *Client) serverExists(n uint32) {
+	c.updateStatus(func(s *Status) {
+		if n > s.ServerMessages {
+			s.setWaiting(s.Waiting+int(n-s.ServerMessages), c.clock.Now())
+		}
+		s.ServerMessages = n
+	})
 }
 
 // authError marks a rejection of the credentials, which retrying soon will
@@ -360,11 +419,15 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				// Called on the reader goroutine: never block it.
 				if data.NumMessages != nil {
+					c.serverExists(*data.NumMessages)
 					select {
 					case exists <- struct{}{}:
 					default:
 					}
 				}
+			},
+			Expunge: func(uint32) {
+				c.updateStatus(func(s *Status) { s.ServerMessages = max(s.ServerMessages, 1) - 1 })
 			},
 		},
 	}
@@ -380,6 +443,8 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	defer func() {
 		if ctx.Err() != nil {
 			c.logout(cl)
+		} else if err != nil {
+			err = explainClosed(cl, err)
 		}
 	}()
 	// A command blocked on a dead server must not hold shutdown forever: after
@@ -403,9 +468,16 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	caps := cl.Caps()
 	idle := caps.Has(imap.CapIdle) && !c.noIdle
 
+	proc := &processing{mode: c.cfg.Processed}
 	if c.cfg.Processed == ProcessedMove {
-		if err := c.ensureMailbox(cl, c.cfg.MoveTo); err != nil {
-			return false, err
+		target, err := c.resolveMoveTo(cl)
+		if err != nil {
+			if !refused(err) {
+				return false, err
+			}
+			c.processedRefused(proc, "create", err)
+		} else {
+			proc.moveTo = target
 		}
 	}
 
@@ -443,13 +515,23 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 		}
 		last = 0
 	}
+	c.updateStatus(func(s *Status) {
+		s.ServerMessages, s.ServerUIDNext, s.LastStoredUID = sel.NumMessages, uint32(sel.UIDNext), last
+		// Until the first UID FETCH counts them: what UIDNEXT says came in
+		// after the checkpoint, at most as many as there are mails.
+		waiting := 0
+		if next := uint32(sel.UIDNext); next > last+1 {
+			waiting = int(min(next-1-last, sel.NumMessages))
+		}
+		s.setWaiting(waiting, c.clock.Now())
+	})
 	if last > 0 && c.cfg.Processed != ProcessedLeave && sel.NumMessages > 0 {
 		// Everything up to the checkpoint is stored. A crash between
 		// storing and marking or moving left some of it behind: finish
 		// that now (UID STORE and MOVE ignore UIDs that are gone).
 		var done imap.UIDSet
 		done.AddRange(1, imap.UID(last))
-		if err := c.applyProcessed(cl, done); err != nil {
+		if err := c.applyProcessed(cl, proc, done); err != nil {
 			return false, fmt.Errorf("re-apply %s to stored UIDs: %w", c.cfg.Processed, err)
 		}
 	}
@@ -457,7 +539,7 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 	poll := time.NewTimer(c.cfg.PollInterval)
 	defer poll.Stop()
 	for {
-		last, err = c.fetchNew(ctx, cl, sel.UIDValidity, last)
+		last, err = c.fetchNew(ctx, cl, proc, sel.UIDValidity, last)
 		if err != nil {
 			return healthy, err
 		}
@@ -581,26 +663,148 @@ func isAuthRejection(err error) bool {
 	return true
 }
 
-// ensureMailbox creates name unless it exists.
-func (c *Client) ensureMailbox(cl *imapclient.Client, name string) error {
+// resolveMoveTo returns the mailbox processed mail is moved to, creating it
+// when missing. MoveTo is taken as configured when the server has it;
+// otherwise it is placed in the personal namespace (RFC 2342) with the
+// server's hierarchy separator: "Processed" is "INBOX.Processed" on
+// Courier-IMAP and "INBOX/Processed" on Cyrus, and "Done/Tickets" is
+// "INBOX.Done.Tickets" on Courier.
+func (c *Client) resolveMoveTo(cl *imapclient.Client) (string, error) {
+	name := c.cfg.MoveTo
+	if ok, err := mailboxExists(cl, name); err != nil || ok {
+		return name, err
+	}
+	prefix, delim, err := personalNamespace(cl)
+	if err != nil {
+		return "", err
+	}
+	target := name
+	if delim != 0 && delim != '/' {
+		target = strings.ReplaceAll(target, "/", string(delim))
+	}
+	if prefix != "" && !hasMailboxPrefix(target, prefix) {
+		target = prefix + target
+	}
+	if target != name {
+		if ok, err := mailboxExists(cl, target); err != nil || ok {
+			return target, err
+		}
+	}
+	if err := cl.Create(target, nil).Wait(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+			return target, nil
+		}
+		if target != name {
+			return "", fmt.Errorf("create %q (move_to %q in the server's namespace %q): %w", target, name, prefix, err)
+		}
+		return "", fmt.Errorf("create %q: %w", target, err)
+	}
+	c.logger.Info("created mailbox for processed mail", slog.String("move_to", name), slog.String("mailbox", target))
+	return target, nil
+}
+
+// mailboxExists reports whether LIST finds exactly name.
+func mailboxExists(cl *imapclient.Client, name string) (bool, error) {
 	list, err := cl.List("", name, nil).Collect()
 	if err != nil {
-		return fmt.Errorf("list %q: %w", name, err)
+		return false, fmt.Errorf("list %q: %w", name, err)
 	}
 	for _, l := range list {
 		if l.Mailbox == name || (strings.EqualFold(l.Mailbox, "INBOX") && strings.EqualFold(name, "INBOX")) {
-			return nil
+			return !slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) && !slices.Contains(l.Attrs, imap.MailboxAttrNonExistent), nil
 		}
 	}
-	if err := cl.Create(name, nil).Wait(); err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
-			return nil
+	return false, nil
+}
+
+// personalNamespace returns the prefix and hierarchy separator of the
+// user's own mailboxes: from NAMESPACE (RFC 2342) when offered, else the
+// separator from LIST "" "" (RFC 9051 §6.3.9) and no prefix.
+func personalNamespace(cl *imapclient.Client) (prefix string, delim rune, err error) {
+	if cl.Caps().Has(imap.CapNamespace) {
+		ns, err := cl.Namespace().Wait()
+		if err != nil {
+			return "", 0, fmt.Errorf("namespace: %w", err)
 		}
-		return fmt.Errorf("create %q: %w", name, err)
+		if len(ns.Personal) > 0 {
+			return ns.Personal[0].Prefix, ns.Personal[0].Delim, nil
+		}
 	}
-	c.logger.Info("created mailbox for processed mail", slog.String("move_to", name))
-	return nil
+	list, err := cl.List("", "", nil).Collect()
+	if err != nil {
+		return "", 0, fmt.Errorf("list hierarchy separator: %w", err)
+	}
+	if len(list) > 0 {
+		delim = list[0].Delim
+	}
+	return "", delim, nil
+}
+
+// hasMailboxPrefix reports whether name is inside prefix; "INBOX" is
+// case-insensitive (RFC 9051 §5.1).
+func hasMailboxPrefix(name, prefix string) bool {
+	if len(name) < len(prefix) {
+		return false
+	}
+	if strings.HasPrefix(strings.ToUpper(prefix), "INBOX") {
+		return strings.EqualFold(name[:5], prefix[:5]) && name[5:len(prefix)] == prefix[5:]
+	}
+	return strings.HasPrefix(name, prefix)
+}
+
+// processing is how one session applies Processed.
+type processing struct {
+	mode   string // Processed, or ProcessedLeave once the server refused
+	moveTo string // MoveTo as resolved in the server's namespace
+}
+
+// refused reports whether err is the server answering NO or BAD, as
+// opposed to a broken connection: retrying on a new connection will not
+// change its mind.
+func refused(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie)
+}
+
+// processedRefused turns Processed off for this session after the server
+// refused to mark, move or create: mail is still read and stored, and left
+// where it is. It is said once (at Error level) per kind of refusal, not on
+// every reconnect, and shown in Status until it works again.
+func (c *Client) processedRefused(proc *processing, op string, err error) {
+	proc.mode = ProcessedLeave
+	problem := fmt.Sprintf("processed mail cannot be %s: the server refused (%v). Mail is still read and ticketed, "+
+		"but stays in %s until this is fixed (see the README on move_to and namespaces)", c.processedWhat(), err, c.cfg.Mailbox)
+	key := op + " " + c.cfg.Processed + " " + c.cfg.MoveTo
+	c.mu.Lock()
+	first := c.processedProblemKey != key
+	c.processedProblemKey = key
+	c.status.ProcessedProblem = problem
+	c.mu.Unlock()
+	if first {
+		c.logger.Error(problem, slog.String("processed", c.cfg.Processed), slog.String("move_to", c.cfg.MoveTo))
+	} else {
+		c.logger.Debug("processed still refused", slog.Any("err", err))
+	}
+}
+
+// processedWorks clears a reported refusal once marking or moving works.
+func (c *Client) processedWorks() {
+	c.mu.Lock()
+	was := c.processedProblemKey
+	c.processedProblemKey = ""
+	c.status.ProcessedProblem = ""
+	c.mu.Unlock()
+	if was != "" {
+		c.logger.Info("processed mail is " + c.processedWhat() + " again")
+	}
+}
+
+func (c *Client) processedWhat() string {
+	if c.cfg.Processed == ProcessedSeen {
+		return "marked seen"
+	}
+	return fmt.Sprintf("moved to %q", c.cfg.MoveTo)
 }
 
 // wait blocks until there may be news: an EXISTS, a kick, the poll timer, or
@@ -610,11 +814,18 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 	if !idle {
 		select {
 		case <-ctx.Done():
+			return nil
 		case <-c.kick:
 		case <-exists:
 		case <-poll:
 		case <-cl.Closed():
-			return errors.New("connection closed by server")
+			return errServerClosed
+		}
+		// RFC 9051 §6.1.2: NOOP is the poll. Servers such as Courier-IMAP
+		// take in new mail and announce it (EXISTS) only on NOOP or IDLE,
+		// so a UID FETCH alone would find nothing, forever.
+		if err := cl.Noop().Wait(); err != nil {
+			return fmt.Errorf("noop: %w", err)
 		}
 		return nil
 	}
@@ -636,6 +847,8 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 			again = true
 			restart.Reset(c.cfg.IdleRestart)
 		case <-cl.Closed():
+			// Nothing to send DONE on.
+			return errServerClosed
 		}
 		if err := cmd.Close(); err != nil {
 			return fmt.Errorf("stop idle: %w", err)
@@ -648,6 +861,72 @@ func (c *Client) wait(ctx context.Context, cl *imapclient.Client, idle bool, exi
 		}
 	}
 }
+
+// errServerClosed is the reason given when the server closed the
+// connection (or it broke under us), in place of what the socket says
+// ("use of closed network connection", "unexpected EOF", "connection reset
+// by peer"), which describes our side of it.
+var errServerClosed = errors.New("server closed the connection")
+
+// explainClosed rewrites err, a session's failure, when it comes from the
+// connection going away: "stop idle: write tcp …: use of closed network
+// connection" becomes "stop idle: server closed the connection". When
+// go-imap's reader stopped on something other than the end of the
+// connection (a protocol error), that is said instead.
+func explainClosed(cl *imapclient.Client, err error) error {
+	if !errors.Is(err, errServerClosed) && !connectionGone(err) {
+		return err
+	}
+	// The reader closes the socket first and then reports; it is about to.
+	select {
+	case <-cl.Closed():
+	case <-time.After(time.Second):
+		return err
+	}
+	reason := errServerClosed
+	if readErr := cl.Close(); readErr != nil && !connectionGone(readErr) {
+		reason = fmt.Errorf("reading from the server failed: %w", readErr)
+	}
+	cause := err
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		cause = opErr
+	} else {
+		for _, sentinel := range []error{io.ErrUnexpectedEOF, io.EOF, net.ErrClosed} {
+			if errors.Is(err, sentinel) {
+				cause = sentinel
+				break
+			}
+		}
+	}
+	if err == errServerClosed {
+		return reason
+	}
+	msg := err.Error()
+	if cause != err && strings.Contains(msg, cause.Error()) {
+		msg = strings.Replace(msg, cause.Error(), reason.Error(), 1)
+	} else {
+		msg = reason.Error() + " (" + msg + ")"
+	}
+	return &closedError{msg: msg, err: err}
+}
+
+// connectionGone reports whether err says the connection is no longer
+// there.
+func connectionGone(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// closedError is a session failure explained by explainClosed; it wraps the
+// original error.
+type closedError struct {
+	msg string
+	err error
+}
+
+func (e *closedError) Error() string { return e.msg }
+func (e *closedError) Unwrap() error { return e.err }
 
 // logout says goodbye politely, bounded by logoutTimeout.
 func (c *Client) logout(cl *imapclient.Client) {
@@ -676,11 +955,17 @@ type messageMeta struct {
 // in UID order, and returns the new last UID. It stops at the first Sink
 // error without touching that message on the server, so it is fetched again
 // after the reconnect.
-func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidity uint32, last uint32) (uint32, error) {
+func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, proc *processing, uidValidity uint32, last uint32) (uint32, error) {
 	metas, err := c.fetchMeta(cl, last)
 	if err != nil {
 		return last, err
 	}
+	c.updateStatus(func(s *Status) {
+		if mb := cl.Mailbox(); mb != nil {
+			s.ServerMessages = mb.NumMessages
+		}
+		s.setWaiting(len(metas), c.clock.Now())
+	})
 	if len(metas) == 0 {
 		c.logger.Debug("no new mail", slog.Uint64("last_uid", uint64(last)))
 		return last, nil
@@ -690,69 +975,36 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 
 	batches := c.batch(metas)
 	// Pipelining: the next batch streams in while this one is being stored.
-	pending := c.fetchBodies(cl, batches[0])
+	// go-imap's reader hands every literal to its FetchCommand and waits
+	// until it is read, so a FETCH must be read to its end before any command
+	// whose answer we wait for (STORE, MOVE) is sent, or both wait forever.
+	var pending *imapclient.FetchCommand
+	defer func() {
+		if pending != nil {
+			pending.Close() // an error path: let the reader move on
+		}
+	}()
+	bufs, err := collectSized(c.fetchBodies(cl, batches[0]))
 	for i, b := range batches {
-		bufs, err := collectSized(pending)
 		if err != nil {
 			return last, fmt.Errorf("fetch bodies of UIDs %d:%d: %w", b[0].uid, b[len(b)-1].uid, err)
 		}
 		if i+1 < len(batches) {
 			pending = c.fetchBodies(cl, batches[i+1])
 		}
-		byUID := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(bufs))
-		for _, buf := range bufs {
-			byUID[buf.UID] = buf
+		stored, storeErr := c.storeBatch(ctx, b, bufs, uidValidity, &last)
+		bufs = nil
+		if pending != nil {
+			if storeErr == nil {
+				bufs, err = collectSized(pending)
+			} else {
+				pending.Close()
+			}
+			pending = nil
 		}
-		var stored imap.UIDSet
-		var storeErr error
-		for _, m := range b {
-			if err := ctx.Err(); err != nil {
-				storeErr = err
-				break
-			}
-			log := c.logger.With(slog.Uint64("uid", uint64(m.uid)), slog.Uint64("uidvalidity", uint64(uidValidity)))
-			buf := byUID[m.uid]
-			if buf == nil || len(buf.BodySection) == 0 {
-				// Expunged by someone else between the two FETCHes.
-				log.Warn("message vanished before its body was fetched")
-				continue
-			}
-			// One section was requested; a partial one is echoed as
-			// BODY[]<0>, so take it as it comes rather than matching.
-			raw := buf.BodySection[0].Bytes
-			if raw == nil {
-				raw = []byte{}
-			}
-			f := Fetched{
-				Mailbox:      c.cfg.Mailbox,
-				UIDValidity:  uidValidity,
-				UID:          uint32(m.uid),
-				Raw:          raw,
-				InternalDate: m.internalDate,
-				Size:         m.size,
-				Truncated:    m.size > c.cfg.MaxMessageBytes,
-			}
-			err := c.sink.Store(ctx, f)
-			// The Sink has the bytes (or will get them again after a
-			// reconnect): drop ours now, a large mail must not stay in
-			// memory for the rest of the batch.
-			buf.BodySection, f.Raw, raw = nil, nil, nil
-			delete(byUID, m.uid)
-			if err != nil {
-				storeErr = fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
-				break
-			}
-			last = uint32(m.uid)
-			stored.AddNum(m.uid)
-			log.Info("message stored", slog.Int64("size", m.size),
-				slog.Bool("truncated", f.Truncated))
-			if f.Truncated {
-				log.Warn("message larger than MaxMessageBytes stored truncated",
-					slog.Int64("size", m.size), slog.Int64("max", c.cfg.MaxMessageBytes))
-			}
-		}
-		// Only what the Sink accepted is marked or moved.
-		if err := c.applyProcessed(cl, stored); err != nil {
+		// Only what the Sink accepted is marked or moved, and only now that
+		// no FETCH is in flight.
+		if err := c.applyProcessed(cl, proc, stored); err != nil {
 			return last, err
 		}
 		if storeErr != nil {
@@ -760,6 +1012,70 @@ func (c *Client) fetchNew(ctx context.Context, cl *imapclient.Client, uidValidit
 		}
 	}
 	return last, nil
+}
+
+// storeBatch hands the fetched bodies of one batch to the Sink in UID order,
+// advancing *last, and returns the UIDs stored. It stops at the first Sink
+// error.
+func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapclient.FetchMessageBuffer, uidValidity uint32, last *uint32) (imap.UIDSet, error) {
+	byUID := make(map[imap.UID]*imapclient.FetchMessageBuffer, len(bufs))
+	for _, buf := range bufs {
+		byUID[buf.UID] = buf
+	}
+	var stored imap.UIDSet
+	for _, m := range b {
+		if err := ctx.Err(); err != nil {
+			return stored, err
+		}
+		log := c.logger.With(slog.Uint64("uid", uint64(m.uid)), slog.Uint64("uidvalidity", uint64(uidValidity)))
+		buf := byUID[m.uid]
+		if buf == nil || len(buf.BodySection) == 0 {
+			// Expunged by someone else between the two FETCHes.
+			log.Warn("message vanished before its body was fetched")
+			continue
+		}
+		// One section was requested; a partial one is echoed as
+		// BODY[]<0>, so take it as it comes rather than matching.
+		raw := buf.BodySection[0].Bytes
+		if raw == nil {
+			raw = []byte{}
+		}
+		f := Fetched{
+			Mailbox:      c.cfg.Mailbox,
+			UIDValidity:  uidValidity,
+			UID:          uint32(m.uid),
+			Raw:          raw,
+			InternalDate: m.internalDate,
+			Size:         m.size,
+			Truncated:    m.size > c.cfg.MaxMessageBytes,
+		}
+		dup, err := c.sink.Store(ctx, f)
+		// The Sink has the bytes (or will get them again after a
+		// reconnect): drop ours now, a large mail must not stay in
+		// memory for the rest of the batch.
+		buf.BodySection, f.Raw, raw = nil, nil, nil
+		delete(byUID, m.uid)
+		if err != nil {
+			return stored, fmt.Errorf("store UID %d of %q: %w", m.uid, c.cfg.Mailbox, err)
+		}
+		*last = uint32(m.uid)
+		stored.AddNum(m.uid)
+		c.updateStatus(func(s *Status) {
+			s.LastStored, s.LastStoredUID = c.clock.Now(), uint32(m.uid)
+			s.setWaiting(s.Waiting-1, s.LastStored)
+		})
+		if dup {
+			log.Info("duplicate skipped: already stored", slog.Int64("size", m.size))
+			continue
+		}
+		log.Info("message stored", slog.Int64("size", m.size),
+			slog.Bool("truncated", f.Truncated))
+		if f.Truncated {
+			log.Warn("message larger than MaxMessageBytes stored truncated",
+				slog.Int64("size", m.size), slog.Int64("max", c.cfg.MaxMessageBytes))
+		}
+	}
+	return stored, nil
 }
 
 // fetchMeta returns UID, size and internal date of every message with a UID
@@ -852,25 +1168,43 @@ func (c *Client) fetchBodies(cl *imapclient.Client, b []messageMeta) *imapclient
 	return cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 }
 
-// applyProcessed marks or moves stored messages as configured.
-func (c *Client) applyProcessed(cl *imapclient.Client, uids imap.UIDSet) error {
+// applyProcessed marks or moves stored messages as configured. When the
+// server refuses (NO), Processed is off for the rest of the session and nil
+// is returned: the mail is stored, and reading on matters more than moving.
+func (c *Client) applyProcessed(cl *imapclient.Client, proc *processing, uids imap.UIDSet) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	switch c.cfg.Processed {
+	switch proc.mode {
 	case ProcessedSeen:
 		err := cl.Store(uids, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		if refused(err) {
+			c.processedRefused(proc, "store", err)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("mark UIDs %s seen: %w", uids, err)
 		}
+		c.processedWorks()
 		c.logger.Info("marked seen", slog.String("uids", uids.String()))
 	case ProcessedMove:
 		// go-imap falls back to COPY, STORE \Deleted and UID EXPUNGE (or
 		// EXPUNGE without UIDPLUS) when the server lacks MOVE (RFC 6851).
-		if _, err := cl.Move(uids, c.cfg.MoveTo).Wait(); err != nil {
-			return fmt.Errorf("move UIDs %s to %q: %w", uids, c.cfg.MoveTo, err)
+		_, err := cl.Move(uids, proc.moveTo).Wait()
+		if refused(err) {
+			c.processedRefused(proc, "move", err)
+			return nil
 		}
-		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", c.cfg.MoveTo))
+		if err != nil {
+			return fmt.Errorf("move UIDs %s to %q: %w", uids, proc.moveTo, err)
+		}
+		c.processedWorks()
+		c.updateStatus(func(s *Status) {
+			if mb := cl.Mailbox(); mb != nil {
+				s.ServerMessages = mb.NumMessages // the EXPUNGEs of the move
+			}
+		})
+		c.logger.Info("moved", slog.String("uids", uids.String()), slog.String("move_to", proc.moveTo))
 	}
 	return nil
 }

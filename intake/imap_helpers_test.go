@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,24 +71,25 @@ func (s *recordingSink) Checkpoint(ctx context.Context, mailbox string) (Checkpo
 	return s.cps[mailbox], nil
 }
 
-func (s *recordingSink) Store(ctx context.Context, f Fetched) error {
+func (s *recordingSink) Store(ctx context.Context, f Fetched) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		if err := s.fail(f); err != nil {
 			s.failures++
-			return err
+			return false, err
 		}
 	}
 	s.calls = append(s.calls, f)
 	key := fmt.Sprintf("%s/%d/%d", f.Mailbox, f.UIDValidity, f.UID)
 	hash := sha256.Sum256(f.Raw)
-	if !s.byKey[key] && !s.byHash[hash] {
+	dup := s.byKey[key] || s.byHash[hash]
+	if !dup {
 		s.unique = append(s.unique, f)
 	}
 	s.byKey[key], s.byHash[hash] = true, true
 	s.cps[f.Mailbox] = Checkpoint{UIDValidity: f.UIDValidity, LastUID: f.UID}
-	return nil
+	return dup, nil
 }
 
 func (s *recordingSink) setFail(fail func(Fetched) error) {
@@ -132,6 +134,7 @@ type imapTestServer struct {
 	addr string
 	user *imapmemserver.User
 	srv  *imapserver.Server
+	opt  imapServerOptions
 
 	mu     sync.Mutex
 	conns  []net.Conn
@@ -144,6 +147,14 @@ type imapServerOptions struct {
 	// STARTTLS with it instead.
 	tls      *tls.Config
 	starttls *tls.Config
+	// announceOnNoop behaves like Courier-IMAP without IMAP_ENHANCEDIDLE:
+	// no IDLE capability, and mail that arrives after SELECT is neither
+	// announced (EXISTS) nor visible to UID FETCH until the client sends
+	// NOOP.
+	announceOnNoop bool
+	// refuseCreate answers CREATE with NO [NOPERM], like a server whose
+	// ACLs do not let the user make folders.
+	refuseCreate bool
 }
 
 func startIMAPTestServer(t testing.TB, opt imapServerOptions) *imapTestServer {
@@ -151,13 +162,14 @@ func startIMAPTestServer(t testing.TB, opt imapServerOptions) *imapTestServer {
 	if opt.caps == nil {
 		opt.caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}, imap.CapSASLIR: {}}
 	}
-	ts := &imapTestServer{t: t, user: imapmemserver.NewUser(imapTestUser, imapTestPassword)}
+	ts := &imapTestServer{t: t, user: imapmemserver.NewUser(imapTestUser, imapTestPassword), opt: opt}
 	if err := ts.user.Create("INBOX", nil); err != nil {
 		t.Fatalf("create INBOX: %v", err)
 	}
 	ts.srv = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &imapTestSession{ts: ts}, nil, nil
+		NewSession: func(conn *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			nc, _ := conn.NetConn().(*noopOnlyConn)
+			return &imapTestSession{ts: ts, noopOnly: nc}, nil, nil
 		},
 		Caps:         opt.caps,
 		InsecureAuth: opt.starttls == nil,
@@ -196,6 +208,9 @@ type trackingListener struct {
 
 func (l *trackingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
+	if err == nil && l.ts.opt.announceOnNoop {
+		c = &noopOnlyConn{Conn: c}
+	}
 	if err == nil {
 		l.ts.mu.Lock()
 		l.ts.conns = append(l.ts.conns, c)
@@ -286,6 +301,96 @@ func imapMailboxUIDsAndFlags(t testing.TB, addr, user, password, mailbox string)
 type imapTestSession struct {
 	*imapmemserver.UserSession // nil until authenticated
 	ts                         *imapTestServer
+
+	// With announceOnNoop: the connection, the selected mailbox and the
+	// highest UID the client has been told about.
+	noopOnly *noopOnlyConn
+	selected string
+	visible  imap.UID
+}
+
+// noopOnlyConn is the server side of a connection for announceOnNoop: it
+// notes every NOOP the client sends and hides IDLE from the capabilities.
+type noopOnlyConn struct {
+	net.Conn
+	noop atomic.Bool
+}
+
+func (c *noopOnlyConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	// Our client never sends a literal after login, so command lines are
+	// all there is to see.
+	if bytes.Contains(bytes.ToUpper(p[:n]), []byte(" NOOP\r\n")) {
+		c.noop.Store(true)
+	}
+	return n, err
+}
+
+func (c *noopOnlyConn) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("CAPABILITY")) {
+		if _, err := c.Conn.Write(bytes.ReplaceAll(p, []byte(" IDLE"), nil)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (s *imapTestSession) Create(mailbox string, options *imap.CreateOptions) error {
+	if s.ts.opt.refuseCreate {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNoPerm, Text: "Permission denied"}
+	}
+	return s.UserSession.Create(mailbox, options)
+}
+
+func (s *imapTestSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	data, err := s.UserSession.Select(mailbox, options)
+	if err == nil {
+		s.selected, s.visible = mailbox, data.UIDNext-1
+	}
+	return data, err
+}
+
+// Poll reports mailbox changes after a command; with announceOnNoop only
+// after NOOP, which also makes new mail visible.
+func (s *imapTestSession) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
+	if s.noopOnly == nil {
+		return s.UserSession.Poll(w, allowExpunge)
+	}
+	if !s.noopOnly.noop.Swap(false) {
+		return nil
+	}
+	if st, err := s.ts.user.Status(s.selected, &imap.StatusOptions{UIDNext: true}); err == nil {
+		s.visible = st.UIDNext - 1
+	}
+	return s.UserSession.Poll(w, allowExpunge)
+}
+
+// Fetch hides, with announceOnNoop, mail the client has not been told
+// about: such servers answer UID FETCH from the mailbox as it was at the
+// last SELECT or NOOP.
+func (s *imapTestSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if uids, ok := numSet.(imap.UIDSet); ok && s.noopOnly != nil {
+		var visible imap.UIDSet
+		for _, r := range uids {
+			start, stop := r.Start, r.Stop
+			if start == 0 {
+				start = s.visible
+			}
+			if stop == 0 {
+				stop = s.visible
+			}
+			start, stop = min(start, stop), min(max(start, stop), s.visible)
+			if start <= stop && start > 0 {
+				visible.AddRange(start, stop)
+			}
+		}
+		if len(visible) == 0 {
+			return nil
+		}
+		numSet = visible
+	}
+	return s.UserSession.Fetch(w, numSet, options)
 }
 
 var _ imapserver.SessionSASL = (*imapTestSession)(nil)
@@ -446,3 +551,46 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = testLogWriter{}
+
+// quietLogger logs warnings and errors only, to the test log.
+func quietLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// logCapture is a logger that writes to the test log and keeps the text for
+// the test to inspect.
+type logCapture struct {
+	t   testing.TB
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func captureLogger(t testing.TB, level slog.Level) (*slog.Logger, *logCapture) {
+	lc := &logCapture{t: t}
+	return slog.New(slog.NewTextHandler(lc, &slog.HandlerOptions{Level: level})), lc
+}
+
+func (lc *logCapture) Write(p []byte) (int, error) {
+	lc.mu.Lock()
+	lc.buf.Write(p)
+	lc.mu.Unlock()
+	lc.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// lines returns the logged lines that contain every one of subs.
+func (lc *logCapture) lines(subs ...string) []string {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(lc.buf.String(), "\n") {
+		ok := line != ""
+		for _, sub := range subs {
+			ok = ok && strings.Contains(line, sub)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}

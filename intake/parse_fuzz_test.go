@@ -19,6 +19,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(raw)
 	}
 	f.Add([]byte("From: a@b\r\n\r\n"))
+	f.Add(mimeBomb(20000)) // issue 11: 20,000 nested multiparts in 1.4 MB
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m := Parse(raw)
 		if m == nil {

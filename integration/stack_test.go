@@ -98,6 +98,8 @@ type stackOptions struct {
 	sieve              map[string]string // Dovecot Sieve scripts per user
 	dbDir              string            // where the database lives; "" = the stack dir
 	extraConfig        string            // appended to ticketd.toml
+	processed, moveTo  string            // [imap]; "" = leave
+	routeLevels        []string          // levels alerted to the engineer; nil = all
 }
 
 // stack is one mail stack with one ticketd on it.
@@ -133,6 +135,17 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if limit == 0 {
 		limit = 1000
 	}
+	processed := `processed = "leave"`
+	if o.processed != "" {
+		processed = fmt.Sprintf("processed = %q", o.processed)
+		if o.moveTo != "" {
+			processed += fmt.Sprintf("\nmove_to = %q", o.moveTo)
+		}
+	}
+	levels := `"P0", "P1", "P2", "P3", "P4"`
+	if o.routeLevels != nil {
+		levels = `"` + strings.Join(o.routeLevels, `", "`) + `"`
+	}
 	cfg := fmt.Sprintf(`[store]
 path = %q
 
@@ -143,7 +156,7 @@ username = %q
 password = %q
 mailbox = "INBOX"
 poll_interval = "2s"
-processed = "leave"
+%s
 
 [smtp]
 address = %q
@@ -158,7 +171,7 @@ addresses = [%q]
 zone = "UTC"
 
 [[routing]]
-levels = ["P0", "P1", "P2", "P3", "P4"]
+levels = [%s]
 to = [%q]
 
 [verify]
@@ -169,7 +182,7 @@ auto_replies_per_sender_per_hour = %d
 
 [log]
 level = "debug"
-`, s.dbPath, dc.IMAPAddr, support, password, pf.SMTPAddr, support, eng, eng, admin, limit) + o.extraConfig
+`, s.dbPath, dc.IMAPAddr, support, password, processed, pf.SMTPAddr, support, eng, levels, eng, admin, limit) + o.extraConfig
 	s.cfg = filepath.Join(s.dir, "ticketd.toml")
 	if err := os.WriteFile(s.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

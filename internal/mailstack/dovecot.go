@@ -144,6 +144,12 @@ type DovecotOptions struct {
 	// the Postfix of StartPostfixWithOptions with a port from FreePort.
 	// Empty means Dovecot's default, the local sendmail binary.
 	SubmissionHost string
+	// NamespacePrefix and NamespaceSeparator configure the personal
+	// namespace (RFC 2342) like other servers lay it out: prefix "INBOX."
+	// with separator "." is Courier-IMAP's (folders are INBOX.Name),
+	// "INBOX/" with "/" is Cyrus with unixhierarchysep. Empty means
+	// Dovecot's default: no prefix, separator ".".
+	NamespacePrefix, NamespaceSeparator string
 }
 
 // StartDovecotWithOptions is StartDovecot with options.
@@ -192,6 +198,19 @@ func StartDovecotWithOptions(t testing.TB, opts DovecotOptions, users ...User) *
 	}
 	if opts.SubmissionHost != "" {
 		cfg += "submission_host = " + opts.SubmissionHost + "\n"
+	}
+	if opts.NamespacePrefix != "" || opts.NamespaceSeparator != "" {
+		if strings.ContainsAny(opts.NamespacePrefix+opts.NamespaceSeparator, "\n{}\"") || len(opts.NamespaceSeparator) > 1 {
+			t.Fatalf("mailstack: bad namespace prefix %q or separator %q", opts.NamespacePrefix, opts.NamespaceSeparator)
+		}
+		cfg += "namespace inbox {\n  inbox = yes\n"
+		if opts.NamespacePrefix != "" {
+			cfg += "  prefix = " + opts.NamespacePrefix + "\n"
+		}
+		if opts.NamespaceSeparator != "" {
+			cfg += "  separator = " + opts.NamespaceSeparator + "\n"
+		}
+		cfg += "}\n"
 	}
 	if err := os.WriteFile(d.conf, []byte(cfg), 0o644); err != nil {
 		t.Fatalf("mailstack: write dovecot.conf: %v", err)
@@ -458,42 +477,97 @@ func (d *Dovecot) Deliver(user string, raw []byte) error {
 	return deliverLMTP(d.LMTPAddr, "sender@example.org", user, raw)
 }
 
+// DeliverMany delivers every mail in raws to user's INBOX over LMTP, as an
+// MTA with a queue would: parallel connections, each carrying many
+// transactions. Mails on one connection arrive in order; across
+// connections the order is not defined. It is for filling a mailbox with
+// thousands of mails quickly.
+func (d *Dovecot) DeliverMany(user string, raws [][]byte, parallel int) error {
+	parallel = max(1, min(parallel, len(raws)))
+	errs := make(chan error, parallel)
+	for w := range parallel {
+		go func() {
+			errs <- func() error {
+				lc, err := dialLMTP(d.LMTPAddr)
+				if err != nil {
+					return err
+				}
+				defer lc.close()
+				for i := w; i < len(raws); i += parallel {
+					if err := lc.deliver("sender@example.org", user, raws[i]); err != nil {
+						return fmt.Errorf("mail %d of %d: %w", i+1, len(raws), err)
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	var all []error
+	for range parallel {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
+}
+
 // deliverLMTP runs one LMTP transaction for a single recipient.
-func deliverLMTP(addr, from, rcpt string, raw []byte) (err error) {
+func deliverLMTP(addr, from, rcpt string, raw []byte) error {
+	lc, err := dialLMTP(addr)
+	if err != nil {
+		return err
+	}
+	defer lc.close()
+	return lc.deliver(from, rcpt, raw)
+}
+
+// lmtpConn is an LMTP session (RFC 2033) after LHLO.
+type lmtpConn struct {
+	conn net.Conn
+	tc   *textproto.Conn
+}
+
+func dialLMTP(addr string) (*lmtpConn, error) {
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
-		return fmt.Errorf("lmtp dial %s: %w", addr, err)
+		return nil, fmt.Errorf("lmtp dial %s: %w", addr, err)
 	}
-	defer conn.Close()
+	lc := &lmtpConn{conn: conn, tc: textproto.NewConn(conn)}
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	tc := textproto.NewConn(conn)
-	step := func(expect int, format string, args ...any) error {
-		if format != "" {
-			if err := tc.PrintfLine(format, args...); err != nil {
-				return err
-			}
+	if err := lc.step(220, ""); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := lc.step(250, "LHLO localhost"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return lc, nil
+}
+
+func (lc *lmtpConn) step(expect int, format string, args ...any) error {
+	if format != "" {
+		if err := lc.tc.PrintfLine(format, args...); err != nil {
+			return err
 		}
-		if _, msg, err := tc.ReadResponse(expect); err != nil {
-			return fmt.Errorf("lmtp %q: %w (%s)", format, err, msg)
-		}
-		return nil
 	}
-	if err := step(220, ""); err != nil {
+	if _, msg, err := lc.tc.ReadResponse(expect); err != nil {
+		return fmt.Errorf("lmtp %q: %w (%s)", format, err, msg)
+	}
+	return nil
+}
+
+// deliver runs one transaction for a single recipient.
+func (lc *lmtpConn) deliver(from, rcpt string, raw []byte) error {
+	lc.conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := lc.step(250, "MAIL FROM:<%s>", from); err != nil {
 		return err
 	}
-	if err := step(250, "LHLO localhost"); err != nil {
+	if err := lc.step(250, "RCPT TO:<%s>", rcpt); err != nil {
 		return err
 	}
-	if err := step(250, "MAIL FROM:<%s>", from); err != nil {
+	if err := lc.step(354, "DATA"); err != nil {
 		return err
 	}
-	if err := step(250, "RCPT TO:<%s>", rcpt); err != nil {
-		return err
-	}
-	if err := step(354, "DATA"); err != nil {
-		return err
-	}
-	w := tc.DotWriter()
+	w := lc.tc.DotWriter()
 	// DotWriter wants \n line endings and adds \r itself.
 	if _, err := w.Write(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))); err != nil {
 		return fmt.Errorf("lmtp data: %w", err)
@@ -502,11 +576,12 @@ func deliverLMTP(addr, from, rcpt string, raw []byte) (err error) {
 		return fmt.Errorf("lmtp data: %w", err)
 	}
 	// LMTP answers once per accepted recipient.
-	if err := step(250, ""); err != nil {
-		return err
-	}
-	tc.PrintfLine("QUIT")
-	return nil
+	return lc.step(250, "")
+}
+
+func (lc *lmtpConn) close() {
+	lc.tc.PrintfLine("QUIT")
+	lc.conn.Close()
 }
 
 // DeliverToMaildir drops raw into user's INBOX maildir (new/) directly, as a

@@ -1,8 +1,10 @@
 package mailstack
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 )
@@ -90,5 +92,31 @@ func TestDovecotRestartKeepsMailAndPorts(t *testing.T) {
 	}
 	if _, inbox := mailboxState(t, d, "INBOX"); len(inbox) != 3 {
 		t.Fatalf("INBOX has %d messages after restart, want 3 (LMTP before, maildir during, LMTP after)", len(inbox))
+	}
+}
+
+func TestDovecotDeliverManyDeliversEveryMail(t *testing.T) {
+	d := StartDovecot(t, User{testUser, testPassword})
+	var raws [][]byte
+	for i := range 300 {
+		raws = append(raws, testMail(fmt.Sprintf("bulk %d", i)))
+	}
+	start := time.Now()
+	if err := d.DeliverMany(testUser, raws, 4); err != nil {
+		t.Fatalf("DeliverMany: %v\n%s", err, d.Log())
+	}
+	t.Logf("%d mails over LMTP in %v", len(raws), time.Since(start))
+	_, inbox := mailboxState(t, d, "INBOX")
+	if len(inbox) != len(raws) {
+		t.Fatalf("INBOX has %d mails, want %d", len(inbox), len(raws))
+	}
+	seen := map[string]bool{}
+	for _, m := range inbox {
+		_, rest, _ := strings.Cut(string(m), "Subject: ")
+		subject, _, _ := strings.Cut(rest, "\r\n")
+		seen[subject] = true
+	}
+	if len(seen) != len(raws) {
+		t.Fatalf("%d distinct subjects in INBOX, want %d", len(seen), len(raws))
 	}
 }
