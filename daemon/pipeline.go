@@ -39,22 +39,47 @@ type inbound struct {
 
 	// severity is classified before the write transaction (it is the
 	// costliest step and must not hold SQLite's single writer), for the
-	// plan it was computed with.
+	// plan and the threading (new ticket or follow-up) it was computed
+	// with.
 	severity     *classify.Result
 	severityPlan string
+	severityUp   bool
 	// created is the level of the ticket this mail opened, for metrics
 	// counted once the transaction committed.
 	created ticket.Level
 }
 
-// classifySeverity returns the mail's severity under plan's labels,
-// computing it once.
-func (d *Daemon) classifySeverity(in *inbound, plan string) classify.Result {
-	if in.severity == nil || in.severityPlan != plan {
-		r := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header, PlanLabels: d.planLabels(plan)})
-		in.severity, in.severityPlan = &r, plan
+// classifySeverity returns the mail's severity under plan's labels, as a
+// new ticket or as a follow-up (judged on its new text only), computing it
+// once per combination.
+func (d *Daemon) classifySeverity(in *inbound, plan string, followUp bool) classify.Result {
+	if in.severity == nil || in.severityPlan != plan || in.severityUp != followUp {
+		r := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
+			PlanLabels: d.planLabels(plan), FollowUp: followUp})
+		in.severity, in.severityPlan, in.severityUp = &r, plan, followUp
 	}
 	return *in.severity
+}
+
+// levelInfo adds what the classifier said of in to the template data of
+// its ticket's level: uncertainty, confidence, the customer's declared
+// level and the other candidates.
+func levelInfo(li templates.LevelInfo, sev *classify.Result) templates.LevelInfo {
+	if sev == nil {
+		return li
+	}
+	li.Uncertain, li.Confidence = sev.Uncertain, classify.ConfidenceLabel(sev.Confidence)
+	if sev.Declared != "" {
+		li.Declared = string(sev.Declared)
+	}
+	if sev.Uncertain {
+		for _, c := range sev.Candidates {
+			if string(c) != li.Code {
+				li.Candidates = append(li.Candidates, string(c))
+			}
+		}
+	}
+	return li
 }
 
 func (in *inbound) from() mail.Address {
@@ -157,7 +182,7 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket
 	}
 	in.sender = sender
 	if sender.Customer != nil && sender.Outcome == ticket.SenderContact {
-		d.classifySeverity(in, sender.Customer.Plan)
+		d.classifySeverity(in, sender.Customer.Plan, false)
 	}
 	// Attachment contents are only needed to relay an engineer's files;
 	// the raw bytes stay in the database for everything else.
@@ -515,7 +540,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	sev := d.classifySeverity(in, customer.Plan)
+	sev := d.classifySeverity(in, customer.Plan, false)
 	from := in.from()
 	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.Templates.DefaultLanguage)
 	subject := strings.TrimSpace(subjectTag.ReplaceAllString(in.msg.Subject, ""))
@@ -681,6 +706,9 @@ func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *store.Ticket, tc *tic
 		zone = tc.contact.TZ
 	}
 	data := d.baseData(t, tc, zone)
+	if kind == templates.Ack {
+		data.Level = levelInfo(data.Level, in.severity)
+	}
 	data.Message = messageInfo(in, tx.Now, kind == templates.FollowupAck)
 	data.Message.Truncated = in.raw.Truncated
 	return d.enqueue(tx, outMail{
@@ -736,6 +764,11 @@ func (d *Daemon) alertRecipients(t *store.Ticket, followUp bool) []mail.Address 
 // the alert is folded into a later summary (holdAlert).
 func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, followUp bool) error {
 	to := d.alertRecipients(t, followUp)
+	if sev := in.severity; !followUp && sev != nil && sev.PageLevel.Valid() && sev.PageLevel.MoreSevere(t.Level) {
+		// Uncertain between levels with evidence of an incident: page as
+		// the more urgent one; the SLA keeps the best estimate.
+		to = d.routeFor(sev.PageLevel)
+	}
 	if len(to) == 0 {
 		return nil
 	}
@@ -748,6 +781,9 @@ func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketCon
 		return nil
 	}
 	data := d.baseData(t, tc, d.cfg.Staff.Zone)
+	if !followUp {
+		data.Level = levelInfo(data.Level, in.severity)
+	}
 	data.Message = messageInfo(in, tx.Now, followUp)
 	return d.enqueue(tx, outMail{
 		kind: templates.Alert, lang: d.cfg.Templates.DefaultLanguage, data: data, ticket: t, to: to, auto: true,
@@ -786,7 +822,7 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
 		}
 	}
 	{
-		sev := d.classifySeverity(in, t.Plan)
+		sev := d.classifySeverity(in, t.Plan, true)
 		if raised := classify.Raise(t.Level, sev.Level); raised != t.Level {
 			old := t.Level
 			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {

@@ -51,6 +51,17 @@ type LevelInfo struct {
 	Code    string   // canonical "P0".."P4"
 	Label   string   // the plan's label for it, e.g. "Severity 1 – Critical"
 	Reasons []string // why classification chose it, for engineers
+	// Declared is the level the customer wrote ("Prio 1", "[P0]"), "" if
+	// none; it may differ from Code, which follows the assessed impact.
+	Declared string
+	// Uncertain is set when the text supports the level only weakly or
+	// also supports another level: engineers are asked to confirm it and
+	// the customer is told the priority is provisional.
+	Uncertain bool
+	// Confidence is "high", "medium" or "low".
+	Confidence string
+	// Candidates are the other levels the text supports, most severe first.
+	Candidates []string
 }
 
 // Due is the initial-response due time. Used bare, {{.Due}} prints Text.
