@@ -63,8 +63,8 @@ func scanOutbox(s interface{ Scan(...any) error }) (*OutboxItem, error) {
 	return &it, nil
 }
 
-func (tx *Tx) outboxList(q string, args ...any) ([]*OutboxItem, error) {
-	rows, err := tx.query(`SELECT `+outboxColumns+` FROM outbox `+q, args...)
+func (tx *Tx) outboxList(columns, q string, args ...any) ([]*OutboxItem, error) {
+	rows, err := tx.query(`SELECT `+columns+` FROM outbox `+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
@@ -82,17 +82,23 @@ func (tx *Tx) outboxList(q string, args ...any) ([]*OutboxItem, error) {
 
 // DueOutbox lists pending mails whose next attempt is at or before now.
 func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*OutboxItem, error) {
-	return tx.outboxList(`WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
+	return tx.outboxList(outboxColumns, `WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
 }
 
-// OutboxForTicket lists every outbound mail of a ticket, oldest first.
+// outboxColumnsNoData are outboxColumns without the composed bytes.
+const outboxColumnsNoData = `id, ticket_id, kind, message_id, envelope_from, recipients, NULL, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+// OutboxForTicket lists every outbound mail of a ticket, oldest first,
+// without its composed bytes (Data is nil): `tickets show` needs the
+// delivery state, and the bytes of a delivered mail are pruned after
+// [outbox] keep_sent anyway.
 func (tx *Tx) OutboxForTicket(ticketID int64) ([]*OutboxItem, error) {
-	return tx.outboxList(`WHERE ticket_id = ? ORDER BY id`, ticketID)
+	return tx.outboxList(outboxColumnsNoData, `WHERE ticket_id = ? ORDER BY id`, ticketID)
 }
 
-// AllOutbox lists every outbound mail, oldest first (for reports and tests).
+// AllOutbox lists every outbound mail, oldest first (for tests).
 func (tx *Tx) AllOutbox() ([]*OutboxItem, error) {
-	return tx.outboxList(`ORDER BY id`)
+	return tx.outboxList(outboxColumns, `ORDER BY id`)
 }
 
 // NextOutboxAttempt returns the earliest pending attempt time.
