@@ -185,7 +185,10 @@ func TestPruneSentOutbox_dropsBodiesAfterKeepSentAndKeepsTheRow(t *testing.T) {
 		return tx.MarkSent(ids[1], clock.Now().Add(time.Hour))
 	})
 	var pruned int
-	db.Update(ctx, func(tx *Tx) (err error) { pruned, err = tx.PruneSentOutbox(clock.Now().Add(30*time.Minute), 100); return err })
+	db.Update(ctx, func(tx *Tx) (err error) {
+		pruned, err = tx.PruneSentOutbox(clock.Now().Add(30*time.Minute), 100)
+		return err
+	})
 	if pruned != 1 {
 		t.Fatalf("pruned %d, want the one sent before the cutoff", pruned)
 	}

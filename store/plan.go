@@ -47,8 +47,8 @@ func (d *DB) QueryPlan(ctx context.Context, query string) ([]string, error) {
 
 var (
 	numberedParam = regexp.MustCompile(`\?(\d+)`)
-	scanStep  = regexp.MustCompile(`^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?`)
-	tableName = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
+	scanStep      = regexp.MustCompile(`^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?`)
+	tableName     = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
 )
 
 // FullScans returns the steps of query's plan that read a growing table
