@@ -183,8 +183,10 @@ func (h onRecord) Handle(ctx context.Context, r slog.Record) error {
 	h.fn(r)
 	return h.Handler.Handle(ctx, r)
 }
-func (h onRecord) WithAttrs(a []slog.Attr) slog.Handler { return onRecord{h.Handler.WithAttrs(a), h.fn} }
-func (h onRecord) WithGroup(n string) slog.Handler      { return onRecord{h.Handler.WithGroup(n), h.fn} }
+func (h onRecord) WithAttrs(a []slog.Attr) slog.Handler {
+	return onRecord{h.Handler.WithAttrs(a), h.fn}
+}
+func (h onRecord) WithGroup(n string) slog.Handler { return onRecord{h.Handler.WithGroup(n), h.fn} }
 
 // TestBusyDatabase_lockFreedRightAfterATimeoutQuarantinesNothing frees
 // the lock the moment processing first reports a failure, from inside
