@@ -197,7 +197,7 @@ func TestOpen_upgradeIsExplicit(t *testing.T) {
 		// 0004
 		`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`,
 		`DROP INDEX outbox_sent_bodies`, `DROP INDEX tickets_status_number`, `DROP INDEX tickets_level_number`,
-		`DROP INDEX tickets_customer_number`, `DROP INDEX tickets_unanswered_number`, `DROP INDEX tickets_created`,
+		`DROP INDEX tickets_customer_number`, `DROP INDEX tickets_created`,
 		`DROP INDEX auto_replies_sent`, `CREATE INDEX tickets_status ON tickets (status)`,
 		`DELETE FROM meta WHERE key LIKE 'raw_compact_%'`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -211,6 +212,10 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 	}
 	if f.Before > 0 {
 		where, args = append(where, "t.number < ?"), append(args, f.Before)
+	} else if f.Limit > 0 {
+		// A page always starts below a number, so SQLite searches the
+		// number index from there and stops at the limit.
+		where, args = append(where, "t.number < ?"), append(args, int64(math.MaxInt64))
 	}
 	q := `SELECT ` + ticketColumns + ticketFrom
 	if len(where) > 0 {

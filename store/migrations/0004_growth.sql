@@ -20,12 +20,12 @@ INSERT INTO meta (key, value)
 -- that still have their bytes.
 CREATE INDEX outbox_sent_bodies ON outbox (sent_at) WHERE status = 'sent' AND length(data) > 0;
 
--- Ticket lists page newest first by number within their filter.
+-- Ticket lists page newest first by number within their filter (the
+-- overdue filter reads tickets_awaiting_response: unanswered tickets only).
 DROP INDEX tickets_status;
 CREATE INDEX tickets_status_number ON tickets (status, number);
 CREATE INDEX tickets_level_number ON tickets (level, number);
 CREATE INDEX tickets_customer_number ON tickets (customer_id, number);
-CREATE INDEX tickets_unanswered_number ON tickets (number) WHERE first_response_at IS NULL AND first_response_due IS NOT NULL;
 -- The SLA report reads the tickets created in its window.
 CREATE INDEX tickets_created ON tickets (created_at);
 
