@@ -98,6 +98,21 @@ func inflateChunk(out, data []byte) ([]byte, error) {
 	}
 }
 
+// inflateAll inflates data whose size is not known.
+func inflateAll(data []byte) ([]byte, error) {
+	r := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(data), nil); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(3 * len(data))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // encodedRaw is how a mail's bytes go into raw_messages.data.
 type encodedRaw struct {
 	inline   []byte
@@ -230,12 +245,26 @@ func (tx *Tx) CompactRaw(limit int) (compacted int, more bool, err error) {
 // its kind, recipients, status and times, and the message row with the
 // text `tickets show` prints.
 func (tx *Tx) PruneSentOutbox(cutoff time.Time, limit int) (int, error) {
-	res, err := tx.exec(`UPDATE outbox SET data = x'' WHERE id IN (SELECT id FROM outbox
-		WHERE status = 'sent' AND length(data) > 0 AND sent_at < ? ORDER BY sent_at LIMIT ?)`, cutoff.UTC().Format(TimeFormat), limit)
+	at := cutoff.UTC().Format(TimeFormat)
+	// outbox_bodies holds the bytes of mail not yet sent or sent within
+	// keep_sent, oldest first: a bounded table, read from its start
+	// (CROSS JOIN keeps SQLite from reading the whole outbox instead).
+	res, err := tx.exec(`DELETE FROM outbox_bodies WHERE outbox_id IN (SELECT b.outbox_id FROM outbox_bodies b CROSS JOIN outbox o ON o.id = b.outbox_id
+		WHERE o.status = 'sent' AND o.sent_at < ? ORDER BY b.outbox_id LIMIT ?)`, at, limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune sent outbox: %w", err)
 	}
 	n, _ := res.RowsAffected()
+	if int(n) < limit {
+		// Rows written before migration 0004 hold their bytes inline.
+		res, err = tx.exec(`UPDATE outbox SET data = x'' WHERE id IN (SELECT id FROM outbox
+			WHERE status = 'sent' AND length(data) > 0 AND sent_at < ? ORDER BY sent_at LIMIT ?)`, at, limit-int(n))
+		if err != nil {
+			return int(n), fmt.Errorf("prune sent outbox: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
+	}
 	return int(n), nil
 }
 

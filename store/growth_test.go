@@ -117,8 +117,8 @@ func TestMigrate0004_compactsOldRawMailLazilyAndExactly(t *testing.T) {
 		}
 	}
 	// Back to schema 3, as ticketd left it before this change.
-	for _, q := range []string{`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`,
-		`ALTER TABLE raw_chunks DROP COLUMN deflated`, `DROP INDEX outbox_sent_bodies`, `DROP INDEX tickets_status_number`,
+	for _, q := range []string{`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`, `ALTER TABLE messages DROP COLUMN deflated`,
+		`ALTER TABLE raw_chunks DROP COLUMN deflated`, `DROP INDEX outbox_sent_bodies`, `DROP TABLE outbox_bodies`, `DROP INDEX raw_messages_sha256_no_id`, `CREATE INDEX raw_messages_sha256 ON raw_messages (sha256)`, `DROP INDEX tickets_status_number`,
 		`DROP INDEX tickets_level_number`, `DROP INDEX tickets_customer_number`,
 		`DROP INDEX tickets_created`, `DROP INDEX auto_replies_sent`, `CREATE INDEX tickets_status ON tickets (status)`,
 		`DELETE FROM meta WHERE key LIKE 'raw_compact_%'`, `DELETE FROM schema_migrations WHERE version > 3`} {
@@ -309,6 +309,31 @@ func TestFullScans_findsScansOfGrowingTables(t *testing.T) {
 		if (len(scans) > 0) != wantScan {
 			plan, _ := db.QueryPlan(ctx, q)
 			t.Errorf("%s: scans %v, want a scan: %v (plan %v)", q, scans, wantScan, plan)
+		}
+	}
+}
+
+func TestMessages_textsStoredCompactlyReadBackExactly(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	long := strings.Repeat("Since this morning the license server is unreachable from every client. ", 12)
+	cases := []Message{
+		{Body: long + "\n> quoted history\n", NewText: long},         // both deflated, different
+		{Body: long, NewText: long},                                  // stored once
+		{Body: "short", NewText: "short"},                            // too short to deflate
+		{Body: "Grüezi ✓ " + long, NewText: ""},                      // outbound: body only
+		{Body: string([]byte{0xff, 0xfe, 'x'}) + long, NewText: "n"}, // not UTF-8
+	}
+	for i := range cases {
+		m := cases[i]
+		m.Direction, m.Kind, m.MessageID = Inbound, "customer", fmt.Sprintf("text%d@x", i)
+		if err := db.Update(ctx, func(tx *Tx) error { return tx.AddMessage(&m) }); err != nil {
+			t.Fatal(err)
+		}
+		var got *Message
+		db.View(ctx, func(tx *Tx) (err error) { got, err = tx.MessageByRow(m.ID); return err })
+		if got.Body != cases[i].Body || got.NewText != cases[i].NewText {
+			t.Errorf("case %d: read back body %q / new text %q", i, got.Body, got.NewText)
 		}
 	}
 }
