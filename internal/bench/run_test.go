@@ -17,7 +17,10 @@ func TestRunSmall(t *testing.T) {
 	defer cancel()
 	var admin []string
 	res, err := Run(ctx, Config{Messages: 20, Rate: 20, Duration: time.Second, LargeAttachment: 256 << 10, Seed: 3, Prefill: 300,
-		Admin: func(ctx context.Context, args []string) error { admin = append(admin, strings.Join(args[:2], " ")); return nil }})
+		Admin: func(ctx context.Context, args []string) error {
+			admin = append(admin, strings.Join(args[:2], " "))
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
