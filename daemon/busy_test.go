@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -173,20 +174,26 @@ func TestShutdown_withinGraceWhileTheDatabaseIsLocked(t *testing.T) {
 	mustf(t, len(h.quarantine()) == 0, "quarantined on shutdown: %+v", h.quarantine())
 }
 
-// onRecord calls fn with every log record before passing it on.
+// onRecord calls fn with every log record, with the attributes the logger
+// was given by With, before passing it on.
 type onRecord struct {
 	slog.Handler
-	fn func(slog.Record)
+	fn    func(slog.Record)
+	attrs []slog.Attr
 }
 
 func (h onRecord) Handle(ctx context.Context, r slog.Record) error {
-	h.fn(r)
+	full := r.Clone()
+	full.AddAttrs(h.attrs...)
+	h.fn(full)
 	return h.Handler.Handle(ctx, r)
 }
+
 func (h onRecord) WithAttrs(a []slog.Attr) slog.Handler {
-	return onRecord{h.Handler.WithAttrs(a), h.fn}
+	return onRecord{h.Handler.WithAttrs(a), h.fn, append(slices.Clip(h.attrs), a...)}
 }
-func (h onRecord) WithGroup(n string) slog.Handler { return onRecord{h.Handler.WithGroup(n), h.fn} }
+
+func (h onRecord) WithGroup(n string) slog.Handler { return onRecord{h.Handler.WithGroup(n), h.fn, h.attrs} }
 
 // TestBusyDatabase_lockFreedRightAfterATimeoutQuarantinesNothing frees
 // the lock the moment processing first reports a failure, from inside
@@ -196,7 +203,7 @@ func (h onRecord) WithGroup(n string) slog.Handler { return onRecord{h.Handler.W
 func TestBusyDatabase_lockFreedRightAfterATimeoutQuarantinesNothing(t *testing.T) {
 	var mu sync.Mutex
 	var release func()
-	logger := slog.New(onRecord{slog.NewTextHandler(io.Discard, nil), func(r slog.Record) {
+	logger := slog.New(onRecord{Handler: slog.NewTextHandler(io.Discard, nil), fn: func(r slog.Record) {
 		if r.Level < slog.LevelError || !strings.Contains(r.Message, "process") {
 			return
 		}

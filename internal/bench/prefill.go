@@ -36,7 +36,7 @@ const prefillBatch = 500
 //     and sent outbox rows, their composed bytes pruned unless sent within
 //     keep_sent (as the maintenance pass leaves them);
 //   - the level event and the 50 %, 90 % and breach reminders, cancelled
-//     by the first response or sent;
+//     by the first response (also those sent before it) or sent;
 //   - for answered tickets (97 %, half of those of the last two days) an
 //     engineer's reply: its raw mail, its inbound row, the relayed
 //     outbound row and sent outbox row, and for tickets older than two
@@ -161,6 +161,9 @@ func prefillTicket(tx *store.Tx, plans *sla.Catalog, texts map[string]prefilledT
 	if err != nil {
 		return err
 	}
+	if err := tx.MarkRawProcessed(rawID, "ticket", ""); err != nil {
+		return err
+	}
 	level := ticket.P3
 	for p, roll := 0, rng.Intn(100); ; p++ {
 		if roll < prefillLevels[p].share || p == len(prefillLevels)-1 {
@@ -233,10 +236,9 @@ func prefillTicket(tx *store.Tx, plans *sla.Catalog, texts map[string]prefilledT
 	if first.After(now) {
 		first = now.Add(-time.Minute)
 	}
+	// The first response cancels the reminders (those sent before it are
+	// recorded as cancelled too: one statement instead of three).
 	tx.Now = first
-	if err := markRemindersSent(tx, t.ID, first); err != nil {
-		return err
-	}
 	if err := tx.CancelReminders(t.ID); err != nil {
 		return err
 	}
@@ -247,6 +249,9 @@ func prefillTicket(tx *store.Tx, plans *sla.Catalog, texts map[string]prefilledT
 	engRawID, _, err := tx.StoreRaw(&store.RawMessage{Mailbox: "Prefill", UIDValidity: 1, UID: uint32(2*i + 2), MessageID: engID,
 		SHA256: fmt.Sprintf("%064x", 2*i+2), Size: int64(len(engRaw)), Data: engRaw, InternalDate: first})
 	if err != nil {
+		return err
+	}
+	if err := tx.MarkRawProcessed(engRawID, "engineer-reply", ""); err != nil {
 		return err
 	}
 	if err := tx.AddMessage(&store.Message{RawID: engRawID, TicketID: t.ID, Direction: store.Inbound, Kind: "engineer", MessageID: engID,
