@@ -193,7 +193,9 @@ func (h onRecord) WithAttrs(a []slog.Attr) slog.Handler {
 	return onRecord{h.Handler.WithAttrs(a), h.fn, append(slices.Clip(h.attrs), a...)}
 }
 
-func (h onRecord) WithGroup(n string) slog.Handler { return onRecord{h.Handler.WithGroup(n), h.fn, h.attrs} }
+func (h onRecord) WithGroup(n string) slog.Handler {
+	return onRecord{h.Handler.WithGroup(n), h.fn, h.attrs}
+}
 
 // TestBusyDatabase_lockFreedRightAfterATimeoutQuarantinesNothing frees
 // the lock the moment processing first reports a failure, from inside
