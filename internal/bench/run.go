@@ -281,10 +281,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	} else {
 		res.PeakRSSMB, _ = procStatusMB("VmHWM")
+		res.PeakRSSWholeRunMB = res.PeakRSSMB
 		if res.DaemonPeakRSSMB > 0 {
 			res.PeakRSSMB = res.DaemonPeakRSSMB
 		}
-		res.PeakRSSWholeRunMB = res.PeakRSSMB
 	}
 	return res, nil
 }
@@ -311,7 +311,11 @@ type runner struct {
 	child       *exec.Cmd     // the daemon process, when it runs in one
 	childStderr *bytes.Buffer // its log
 	childPeak   float64       // its VmHWM, read before it exits
-	cfgPath     string        // the daemon's config file, for the child and admin commands
+	// childRunning is closed when the daemon process has opened its
+	// database and starts its loops: where an in-process daemon's Run
+	// starts, so both are timed from the same point.
+	childRunning chan struct{}
+	cfgPath      string // the daemon's config file, for the child and admin commands
 }
 
 // inProcess starts (or replaces) the in-process mail system.
@@ -424,8 +428,9 @@ func (r *runner) start(ctx context.Context) error {
 			}
 		}
 		r.childStderr = &bytes.Buffer{}
+		r.childRunning = make(chan struct{})
 		cmd := exec.Command(r.cfg.DaemonBinary, "run", "--config", r.cfgPath)
-		cmd.Stderr = &lockedBuffer{b: r.childStderr}
+		cmd.Stderr = &lockedBuffer{b: r.childStderr, running: r.childRunning}
 		cmd.Env = append(os.Environ(), "GOMEMLIMIT=") // the config's limit applies, as in production
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("start %s: %w", r.cfg.DaemonBinary, err)
@@ -476,14 +481,21 @@ func (r *runner) childLog() string {
 	return "; daemon log:\n" + lastLines(r.childStderr.String(), 20)
 }
 
+// lockedBuffer collects a daemon process's log and notes when it said it
+// is running.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
+	mu      sync.Mutex
+	b       *bytes.Buffer
+	running chan struct{} // closed at "ticketd running"; nil: not watched
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.running != nil && bytes.Contains(p, []byte(`msg="ticketd running"`)) {
+		close(l.running)
+		l.running = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -547,6 +559,16 @@ func (r *runner) backlog(ctx context.Context) error {
 	start := time.Now()
 	if err := r.start(ctx); err != nil {
 		return err
+	}
+	if r.child != nil {
+		select {
+		case <-r.childRunning:
+			start = time.Now()
+		case <-time.After(time.Minute):
+			return fmt.Errorf("the daemon process did not start%s", r.childLog())
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if err := r.track.wait(ctx, phaseBacklog, n, r.phaseTimeout(n)); err != nil {
 		return r.explain(ctx, err)
