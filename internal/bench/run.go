@@ -235,7 +235,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			fmt.Fprintf(cfg.Progress, "warning: mailbox %s already holds %d mails: the daemon fetches and processes them too\n", cfg.Mailbox, res.MailboxPreexisting)
 		}
 	}
-	before, err := r.usage(ctx, false)
+	// Measured as maintenance leaves the database (prefilled bodies sent
+	// within keep_sent pruned too), so the growth is the backlog's alone.
+	before, err := r.usage(ctx, true)
 	if err != nil {
 		return res, err
 	}
