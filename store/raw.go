@@ -120,8 +120,6 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 	return id, false, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
 }
 
-const rawColumns = `id, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, internal_date, stored_at, processed_at, outcome, process_error`
-
 func scanRaw(s interface{ Scan(...any) error }) (*RawMessage, error) {
 	var m RawMessage
 	var internal, stored, processed sql.NullString
