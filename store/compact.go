@@ -256,16 +256,51 @@ func (tx *Tx) PruneSentOutbox(cutoff time.Time, limit int) (int, error) {
 	}
 	n, _ := res.RowsAffected()
 	if int(n) < limit {
-		// Rows written before migration 0004 hold their bytes inline.
-		res, err = tx.exec(`UPDATE outbox SET data = x'' WHERE id IN (SELECT id FROM outbox
-			WHERE status = 'sent' AND length(data) > 0 AND sent_at < ? ORDER BY sent_at LIMIT ?)`, at, limit-int(n))
-		if err != nil {
-			return int(n), fmt.Errorf("prune sent outbox: %w", err)
-		}
-		m, _ := res.RowsAffected()
-		n += m
+		m, err := tx.pruneInlineOutbox(at, limit-int(n))
+		return int(n) + m, err
 	}
 	return int(n), nil
+}
+
+// legacyOutboxColumns are an outbox row's columns but its bytes.
+const legacyOutboxColumns = `id, ticket_id, kind, message_id, envelope_from, recipients, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+// pruneInlineOutbox drops the bytes rows written before migration 0004
+// hold inline. Each row is deleted and written again without them: an
+// UPDATE that shrinks a row leaves its page nearly empty (SQLite merges
+// pages after deletes, not after updates), a page per row of a table
+// that was most of the database.
+func (tx *Tx) pruneInlineOutbox(at string, limit int) (int, error) {
+	rows, err := tx.query(`SELECT `+legacyOutboxColumns+` FROM outbox WHERE status = 'sent' AND length(data) > 0 AND sent_at < ? ORDER BY sent_at LIMIT ?`, at, limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune sent outbox: %w", err)
+	}
+	var todo [][12]any
+	for rows.Next() {
+		var v [12]any
+		ptrs := make([]any, len(v))
+		for i := range v {
+			ptrs[i] = &v[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("prune sent outbox: %w", err)
+		}
+		todo = append(todo, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("prune sent outbox: %w", err)
+	}
+	for _, v := range todo {
+		if _, err := tx.exec(`DELETE FROM outbox WHERE id = ?`, v[0]); err != nil {
+			return 0, fmt.Errorf("prune sent outbox %v: %w", v[0], err)
+		}
+		if _, err := tx.exec(`INSERT INTO outbox (`+legacyOutboxColumns+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, x'')`, v[:]...); err != nil {
+			return 0, fmt.Errorf("prune sent outbox %v: %w", v[0], err)
+		}
+	}
+	return len(todo), nil
 }
 
 // PruneAutoReplies forgets up to limit rate-limit records older than

@@ -116,6 +116,15 @@ func TestMigrate0004_compactsOldRawMailLazilyAndExactly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Outbox rows as ticketd wrote them before 0004: the bytes inline,
+	// a sent one and a pending one.
+	for i, status := range []string{OutboxSent, OutboxPending} {
+		if _, err := db.db.Exec(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, attempts, next_attempt_at, created_at, sent_at)
+			VALUES (NULL, 'ack', ?, 'support@x', '["a@b"]', ?, ?, 1, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z', ?)`,
+			fmt.Sprintf("old%d@support", i), bytes.Repeat([]byte("composed "), 900), status, map[bool]any{true: "2026-01-01T00:00:01.000000000Z", false: nil}[status == OutboxSent]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Back to schema 3, as ticketd left it before this change.
 	for _, q := range []string{`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`, `ALTER TABLE messages DROP COLUMN deflated`,
 		`ALTER TABLE raw_chunks DROP COLUMN deflated`, `DROP INDEX outbox_sent_bodies`, `DROP TABLE outbox_bodies`, `DROP INDEX raw_messages_sha256_no_id`, `CREATE INDEX raw_messages_sha256 ON raw_messages (sha256)`, `DROP INDEX tickets_status_number`,
@@ -167,6 +176,30 @@ func TestMigrate0004_compactsOldRawMailLazilyAndExactly(t *testing.T) {
 	if left != 0 {
 		t.Errorf("compaction bookkeeping left in meta")
 	}
+	// The old pending mail is still sent with its bytes; the old sent
+	// one loses them to pruning and keeps its row.
+	db.View(ctx, func(tx *Tx) error {
+		due, err := tx.DueOutbox(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+		if err != nil || len(due) != 1 || due[0].MessageID != "old1@support" || len(due[0].Data) != 8100 {
+			t.Fatalf("pending pre-0004 mail: %+v, %v", due, err)
+		}
+		return nil
+	})
+	var pruned int
+	if err := db.Update(ctx, func(tx *Tx) (err error) {
+		pruned, err = tx.PruneSentOutbox(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+		return err
+	}); err != nil || pruned != 1 {
+		t.Fatalf("pruned %d pre-0004 sent mails, %v", pruned, err)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		all, _ := tx.AllOutbox()
+		if len(all) != 2 || all[0].MessageID != "old0@support" || all[0].Status != OutboxSent || len(all[0].Data) != 0 ||
+			all[0].SentAt.IsZero() || all[0].Attempts != 1 || len(all[1].Data) != 8100 {
+			t.Fatalf("after pruning: %+v", all)
+		}
+		return nil
+	})
 }
 
 func TestPruneSentOutbox_dropsBodiesAfterKeepSentAndKeepsTheRow(t *testing.T) {
