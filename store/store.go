@@ -1,8 +1,10 @@
 // Package store is ticketd's persistence: one SQLite file (modernc.org/sqlite,
 // no cgo) with embedded numbered migrations, WAL, foreign keys and a busy
 // timeout. It offers transactions that capture "now" once from an injected
-// clock, and the queries the pipeline needs. It holds no policy: what to
-// store and when is decided by the daemon.
+// clock, and the queries the pipeline needs, each prepared once and served
+// by an index (see QueryPlan, FullScans). Raw mail and message texts are
+// stored deflated where that saves space. It holds no policy: what to
+// store, when and for how long is decided by the daemon.
 package store
 
 import (
