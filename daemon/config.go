@@ -176,7 +176,14 @@ type OutboxConfig struct {
 	RetryMin    Duration `toml:"retry_min"`     // first retry after this; doubles up to retry_max
 	RetryMax    Duration `toml:"retry_max"`     // longest wait between attempts
 	GiveUpAfter Duration `toml:"give_up_after"` // then the mail is failed and admins told
+	// KeepSent is how long a delivered mail keeps its composed bytes; then
+	// only its row (kind, recipients, status, times) and the message text
+	// `tickets show` prints stay.
+	KeepSent Duration `toml:"keep_sent"`
 }
+
+// DefaultKeepSent is [outbox] keep_sent when unset.
+const DefaultKeepSent = 7 * 24 * time.Hour
 
 // HTTPConfig is [http].
 type HTTPConfig struct {
@@ -386,6 +393,9 @@ func (c *Config) applyDefaults() {
 	if c.Outbox.GiveUpAfter.Duration == 0 {
 		c.Outbox.GiveUpAfter.Duration = 72 * time.Hour
 	}
+	if c.Outbox.KeepSent.Duration == 0 {
+		c.Outbox.KeepSent.Duration = DefaultKeepSent
+	}
 	if c.Health.MaxSilence.Duration == 0 {
 		c.Health.MaxSilence.Duration = 10 * time.Minute
 	}
@@ -550,6 +560,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Outbox.RetryMin.Duration < time.Second || c.Outbox.RetryMax.Duration < c.Outbox.RetryMin.Duration {
 		bad("outbox.retry_min", "want at least 1s and no more than outbox.retry_max (%s)", c.Outbox.RetryMax.Duration)
+	}
+	if c.Outbox.KeepSent.Duration < 0 {
+		bad("outbox.keep_sent", "%s is negative", c.Outbox.KeepSent.Duration)
 	}
 	if c.Outbox.GiveUpAfter.Duration < c.Outbox.RetryMax.Duration {
 		bad("outbox.give_up_after", "%s is shorter than outbox.retry_max", c.Outbox.GiveUpAfter.Duration)

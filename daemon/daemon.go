@@ -42,6 +42,9 @@ type Options struct {
 	// ProcessInterval is the safety-net interval of the processing and
 	// reminder loops; default 30s.
 	ProcessInterval time.Duration
+	// BusyTimeout is how long a write waits for the database's write lock
+	// before it is retried later; default store.DefaultBusyTimeout.
+	BusyTimeout time.Duration
 }
 
 // Daemon is a running ticketd: database, pipeline and loops.
@@ -133,7 +136,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	if d.tmpl, err = templates.NewLive(cfg.Templates.Dir, d.log); err != nil {
 		return nil, fmt.Errorf("templates.dir: %w", err)
 	}
-	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock, store.Options{NoUpgrade: true}); err != nil {
+	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock, store.Options{NoUpgrade: true, BusyTimeout: opts.BusyTimeout}); err != nil {
 		return nil, err
 	}
 	if d.tokenKey, err = d.loadTokenKey(ctx); err != nil {
@@ -306,6 +309,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	loop("watchdog", func() { d.watchdog(ctx) })
 	loop("nudges", func() { d.nudgeLoop(ctx) })
+	loop("maintenance", func() { d.maintenanceLoop(ctx) })
 	d.log.Info("ticketd running", "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
 		"database", d.cfg.Store.Path, "http", d.HTTPAddr())
 	<-ctx.Done()
@@ -502,6 +506,7 @@ func (s sink) Store(ctx context.Context, f intake.Fetched) (duplicate bool, err 
 	}
 	var dup bool
 	var id int64
+	store.PrepareRaw(rm) // deflate before taking the write lock
 	err = s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
 	if err != nil {
 		// Intake stops here and retries after a backoff: the mail stays on

@@ -35,6 +35,7 @@ type harness struct {
 	d      *Daemon
 	cancel context.CancelFunc
 	done   chan error
+	opts   Options // extra daemon options (BusyTimeout, ShutdownGrace)
 }
 
 type harnessOption func(*harness)
@@ -44,6 +45,7 @@ func withSMTP(addr string) harnessOption {
 	return func(h *harness) { h.cfg.SMTP.Address = addr }
 }
 func withConfig(f func(*Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
+func withOptions(o Options) harnessOption      { return func(h *harness) { h.opts = o } }
 
 func testConfig(t testing.TB, sys *mailsim.System, dbPath string) *Config {
 	cfg := DefaultConfig()
@@ -96,7 +98,15 @@ func (h *harness) open() {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	d, err := New(context.Background(), h.cfg, Options{Clock: h.clock, Logger: logger, ProcessInterval: 200 * time.Millisecond, ShutdownGrace: 2 * time.Second})
+	opts := h.opts
+	if opts.Logger != nil {
+		logger = opts.Logger
+	}
+	opts.Clock, opts.Logger, opts.ProcessInterval = h.clock, logger, 200*time.Millisecond
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 2 * time.Second
+	}
+	d, err := New(context.Background(), h.cfg, opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}

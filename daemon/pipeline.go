@@ -221,6 +221,12 @@ func (d *Daemon) processBatch(ctx context.Context, batch []*inbound) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if store.IsBusy(err) {
+		// The write lock stayed taken (another process, a long write):
+		// nothing was decided. The mails stay unprocessed and the loop
+		// tries again; a lock timeout must never quarantine a mail.
+		return fmt.Errorf("process %d stored mails: %w", len(batch), err)
+	}
 	if len(batch) > 1 {
 		d.log.Warn("batch failed; processing its mails one by one", "mails", len(batch), "err", err)
 	}
@@ -271,6 +277,9 @@ func (d *Daemon) processOne(ctx context.Context, in *inbound) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if store.IsBusy(err) {
+		return fmt.Errorf("process raw message %d: %w", in.raw.ID, err)
 	}
 	// Processing failed: keep the mail visible to admins rather than retry
 	// a deterministic failure forever.

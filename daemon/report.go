@@ -32,63 +32,34 @@ type SLARow struct {
 // later or has not come and the due time passed. At risk: unanswered, not
 // yet due, with at least 75 % of the time to its due time gone. Times to
 // first response are wall-clock, from the SLA start to the first reply.
+// SQLite does the counting (store.SLAStats): only a row per plan and level
+// leaves the database, so the report costs one indexed pass over the
+// window at any database size.
 func SLAReport(ctx context.Context, db *store.DB, since, now time.Time) ([]SLARow, error) {
-	var ts []*store.Ticket
-	if err := db.View(ctx, func(tx *store.Tx) (err error) { ts, err = tx.Tickets(store.TicketFilter{Since: since}); return err }); err != nil {
+	var stats []store.SLAStat
+	if err := db.View(ctx, func(tx *store.Tx) (err error) {
+		stats, err = tx.SLAStats(since, now, atRiskPercent, [2]int{50, 90})
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	type key struct {
-		plan  string
-		level ticket.Level
-	}
-	rows := map[key]*SLARow{}
-	waits := map[key][]time.Duration{}
-	for _, t := range ts {
-		k := key{t.Plan, t.Level}
-		if k.plan == "" {
-			k.plan = "-"
+	out := make([]SLARow, 0, len(stats))
+	for _, s := range stats {
+		r := SLARow{Plan: s.Plan, Level: ticket.Level(s.Level), Tickets: s.Tickets, Answered: s.Answered, Met: s.Met,
+			Breaches: s.Breaches, AtRisk: s.AtRisk, NoTarget: s.NoTarget}
+		if r.Plan == "" {
+			r.Plan = "-"
 		}
-		r := rows[k]
-		if r == nil {
-			r = &SLARow{Plan: k.plan, Level: k.level}
-			rows[k] = r
-		}
-		r.Tickets++
-		start := t.CreatedAt
-		if t.SLAStartedAt != nil {
-			start = *t.SLAStartedAt
-		}
-		if t.FirstResponseAt != nil {
-			r.Answered++
-			waits[k] = append(waits[k], t.FirstResponseAt.Sub(start))
-		}
-		switch {
-		case t.FirstResponseDue == nil:
-			r.NoTarget++
-		case t.FirstResponseAt != nil && !t.FirstResponseAt.After(*t.FirstResponseDue):
-			r.Met++
-		case t.Breached(now):
-			r.Breaches++
-		case t.FirstResponseAt == nil && t.Status != ticket.StatusClosed:
-			span := t.FirstResponseDue.Sub(start)
-			if now.Sub(start) >= span*3/4 {
-				r.AtRisk++
-			}
-		}
-	}
-	out := make([]SLARow, 0, len(rows))
-	for k, r := range rows {
 		if judged := r.Met + r.Breaches; judged > 0 {
 			p := 100 * float64(r.Met) / float64(judged)
 			r.MetPercent = &p
 		}
-		if w := waits[k]; len(w) > 0 {
-			sort.Slice(w, func(i, j int) bool { return w[i] < w[j] })
-			r.MedianFirstReply, r.P90FirstReply = percentile(w, 50), percentile(w, 90)
-			med, p90 := r.MedianFirstReply.Seconds(), r.P90FirstReply.Seconds()
-			r.MedianFirstReplyS, r.P90FirstReplyS = &med, &p90
+		if med, ok := s.Waits[50]; ok {
+			r.MedianFirstReply, r.P90FirstReply = med, s.Waits[90]
+			m, p90 := r.MedianFirstReply.Seconds(), r.P90FirstReply.Seconds()
+			r.MedianFirstReplyS, r.P90FirstReplyS = &m, &p90
 		}
-		out = append(out, *r)
+		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Plan != out[j].Plan {
@@ -99,11 +70,6 @@ func SLAReport(ctx context.Context, db *store.DB, since, now time.Time) ([]SLARo
 	return out, nil
 }
 
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, p int) time.Duration {
-	rank := (p*len(sorted) + 99) / 100
-	if rank < 1 {
-		rank = 1
-	}
-	return sorted[rank-1]
-}
+// atRiskPercent: an unanswered ticket is at risk once this share of the
+// time from its SLA start to its due time is gone.
+const atRiskPercent = 75

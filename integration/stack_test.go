@@ -525,7 +525,8 @@ type quarantineJSON struct {
 func (s *stack) tickets() []ticketJSON {
 	s.t.Helper()
 	var ts []ticketJSON
-	if err := json.Unmarshal([]byte(s.cli("tickets", "list", "--json")), &ts); err != nil {
+	// Every ticket, not the first page of 50.
+	if err := json.Unmarshal([]byte(s.cli("tickets", "list", "--limit", "0", "--json")), &ts); err != nil {
 		s.t.Fatalf("tickets list --json: %v", err)
 	}
 	return ts

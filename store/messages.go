@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -44,14 +45,29 @@ type Message struct {
 	Attachments   []ticket.Attachment // metadata only: Content is not stored here
 }
 
-// AddMessage inserts m and its attachments' metadata, setting m.ID.
+// AddMessage inserts m and its attachments' metadata, setting m.ID. A
+// body equal to the new text (a mail without quoted history, most of
+// them) is stored once, as the new text.
 func (tx *Tx) AddMessage(m *Message) error {
+	body := m.Body
+	if body == m.NewText {
+		body = ""
+	}
+	storedBody, bodyDeflated := deflateText(body)
+	storedNew, newDeflated := deflateText(m.NewText)
+	var deflated int
+	if bodyDeflated {
+		deflated |= bodyIsDeflated
+	}
+	if newDeflated {
+		deflated |= newTextIsDeflated
+	}
 	res, err := tx.exec(`INSERT INTO messages (raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name,
-		to_addrs, cc_addrs, subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		to_addrs, cc_addrs, subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at, deflated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullInt(m.RawID), nullInt(m.TicketID), m.Direction, m.Kind, m.MessageID, m.InReplyTo, strings.Join(m.References, " "),
-		m.FromAddr, m.FromName, strings.Join(m.To, ", "), strings.Join(m.Cc, ", "), m.Subject, formatTime(m.Date), m.Body, m.NewText,
-		m.SenderOutcome, m.SenderReason, m.Automated, m.Malformed, strings.Join(m.ParseErrors, "\n"), tx.Now.Format(TimeFormat))
+		m.FromAddr, m.FromName, strings.Join(m.To, ", "), strings.Join(m.Cc, ", "), m.Subject, formatTime(m.Date), storedBody, storedNew,
+		m.SenderOutcome, m.SenderReason, m.Automated, m.Malformed, strings.Join(m.ParseErrors, "\n"), tx.Now.Format(TimeFormat), deflated)
 	if err != nil {
 		return fmt.Errorf("add message %q: %w", m.MessageID, err)
 	}
@@ -75,18 +91,57 @@ func (tx *Tx) SetMessageTicket(messageRow, ticketID int64) error {
 }
 
 const messageColumns = `id, raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name, to_addrs, cc_addrs,
-	subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at`
+	subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at, deflated`
+
+// messages.deflated says which texts are stored deflated (migration 0004).
+const (
+	bodyIsDeflated    = 1
+	newTextIsDeflated = 2
+)
+
+// deflateText returns how a message text is stored: deflated (as a blob)
+// when that saves space, else as it is.
+func deflateText(s string) (any, bool) {
+	if len(s) < 128 {
+		return s, false
+	}
+	var buf bytes.Buffer
+	if !deflateInto(&buf, []byte(s)) {
+		return s, false
+	}
+	return buf.Bytes(), true
+}
+
+func inflateText(b []byte, deflated bool) (string, error) {
+	if !deflated {
+		return string(b), nil
+	}
+	out, err := inflateAll(b)
+	return string(out), err
+}
 
 func scanMessage(s interface{ Scan(...any) error }) (*Message, error) {
 	var m Message
 	var rawID, ticketID sql.NullInt64
 	var refs, to, cc, perrs string
 	var date, created sql.NullString
+	var body, newText []byte
+	var deflated int
 	if err := s.Scan(&m.ID, &rawID, &ticketID, &m.Direction, &m.Kind, &m.MessageID, &m.InReplyTo, &refs, &m.FromAddr, &m.FromName,
-		&to, &cc, &m.Subject, &date, &m.Body, &m.NewText, &m.SenderOutcome, &m.SenderReason, &m.Automated, &m.Malformed, &perrs, &created); err != nil {
+		&to, &cc, &m.Subject, &date, &body, &newText, &m.SenderOutcome, &m.SenderReason, &m.Automated, &m.Malformed, &perrs, &created, &deflated); err != nil {
 		return nil, err
 	}
+	var err error
+	if m.Body, err = inflateText(body, deflated&bodyIsDeflated != 0); err != nil {
+		return nil, fmt.Errorf("message %d body: %w", m.ID, err)
+	}
+	if m.NewText, err = inflateText(newText, deflated&newTextIsDeflated != 0); err != nil {
+		return nil, fmt.Errorf("message %d text: %w", m.ID, err)
+	}
 	m.RawID, m.TicketID = rawID.Int64, ticketID.Int64
+	if m.Body == "" {
+		m.Body = m.NewText // stored once (AddMessage)
+	}
 	m.References = strings.Fields(refs)
 	m.To, m.Cc = splitList(to), splitList(cc)
 	if perrs != "" {

@@ -35,18 +35,30 @@ type OutboxItem struct {
 // Enqueue adds an outbound mail, due now. Its Message-ID must be unique.
 func (tx *Tx) Enqueue(it *OutboxItem) error {
 	rcpts, _ := json.Marshal(it.Recipients)
+	// The composed bytes go to outbox_bodies, so the row stays small:
+	// once they are pruned (keep_sent) the row packs densely.
 	res, err := tx.exec(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-		nullInt(it.TicketID), it.Kind, it.MessageID, it.EnvelopeFrom, string(rcpts), it.Data, tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat))
+		VALUES (?, ?, ?, ?, ?, x'', 'pending', ?, ?)`,
+		nullInt(it.TicketID), it.Kind, it.MessageID, it.EnvelopeFrom, string(rcpts), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat))
 	if err != nil {
 		return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
 	}
 	it.ID, _ = res.LastInsertId()
+	if len(it.Data) > 0 {
+		if _, err := tx.exec(`INSERT INTO outbox_bodies (outbox_id, data) VALUES (?, ?)`, it.ID, it.Data); err != nil {
+			return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
+		}
+	}
 	it.Status, it.NextAttemptAt, it.CreatedAt = OutboxPending, tx.Now, tx.Now
 	return nil
 }
 
-const outboxColumns = `id, ticket_id, kind, message_id, envelope_from, recipients, data, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+// outboxColumns are read from outbox o joined with its body b; rows
+// written before migration 0004 hold their bytes in o.data.
+const outboxColumns = `o.id, o.ticket_id, o.kind, o.message_id, o.envelope_from, o.recipients, COALESCE(b.data, o.data), o.status, o.attempts,
+	o.next_attempt_at, o.last_error, o.created_at, o.sent_at`
+
+const outboxFrom = ` FROM outbox o LEFT JOIN outbox_bodies b ON b.outbox_id = o.id `
 
 func scanOutbox(s interface{ Scan(...any) error }) (*OutboxItem, error) {
 	var it OutboxItem
@@ -63,8 +75,8 @@ func scanOutbox(s interface{ Scan(...any) error }) (*OutboxItem, error) {
 	return &it, nil
 }
 
-func (tx *Tx) outboxList(q string, args ...any) ([]*OutboxItem, error) {
-	rows, err := tx.query(`SELECT `+outboxColumns+` FROM outbox `+q, args...)
+func (tx *Tx) outboxList(columns, q string, args ...any) ([]*OutboxItem, error) {
+	rows, err := tx.query(`SELECT `+columns+outboxFrom+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
@@ -82,17 +94,37 @@ func (tx *Tx) outboxList(q string, args ...any) ([]*OutboxItem, error) {
 
 // DueOutbox lists pending mails whose next attempt is at or before now.
 func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*OutboxItem, error) {
-	return tx.outboxList(`WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
+	return tx.outboxList(outboxColumns, `WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
 }
 
-// OutboxForTicket lists every outbound mail of a ticket, oldest first.
+// outboxColumnsNoData are outboxColumns without the composed bytes.
+const outboxColumnsNoData = `o.id, o.ticket_id, o.kind, o.message_id, o.envelope_from, o.recipients, NULL, o.status, o.attempts, o.next_attempt_at,
+	o.last_error, o.created_at, o.sent_at`
+
+// OutboxForTicket lists every outbound mail of a ticket, oldest first,
+// without its composed bytes (Data is nil): `tickets show` needs the
+// delivery state, and the bytes of a delivered mail are pruned after
+// [outbox] keep_sent anyway.
 func (tx *Tx) OutboxForTicket(ticketID int64) ([]*OutboxItem, error) {
-	return tx.outboxList(`WHERE ticket_id = ? ORDER BY id`, ticketID)
+	rows, err := tx.query(`SELECT `+outboxColumnsNoData+` FROM outbox o WHERE o.ticket_id = ? ORDER BY o.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxItem
+	for rows.Next() {
+		it, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
 }
 
-// AllOutbox lists every outbound mail, oldest first (for reports and tests).
+// AllOutbox lists every outbound mail, oldest first (for tests).
 func (tx *Tx) AllOutbox() ([]*OutboxItem, error) {
-	return tx.outboxList(`ORDER BY id`)
+	return tx.outboxList(outboxColumns, `ORDER BY o.id`)
 }
 
 // NextOutboxAttempt returns the earliest pending attempt time.
@@ -136,7 +168,7 @@ func (tx *Tx) MarkFailed(id int64, attempts int, reason string) error {
 
 // OutboxItemByID returns one outbox row.
 func (tx *Tx) OutboxItemByID(id int64) (*OutboxItem, error) {
-	it, err := scanOutbox(tx.queryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	it, err := scanOutbox(tx.queryRow(`SELECT `+outboxColumns+outboxFrom+`WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("outbox %d: %w", id, ErrNotFound)
 	}

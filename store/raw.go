@@ -23,6 +23,9 @@ type RawMessage struct {
 	ProcessedAt  time.Time
 	Outcome      string
 	ProcessError string
+
+	encoded    *encodedRaw // how Data is stored (PrepareRaw)
+	encodedLen int
 }
 
 // RawChunkSize is the size above which raw mails are stored in chunks of
@@ -67,7 +70,9 @@ func (tx *Tx) advanceCheckpoint(mailbox string, uidValidity, uid uint32) error {
 // this transaction. It is idempotent (DESIGN rule 2): the same IMAP
 // identity, the same Message-ID, or (without Message-ID) the same bytes
 // is recognised as already stored; then duplicate is true and the
-// existing row's id is returned.
+// existing row's id is returned. The bytes are deflated where that saves
+// space (PrepareRaw; call it before the transaction to keep the work out
+// of the write lock).
 func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 	err = tx.queryRow(`SELECT id FROM raw_messages WHERE mailbox = ? AND uid_validity = ? AND uid = ?`,
 		m.Mailbox, m.UIDValidity, m.UID).Scan(&id)
@@ -78,7 +83,10 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 		return 0, false, fmt.Errorf("look up raw message: %w", err)
 	}
 	if m.MessageID != "" {
-		err = tx.queryRow(`SELECT id FROM raw_messages WHERE message_id = ? LIMIT 1`, m.MessageID).Scan(&id)
+		// "message_id <> ''" repeats the partial index's condition, so
+		// SQLite may use raw_messages_message_id: a bound parameter alone
+		// does not prove it (without it, every stored mail scanned all).
+		err = tx.queryRow(`SELECT id FROM raw_messages WHERE message_id = ? AND message_id <> '' LIMIT 1`, m.MessageID).Scan(&id)
 	} else {
 		err = tx.queryRow(`SELECT id FROM raw_messages WHERE sha256 = ? AND message_id = '' LIMIT 1`, m.SHA256).Scan(&id)
 	}
@@ -88,29 +96,29 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, fmt.Errorf("look up raw message: %w", err)
 	}
-	inline, chunks := m.Data, 0
+	inline, chunks, deflated := []byte{}, 0, false
 	if len(m.Data) > RawChunkSize {
-		inline, chunks = []byte{}, (len(m.Data)+RawChunkSize-1)/RawChunkSize
+		chunks = (len(m.Data) + RawChunkSize - 1) / RawChunkSize
+	} else {
+		PrepareRaw(m)
+		inline, deflated = m.encoded.inline, m.encoded.deflated
 	}
-	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, chunks, internal_date, stored_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
+	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, deflated, data_len, chunks, internal_date, stored_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, deflated, len(m.Data), chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
 	if err != nil {
 		return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
 	}
 	id, _ = res.LastInsertId()
-	for seq := 0; seq < chunks; seq++ {
-		part := m.Data[seq*RawChunkSize : min((seq+1)*RawChunkSize, len(m.Data))]
-		if _, err := tx.exec(`INSERT INTO raw_chunks (raw_id, seq, data) VALUES (?, ?, ?)`, id, seq, part); err != nil {
-			return 0, false, fmt.Errorf("store raw message %s/%d/%d chunk %d: %w", m.Mailbox, m.UIDValidity, m.UID, seq, err)
+	if chunks > 0 {
+		if err := tx.storeChunks(id, m.Data); err != nil {
+			return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
 		}
 	}
 	m.ID = id
 	m.StoredAt = tx.Now
 	return id, false, tx.advanceCheckpoint(m.Mailbox, m.UIDValidity, m.UID)
 }
-
-const rawColumns = `id, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, internal_date, stored_at, processed_at, outcome, process_error`
 
 func scanRaw(s interface{ Scan(...any) error }) (*RawMessage, error) {
 	var m RawMessage
@@ -181,40 +189,19 @@ func (tx *Tx) RawStats() (total, unprocessed int, err error) {
 // (sql.RawBytes), so fn must not keep the slice; a chunked one is
 // assembled once into a buffer of its exact size.
 func (tx *Tx) WithRawData(id int64, fn func(data []byte) error) error {
-	rows, err := tx.query(`SELECT data, chunks FROM raw_messages WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("read raw message %d: %w", id, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read raw message %d: %w", id, err)
-		}
-		return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
-	}
-	var data sql.RawBytes
-	var chunks int
-	if err := rows.Scan(&data, &chunks); err != nil {
-		return fmt.Errorf("read raw message %d: %w", id, err)
-	}
-	if chunks == 0 {
-		return fn(data)
-	}
-	rows.Close()
-	assembled, err := tx.rawChunks(id, chunks)
-	if err != nil {
-		return err
-	}
-	return fn(assembled)
+	return tx.withRawRow(id, fn)
 }
 
-func (tx *Tx) rawChunks(id int64, chunks int) ([]byte, error) {
-	var size int64
-	if err := tx.queryRow(`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_chunks WHERE raw_id = ?`, id).Scan(&size); err != nil {
-		return nil, fmt.Errorf("size raw message %d: %w", id, err)
+func (tx *Tx) rawChunks(id int64, chunks int, dataLen sql.NullInt64) ([]byte, error) {
+	size := dataLen.Int64
+	if !dataLen.Valid {
+		// Stored before 0004: the chunks are the bytes.
+		if err := tx.queryRow(`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_chunks WHERE raw_id = ?`, id).Scan(&size); err != nil {
+			return nil, fmt.Errorf("size raw message %d: %w", id, err)
+		}
 	}
 	out := make([]byte, 0, size)
-	rows, err := tx.query(`SELECT seq, data FROM raw_chunks WHERE raw_id = ? ORDER BY seq`, id)
+	rows, err := tx.query(`SELECT seq, data, deflated FROM raw_chunks WHERE raw_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read raw message %d chunks: %w", id, err)
 	}
@@ -223,13 +210,20 @@ func (tx *Tx) rawChunks(id int64, chunks int) ([]byte, error) {
 	for rows.Next() {
 		var seq int
 		var part sql.RawBytes
-		if err := rows.Scan(&seq, &part); err != nil {
+		var deflated bool
+		if err := rows.Scan(&seq, &part, &deflated); err != nil {
 			return nil, fmt.Errorf("read raw message %d chunk: %w", id, err)
 		}
 		if seq != n {
 			return nil, fmt.Errorf("raw message %d: chunk %d missing", id, n)
 		}
-		out = append(out, part...)
+		if deflated {
+			if out, err = inflateChunk(out, part); err != nil {
+				return nil, fmt.Errorf("raw message %d chunk %d: %w", id, seq, err)
+			}
+		} else {
+			out = append(out, part...)
+		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -237,6 +231,9 @@ func (tx *Tx) rawChunks(id int64, chunks int) ([]byte, error) {
 	}
 	if n != chunks {
 		return nil, fmt.Errorf("raw message %d: %d of %d chunks stored", id, n, chunks)
+	}
+	if int64(len(out)) != size {
+		return nil, fmt.Errorf("raw message %d: chunks hold %d bytes, %d recorded", id, len(out), size)
 	}
 	return out, nil
 }

@@ -1,8 +1,10 @@
 // Package store is ticketd's persistence: one SQLite file (modernc.org/sqlite,
 // no cgo) with embedded numbered migrations, WAL, foreign keys and a busy
 // timeout. It offers transactions that capture "now" once from an injected
-// clock, and the queries the pipeline needs. It holds no policy: what to
-// store and when is decided by the daemon.
+// clock, and the queries the pipeline needs, each prepared once and served
+// by an index (see QueryPlan, FullScans). Raw mail and message texts are
+// stored deflated where that saves space. It holds no policy: what to
+// store, when and for how long is decided by the daemon.
 package store
 
 import (
@@ -44,6 +46,15 @@ type DB struct {
 	db    *sql.DB
 	clock ticket.Clock
 	path  string
+
+	// writer admits one write transaction of this process at a time.
+	// SQLite has one writer anyway; queueing here instead of in SQLite's
+	// busy handler (which polls, sleeping up to 100 ms) lets the next
+	// writer start the moment the previous one commits. Writers of other
+	// processes (admin commands) still meet busy_timeout.
+	writer      chan struct{}
+	busyTimeout time.Duration
+	stmts       stmtCache
 }
 
 // ErrOlderSchema is returned by Open with NoMigrate or NoUpgrade when the
@@ -62,7 +73,13 @@ type Options struct {
 	// Manual applies nothing and refuses nothing but a newer schema: for
 	// `ticketd migrate` (which then calls Migrate) and `ticketd backup`.
 	Manual bool
+	// BusyTimeout is how long a write waits for the write lock before it
+	// fails with an error IsBusy recognises; default DefaultBusyTimeout.
+	BusyTimeout time.Duration
 }
+
+// DefaultBusyTimeout is how long a write waits for the write lock.
+const DefaultBusyTimeout = 10 * time.Second
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. A database whose schema is newer than this binary's is refused.
@@ -77,10 +94,13 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 	if err := createPrivate(dbPath); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
+	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", max(o.BusyTimeout.Milliseconds(), 1)))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + dbPath + "?" + q.Encode()
@@ -91,7 +111,8 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 	// SQLite has one writer; a small pool serves concurrent readers (WAL).
 	sdb.SetMaxOpenConns(4)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{db: sdb, clock: clock, path: dbPath}
+	d := &DB{db: sdb, clock: clock, path: dbPath, writer: make(chan struct{}, 1), busyTimeout: o.BusyTimeout}
+	d.stmts.init(sdb)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
@@ -126,7 +147,10 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.stmts.close()
+	return d.db.Close()
+}
 
 // Path is the file the database lives in.
 func (d *DB) Path() string { return d.path }
@@ -243,16 +267,71 @@ func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
 type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
+	db  *DB
 	Now time.Time
+
+	// stmts are the cached statements this transaction has bound to its
+	// connection, so a batch binds each one once.
+	stmts map[string]*sql.Stmt
 }
+
+// ErrBusy is returned (wrapped) when a write waited BusyTimeout for
+// another writer of this process; IsBusy recognises it.
+var ErrBusy = errors.New("database is busy: another write is in progress")
+
+// IsBusy reports whether err is a lock timeout: SQLite's "database is
+// locked" (SQLITE_BUSY, SQLITE_LOCKED and their extended codes) or
+// ErrBusy. Such a failure says nothing about the data: the caller retries
+// later and must not decide anything from it.
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrBusy) {
+		return true
+	}
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	return false
+}
+
+// lockWriter waits for this process's write slot, at most busyTimeout.
+func (d *DB) lockWriter(ctx context.Context) error {
+	select {
+	case d.writer <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(d.busyTimeout)
+	defer t.Stop()
+	select {
+	case d.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("%w (waited %s)", ErrBusy, d.busyTimeout)
+	}
+}
+
+func (d *DB) unlockWriter() { <-d.writer }
 
 // Update runs fn in a write transaction, committing when fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := d.lockWriter(ctx); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer d.unlockWriter()
 	stx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, ctx: ctx, Now: d.clock.Now().UTC()}
+	tx := &Tx{tx: stx, ctx: ctx, db: d, Now: d.clock.Now().UTC()}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
@@ -270,18 +349,46 @@ func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer stx.Rollback()
-	return fn(&Tx{tx: stx, ctx: ctx, Now: d.clock.Now().UTC()})
+	return fn(&Tx{tx: stx, ctx: ctx, db: d, Now: d.clock.Now().UTC()})
+}
+
+// stmt returns query prepared for this transaction when the database has
+// it prepared, else nil: the caller then runs the text, and the cache
+// prepares it for next time.
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	if s, ok := tx.stmts[query]; ok {
+		return s
+	}
+	ps := tx.db.stmts.get(query)
+	if ps == nil {
+		return nil
+	}
+	s := tx.tx.StmtContext(tx.ctx, ps)
+	if tx.stmts == nil {
+		tx.stmts = make(map[string]*sql.Stmt, 8)
+	}
+	tx.stmts[query] = s
+	return s
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if s := tx.stmt(query); s != nil {
+		return s.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmt(query); s != nil {
+		return s.QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	if s := tx.stmt(query); s != nil {
+		return s.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 

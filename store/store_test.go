@@ -194,6 +194,12 @@ func TestOpen_upgradeIsExplicit(t *testing.T) {
 	// Make it a schema-1 database, as an older ticketd left it.
 	for _, q := range []string{`DROP TABLE raw_chunks`, `ALTER TABLE raw_messages DROP COLUMN chunks`,
 		`DROP INDEX auto_replies_kind`, `DROP TABLE alert_folds`, `DROP TABLE nudges`,
+		// 0004
+		`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`, `ALTER TABLE messages DROP COLUMN deflated`,
+		`DROP INDEX outbox_sent_bodies`, `DROP TABLE outbox_bodies`, `DROP INDEX raw_messages_sha256_no_id`, `CREATE INDEX raw_messages_sha256 ON raw_messages (sha256)`, `DROP INDEX tickets_status_number`, `DROP INDEX tickets_level_number`,
+		`DROP INDEX tickets_customer_number`, `DROP INDEX tickets_created`,
+		`DROP INDEX auto_replies_sent`, `CREATE INDEX tickets_status ON tickets (status)`,
+		`DELETE FROM meta WHERE key LIKE 'raw_compact_%'`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := db.db.Exec(q); err != nil {
 			t.Fatal(err)

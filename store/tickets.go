@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -182,10 +183,14 @@ type TicketFilter struct {
 	Overdue   bool
 	OverdueAt time.Time
 	Since     time.Time // created at or after
-	Limit     int
+	// Before keeps tickets numbered below it: the next page after a page
+	// whose last (oldest) ticket is Before.
+	Before int64
+	Limit  int // at most this many; 0: all
 }
 
-// Tickets lists tickets matching f, newest first.
+// Tickets lists tickets matching f, newest first. Each filter has an
+// index ordered by number, so a page costs the same at any size.
 func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 	var where []string
 	var args []any
@@ -205,13 +210,20 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 	if !f.Since.IsZero() {
 		where, args = append(where, "t.created_at >= ?"), append(args, f.Since.UTC().Format(TimeFormat))
 	}
+	if f.Before > 0 {
+		where, args = append(where, "t.number < ?"), append(args, f.Before)
+	} else if f.Limit > 0 {
+		// A page always starts below a number, so SQLite searches the
+		// number index from there and stops at the limit.
+		where, args = append(where, "t.number < ?"), append(args, int64(math.MaxInt64))
+	}
 	q := `SELECT ` + ticketColumns + ticketFrom
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY t.number DESC`
 	if f.Limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+		q, args = q+` LIMIT ?`, append(args, f.Limit)
 	}
 	rows, err := tx.query(q, args...)
 	if err != nil {

@@ -75,7 +75,7 @@ func init() {
 		"version":      {"version", "print version and build information", (*Main).cmdVersion},
 		"migrate":      {"migrate [--config F]", "upgrade the database schema explicitly", (*Main).cmdMigrate},
 		"backup":       {"backup [--config F] FILE", "write an online, consistent copy of the database to FILE", (*Main).cmdBackup},
-		"tickets":      {"tickets list|show …", "list tickets (filters: --status, --level, --customer, --overdue) or show one", (*Main).cmdTickets},
+		"tickets":      {"tickets list|show …", "list tickets, 50 a page (filters: --status, --level, --customer, --overdue; --limit N, --before N) or show one", (*Main).cmdTickets},
 		"customers":    {"customers add|list|show|set|rm …", "manage customers and their plans", (*Main).cmdCustomers},
 		"contacts":     {"contacts add|rm|list|import|export …", "manage technical contacts", (*Main).cmdContacts},
 		"quarantine":   {"quarantine list|show|release|drop …", "review mail that did not become a ticket", (*Main).cmdQuarantine},
@@ -83,7 +83,7 @@ func init() {
 		"sla":          {"sla due|plans|regions …", "compute a due time, list plans, calendars and holiday regions", (*Main).cmdSLA},
 		"classify":     {"classify [--config F] [--json] [--learn-from CORRECTIONS] FILE.eml… | --explain-corrections CORRECTIONS | --table", "show the level, impact factors, confidence and sender outcome ticketd would give mail files; report on #level corrections; print the level table", (*Main).cmdClassify},
 		"report":       {"report sla [--since 30d] [--json]", "first-response performance per plan and level", (*Main).cmdReport},
-		"bench":        {"bench [--messages N] [--json]", "measure the whole pipeline against in-process servers", (*Main).cmdBench},
+		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
 	}
 }
 

@@ -166,7 +166,8 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	level := f.String("level", "", "only tickets of this level (P0…P4)")
 	customer := f.String("customer", "", "only tickets of this customer")
 	overdue := f.Bool("overdue", false, "only tickets at or past their first-response due time without a response")
-	limit := f.Int("limit", 0, "at most this many (newest first)")
+	limit := f.Int("limit", 50, "at most this many, newest first (0: all)")
+	before := f.Int64("before", 0, "only tickets numbered below `N`: the next page after a page ending at #N")
 	at := f.String("at", "", "judge due times as of this RFC 3339 `instant` instead of now")
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -179,7 +180,10 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		}
 		now = t.UTC()
 	}
-	filter := store.TicketFilter{Overdue: *overdue, OverdueAt: now, Limit: *limit}
+	if *limit < 0 || *before < 0 {
+		return usagef("--limit and --before cannot be negative")
+	}
+	filter := store.TicketFilter{Overdue: *overdue, OverdueAt: now, Limit: *limit, Before: *before}
 	var err error
 	if *status != "" {
 		if filter.Status, err = ticket.ParseStatus(*status); err != nil {
@@ -219,6 +223,9 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	writeTicketTable(m.Stdout, ts, now)
+	if *limit > 0 && len(ts) == *limit {
+		fmt.Fprintf(m.Stdout, "(first %d; next page: --before %d)\n", *limit, ts[len(ts)-1].Number)
+	}
 	return nil
 }
 

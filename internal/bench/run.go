@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand"
 	"net/mail"
 	"os"
 	"os/exec"
@@ -28,7 +29,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"ticketd/classify"
 	"ticketd/daemon"
+	"ticketd/intake"
 	"ticketd/internal/mailsim"
 	"ticketd/store"
 )
@@ -67,11 +70,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, when set, receives a line as each phase starts and ends.
 	Progress io.Writer
-	// DaemonBinary, when set with in-process servers, runs the large-mail
-	// phase as `DaemonBinary run --config F` in its own process, so the
-	// peak RSS is the daemon's alone, as deployed, without the in-process
-	// IMAP server's copy of the mail.
+	// DaemonBinary, when set, runs the daemon as `DaemonBinary run --config
+	// F` in its own process in every phase (unless CPUProfile is set, which
+	// needs it in this one), so RSS figures are the daemon's alone, as
+	// deployed, without the bench's servers, generator and tracker.
 	DaemonBinary string
+
+	// Prefill is how many tickets are written into the database (through
+	// the store, see prefill) before the backlog: the backlog then runs
+	// against a database of that size.
+	Prefill int
+	// Admin, when set, runs a ticketd admin command (args as on the
+	// command line, output discarded); the bench times `tickets list`,
+	// `tickets show`, `tickets list --overdue` and `report sla` with it.
+	Admin func(ctx context.Context, args []string) error
 }
 
 // Result is what a run measured.
@@ -95,6 +107,37 @@ type Result struct {
 	PeakRSSReset         bool    // whether VmHWM was reset before the large mail
 	PeakRSSWholeRunMB    float64 // VmHWM before that reset: the whole run so far
 	DaemonProcess        bool    // the peak is a separate daemon process's (Config.DaemonBinary)
+
+	// DaemonPeakRSSMB is the daemon process's VmHWM over the backlog and
+	// steady phases (0 when the daemon ran in this process).
+	DaemonPeakRSSMB float64
+
+	PrefillTickets int
+	PrefillElapsed time.Duration
+	// Admin commands against the database after the steady phase, median
+	// of adminRuns, each a whole command (config, open, query, output).
+	TicketsListMS    float64
+	TicketsShowMS    float64
+	TicketsOverdueMS float64
+	ReportSLAMS      float64 // default window, 30 days
+	ReportSLAYearMS  float64 // --since 365d: every prefilled ticket
+	// Database growth per ticket the pipeline created in the backlog and
+	// steady phases, once delivered bodies are pruned and rate-limit rows
+	// forgotten (as maintenance leaves them after keep_sent and 48 h):
+	// BytesPerTicket is everything but the raw mail, RawBytesPerTicket
+	// the raw mail as stored (deflated).
+	BytesPerTicket    float64
+	RawBytesPerTicket float64
+	TicketsMeasured   int
+	DBFileMB          float64
+	// ClassifyP50 is the median time of severity classification of one
+	// backlog mail (classify.Engine.Classify), measured apart.
+	ClassifyP50  time.Duration
+	ClassifyMean time.Duration
+
+	// MailboxPreexisting counts the mails an external mailbox held before
+	// the run: the daemon fetched and processed them too.
+	MailboxPreexisting int
 
 	External bool
 	NumCPU   int
@@ -171,9 +214,38 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := r.open(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { r.stop(); r.d.Close() }()
+	defer func() { r.stop(); r.closeDaemon() }()
 	if err := r.seed(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.Prefill > 0 {
+		fmt.Fprintf(cfg.Progress, "prefill: writing %d tickets\n", cfg.Prefill)
+		start := time.Now()
+		if err := prefill(ctx, r.d.DB(), r.d.Plans(), r.prefillGenerator(), cfg.Prefill, time.Now().UTC(), r.daemonCfg.Outbox.KeepSent.Duration); err != nil {
+			return res, err
+		}
+		res.PrefillTickets, res.PrefillElapsed = cfg.Prefill, time.Since(start)
+		fmt.Fprintf(cfg.Progress, "prefill: %d tickets in %s\n", cfg.Prefill, res.PrefillElapsed.Round(time.Millisecond))
+	}
+	if app, ok := r.app.(*imapAppender); ok {
+		if res.MailboxPreexisting, err = app.Count(); err != nil {
+			return res, err
+		}
+		if res.MailboxPreexisting > 0 {
+			fmt.Fprintf(cfg.Progress, "warning: mailbox %s already holds %d mails: the daemon fetches and processes them too\n", cfg.Mailbox, res.MailboxPreexisting)
+		}
+	}
+	// Measured as maintenance leaves the database (prefilled bodies sent
+	// within keep_sent pruned too), so the growth is the backlog's alone.
+	before, err := r.usage(ctx, true)
+	if err != nil {
+		return res, err
+	}
+	if r.useChild() {
+		if err := r.writeConfig(); err != nil {
+			return res, err
+		}
+		r.closeDaemon()
 	}
 	if cfg.IMAP != "" {
 		stop := r.watchOutbox(ctx)
@@ -187,6 +259,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return res, err
 		}
 	}
+	if cfg.Admin != nil {
+		if err := r.admin(ctx); err != nil {
+			return res, err
+		}
+	}
+	r.stop()
+	res.DaemonPeakRSSMB = r.childPeak
+	after, err := r.usage(ctx, true)
+	if err != nil {
+		return res, err
+	}
+	if n := after.tickets - before.tickets; n > 0 {
+		res.TicketsMeasured = n
+		raw := after.rawBytes - before.rawBytes
+		res.RawBytesPerTicket = float64(raw) / float64(n)
+		res.BytesPerTicket = float64((after.pagesInUse-before.pagesInUse)*after.pageSize-raw) / float64(n)
+	}
+	res.DBFileMB = float64(after.fileBytes) / (1 << 20)
 	if cfg.LargeAttachment > 0 {
 		if err := r.large(ctx); err != nil {
 			return res, err
@@ -194,6 +284,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	} else {
 		res.PeakRSSMB, _ = procStatusMB("VmHWM")
 		res.PeakRSSWholeRunMB = res.PeakRSSMB
+		if res.DaemonPeakRSSMB > 0 {
+			res.PeakRSSMB = res.DaemonPeakRSSMB
+		}
 	}
 	return res, nil
 }
@@ -216,6 +309,15 @@ type runner struct {
 	d      *daemon.Daemon
 	cancel context.CancelFunc
 	done   chan error
+
+	child       *exec.Cmd     // the daemon process, when it runs in one
+	childStderr *bytes.Buffer // its log
+	childPeak   float64       // its VmHWM, read before it exits
+	// childRunning is closed when the daemon process has opened its
+	// database and starts its loops: where an in-process daemon's Run
+	// starts, so both are timed from the same point.
+	childRunning chan struct{}
+	cfgPath      string // the daemon's config file, for the child and admin commands
 }
 
 // inProcess starts (or replaces) the in-process mail system.
@@ -288,19 +390,115 @@ func (r *runner) open(ctx context.Context) error {
 	return nil
 }
 
-func (r *runner) start() {
+func (r *runner) closeDaemon() {
+	if r.d != nil {
+		r.d.Close()
+		r.d = nil
+	}
+}
+
+// useChild says whether the daemon runs as its own process.
+func (r *runner) useChild() bool { return r.cfg.DaemonBinary != "" && r.cfg.CPUProfile == nil }
+
+// writeConfig writes the daemon's configuration (with the IMAP password)
+// to a file only its owner may read, for the daemon process and the
+// admin commands.
+func (r *runner) writeConfig() error {
+	r.cfgPath = filepath.Join(filepath.Dir(r.dbPath), "ticketd.toml")
+	f, err := os.OpenFile(r.cfgPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	err = toml.NewEncoder(f).Encode(r.daemonCfg)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write daemon config: %w", err)
+	}
+	return nil
+}
+
+// start runs the daemon: as `ticketd run` when useChild, else in this
+// process on r.d.
+func (r *runner) start(ctx context.Context) error {
+	if r.useChild() {
+		r.closeDaemon()
+		if r.cfgPath == "" {
+			if err := r.writeConfig(); err != nil {
+				return err
+			}
+		}
+		r.childStderr = &bytes.Buffer{}
+		r.childRunning = make(chan struct{})
+		cmd := exec.Command(r.cfg.DaemonBinary, "run", "--config", r.cfgPath)
+		cmd.Stderr = &lockedBuffer{b: r.childStderr, running: r.childRunning}
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT=") // the config's limit applies, as in production
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start %s: %w", r.cfg.DaemonBinary, err)
+		}
+		r.child, r.childPeak = cmd, 0
+		return nil
+	}
+	if r.d == nil {
+		if err := r.open(ctx); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan error, 1)
 	go func() { r.done <- r.d.Run(ctx) }()
+	return nil
 }
 
+// stop stops the daemon; a daemon process's peak RSS is read first.
 func (r *runner) stop() {
+	if r.child != nil {
+		r.childPeak, _ = fileStatusMB(fmt.Sprintf("/proc/%d/status", r.child.Process.Pid), "VmHWM")
+		r.child.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { r.child.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			r.child.Process.Kill()
+			<-done
+		}
+		r.child = nil
+		return
+	}
 	if r.cancel == nil {
 		return
 	}
 	r.cancel()
 	<-r.done
 	r.cancel = nil
+}
+
+// childLog is the end of the daemon process's log, for errors.
+func (r *runner) childLog() string {
+	if r.childStderr == nil {
+		return ""
+	}
+	return "; daemon log:\n" + lastLines(r.childStderr.String(), 20)
+}
+
+// lockedBuffer collects a daemon process's log and notes when it said it
+// is running.
+type lockedBuffer struct {
+	mu      sync.Mutex
+	b       *bytes.Buffer
+	running chan struct{} // closed at "ticketd running"; nil: not watched
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.running != nil && bytes.Contains(p, []byte(`msg="ticketd running"`)) {
+		close(l.running)
+		l.running = nil
+	}
+	return l.b.Write(p)
 }
 
 func (r *runner) seed(ctx context.Context) error {
@@ -319,19 +517,40 @@ func (r *runner) seed(ctx context.Context) error {
 	return nil
 }
 
+// prefillGenerator writes the prefill's mail from the same contacts as
+// the bench's, with a generator of its own so the backlog's mail stays
+// what it is without a prefill.
+func (r *runner) prefillGenerator() *Generator {
+	g := *r.gen
+	g.rng = rand.New(rand.NewSource(r.cfg.Seed ^ 0x5eed))
+	g.run = "prefill"
+	return &g
+}
+
 // backlog appends every mail, then starts the daemon and times until the
 // last acknowledgement is accepted (which implies the mail was processed:
 // the acknowledgement is written in the same transaction).
 func (r *runner) backlog(ctx context.Context) error {
 	n := r.cfg.Messages
 	fmt.Fprintf(r.cfg.Progress, "backlog: appending %d mails\n", n)
+	var classify []time.Duration
 	for i := 0; i < n; i++ {
 		m := r.gen.Next()
+		if i < classifySample {
+			classify = append(classify, timeClassify(m.Raw))
+		}
 		r.track.add(phaseBacklog, m, time.Now())
 		if err := r.app.Append(m.Raw); err != nil {
 			return fmt.Errorf("append mail %d: %w", i+1, err)
 		}
 	}
+	slices.Sort(classify)
+	r.res.ClassifyP50 = percentile(classify, 0.5)
+	var sum time.Duration
+	for _, d := range classify {
+		sum += d
+	}
+	r.res.ClassifyMean = sum / time.Duration(max(len(classify), 1))
 	fmt.Fprintf(r.cfg.Progress, "backlog: daemon started, waiting for %d acknowledgements\n", n)
 	if r.cfg.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(r.cfg.CPUProfile); err != nil {
@@ -340,7 +559,19 @@ func (r *runner) backlog(ctx context.Context) error {
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	r.start()
+	if err := r.start(ctx); err != nil {
+		return err
+	}
+	if r.child != nil {
+		select {
+		case <-r.childRunning:
+			start = time.Now()
+		case <-time.After(time.Minute):
+			return fmt.Errorf("the daemon process did not start%s", r.childLog())
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if err := r.track.wait(ctx, phaseBacklog, n, r.phaseTimeout(n)); err != nil {
 		return r.explain(ctx, err)
 	}
@@ -385,16 +616,146 @@ func (r *runner) steady(ctx context.Context, n int) error {
 	return nil
 }
 
+// adminRuns is how often each admin command is timed (the median counts).
+const adminRuns = 5
+
+// admin times the admin commands against the database as the steady
+// phase left it, with the daemon running, as an admin would run them.
+func (r *runner) admin(ctx context.Context) error {
+	if r.cfgPath == "" {
+		if err := r.writeConfig(); err != nil {
+			return err
+		}
+	}
+	var number int64
+	if err := r.withStore(ctx, func(db *store.DB) error {
+		return db.View(ctx, func(tx *store.Tx) error {
+			ts, err := tx.Tickets(store.TicketFilter{Limit: 1})
+			if len(ts) > 0 {
+				number = (ts[0].Number + 1) / 2 // one in the middle of the database
+			}
+			return err
+		})
+	}); err != nil {
+		return err
+	}
+	timeIt := func(args ...string) (float64, error) {
+		var ds []time.Duration
+		for range adminRuns {
+			start := time.Now()
+			if err := r.cfg.Admin(ctx, append(args, "--config", r.cfgPath)); err != nil {
+				return 0, fmt.Errorf("ticketd %s: %w", strings.Join(args, " "), err)
+			}
+			ds = append(ds, time.Since(start))
+		}
+		slices.Sort(ds)
+		return ms(percentile(ds, 0.5)), nil
+	}
+	var err error
+	for _, c := range []struct {
+		to   *float64
+		args []string
+	}{
+		{&r.res.TicketsListMS, []string{"tickets", "list", "--json"}},
+		{&r.res.TicketsShowMS, []string{"tickets", "show", fmt.Sprint(number), "--json"}},
+		{&r.res.TicketsOverdueMS, []string{"tickets", "list", "--overdue", "--json"}},
+		{&r.res.ReportSLAMS, []string{"report", "sla", "--json"}},
+		{&r.res.ReportSLAYearMS, []string{"report", "sla", "--since", "365d", "--json"}},
+	} {
+		if *c.to, err = timeIt(c.args...); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(r.cfg.Progress, "admin: tickets list %.0f ms, show %.0f ms, overdue %.0f ms, report sla %.0f ms (365d: %.0f ms)\n",
+		r.res.TicketsListMS, r.res.TicketsShowMS, r.res.TicketsOverdueMS, r.res.ReportSLAMS, r.res.ReportSLAYearMS)
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// withStore runs fn on the daemon's database: the in-process daemon's, or
+// a handle of its own while the daemon runs elsewhere.
+func (r *runner) withStore(ctx context.Context, fn func(*store.DB) error) error {
+	if r.d != nil {
+		return fn(r.d.DB())
+	}
+	db, err := store.Open(ctx, r.dbPath, nil, store.Options{Manual: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// usageFigures is how much of the database is in use.
+type usageFigures struct {
+	tickets    int
+	rawBytes   int64 // raw mail as stored
+	pagesInUse int64
+	pageSize   int64
+	fileBytes  int64
+}
+
+// usage measures the database; with prune it first does what maintenance
+// does once keep_sent and the rate-limit windows have passed, so the
+// figures are those of a database in steady state.
+func (r *runner) usage(ctx context.Context, prune bool) (usageFigures, error) {
+	var u usageFigures
+	err := r.withStore(ctx, func(db *store.DB) error {
+		if prune {
+			later := time.Now().Add(100 * 365 * 24 * time.Hour)
+			for n := 1; n > 0; {
+				if err := db.Update(ctx, func(tx *store.Tx) (err error) { n, err = tx.PruneSentOutbox(later, 5000); return err }); err != nil {
+					return err
+				}
+			}
+			for n := 1; n > 0; {
+				if err := db.Update(ctx, func(tx *store.Tx) (err error) { n, err = tx.PruneAutoReplies(later, 5000); return err }); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return u, err
+	}
+	sdb, err := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return u, err
+	}
+	defer sdb.Close()
+	var inline, chunks, pages, free int64
+	for _, q := range []struct {
+		sql string
+		to  any
+	}{
+		{`SELECT COUNT(*) FROM tickets`, &u.tickets},
+		{`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_messages`, &inline},
+		{`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_chunks`, &chunks},
+		{`PRAGMA page_count`, &pages},
+		{`PRAGMA freelist_count`, &free},
+		{`PRAGMA page_size`, &u.pageSize},
+	} {
+		if err := sdb.QueryRowContext(ctx, q.sql).Scan(q.to); err != nil {
+			return u, fmt.Errorf("%s: %w", q.sql, err)
+		}
+	}
+	u.rawBytes, u.pagesInUse = inline+chunks, pages-free
+	if st, err := os.Stat(r.dbPath); err == nil {
+		u.fileBytes = st.Size()
+	}
+	return u, nil
+}
+
 // large stops the daemon, appends one mail with a large attachment, drops
 // the bench's own copy and resets the peak-RSS mark, then starts a daemon
 // on the same database and measures the peak while it ingests the mail.
 // With in-process servers the IMAP server's copy of the mail is part of
-// the figure.
+// the figure unless the daemon runs as its own process.
 func (r *runner) large(ctx context.Context) error {
 	r.stop()
-	if err := r.d.Close(); err != nil {
-		return err
-	}
+	r.closeDaemon()
 	r.res.PeakRSSWholeRunMB, _ = procStatusMB("VmHWM")
 	if r.sys != nil {
 		// A fresh in-process mail system and database, so the backlog
@@ -404,6 +765,13 @@ func (r *runner) large(ctx context.Context) error {
 		}
 		r.dbPath = filepath.Join(filepath.Dir(r.dbPath), "large.db")
 		r.daemonCfg = r.config()
+		if err := r.open(ctx); err != nil {
+			return err
+		}
+		if err := r.seed(ctx); err != nil {
+			return err
+		}
+		r.cfgPath = ""
 	}
 	m := r.gen.Large(r.cfg.LargeAttachment)
 	r.res.LargeAttachmentBytes, r.res.LargeMailBytes = r.cfg.LargeAttachment, len(m.Raw)
@@ -413,9 +781,10 @@ func (r *runner) large(ctx context.Context) error {
 		return fmt.Errorf("append large mail: %w", err)
 	}
 	m.Raw = nil
-	if r.cfg.DaemonBinary != "" && r.sys != nil {
+	if r.cfg.DaemonBinary != "" {
 		return r.largeInProcess(ctx)
 	}
+	r.closeDaemon()
 	runtime.GC()
 	debug.FreeOSMemory()
 	r.res.RSSBeforeLargeMB, _ = procStatusMB("VmRSS")
@@ -424,13 +793,10 @@ func (r *runner) large(ctx context.Context) error {
 	if err := r.open(ctx); err != nil {
 		return err
 	}
-	if r.sys != nil {
-		if err := r.seed(ctx); err != nil {
-			return err
-		}
-	}
 	start := time.Now()
-	r.start()
+	if err := r.start(ctx); err != nil {
+		return err
+	}
 	if err := r.track.wait(ctx, phaseLarge, 1, r.phaseTimeout(100)); err != nil {
 		return r.explain(ctx, err)
 	}
@@ -443,33 +809,18 @@ func (r *runner) large(ctx context.Context) error {
 	return nil
 }
 
-// largeInProcess runs the daemon binary as a child process on a seeded
-// database and takes the child's VmHWM once the large mail is acknowledged.
+// largeInProcess runs the daemon binary as a child process on the
+// database and takes the child's VmHWM once the large mail is
+// acknowledged. (The name is historical: the daemon runs in a process of
+// its own.)
 func (r *runner) largeInProcess(ctx context.Context) error {
-	if err := r.open(ctx); err != nil {
+	r.closeDaemon()
+	if err := r.writeConfig(); err != nil {
 		return err
-	}
-	if err := r.seed(ctx); err != nil {
-		return err
-	}
-	if err := r.d.Close(); err != nil {
-		return err
-	}
-	cfgPath := filepath.Join(filepath.Dir(r.dbPath), "large.toml")
-	f, err := os.Create(cfgPath)
-	if err != nil {
-		return err
-	}
-	err = toml.NewEncoder(f).Encode(r.daemonCfg)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write daemon config: %w", err)
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(r.cfg.DaemonBinary, "run", "--config", cfgPath)
-	cmd.Stderr = &stderr
+	cmd := exec.Command(r.cfg.DaemonBinary, "run", "--config", r.cfgPath)
+	cmd.Stderr = &lockedBuffer{b: &stderr}
 	cmd.Env = append(os.Environ(), "GOMEMLIMIT=") // the config's limit applies, as in production
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -484,6 +835,7 @@ func (r *runner) largeInProcess(ctx context.Context) error {
 		return fmt.Errorf("%w; daemon log:\n%s", err, lastLines(stderr.String(), 20))
 	}
 	r.res.LargeElapsed = time.Since(start)
+	var err error
 	r.res.PeakRSSMB, err = fileStatusMB(status, "VmHWM")
 	if err != nil {
 		return fmt.Errorf("read the daemon's peak RSS: %w", err)
@@ -505,10 +857,12 @@ func lastLines(s string, n int) string {
 func (r *runner) explain(ctx context.Context, err error) error {
 	var total, unprocessed, pending int
 	outcomes := map[string]int{}
-	r.d.DB().View(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		total, unprocessed, _ = tx.RawStats()
-		pending, _, _ = tx.OutboxStats(time.Now().Add(time.Hour))
-		return nil
+	r.withStore(context.WithoutCancel(ctx), func(db *store.DB) error {
+		return db.View(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			total, unprocessed, _ = tx.RawStats()
+			pending, _, _ = tx.OutboxStats(time.Now().Add(time.Hour))
+			return nil
+		})
 	})
 	if db, derr := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro"); derr == nil {
 		rows, qerr := db.Query(`SELECT outcome, COUNT(*) FROM raw_messages GROUP BY outcome`)
@@ -524,7 +878,7 @@ func (r *runner) explain(ctx context.Context, err error) error {
 		}
 		db.Close()
 	}
-	return fmt.Errorf("%w (database: %d mails stored, %d unprocessed, outcomes %v, %d outbound pending)", err, total, unprocessed, outcomes, pending)
+	return fmt.Errorf("%w (database: %d mails stored, %d unprocessed, outcomes %v, %d outbound pending)%s", err, total, unprocessed, outcomes, pending, r.childLog())
 }
 
 // watchOutbox follows acknowledgements through the database when the
@@ -754,4 +1108,32 @@ func (a *imapAppender) Append(raw []byte) error {
 func (a *imapAppender) Close() error {
 	a.c.Logout().Wait()
 	return a.c.Close()
+}
+
+// Count returns how many mails the mailbox holds.
+func (a *imapAppender) Count() (int, error) {
+	data, err := a.c.Status(a.mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		return 0, fmt.Errorf("imap status %s: %w", a.mailbox, err)
+	}
+	if data.NumMessages == nil {
+		return 0, nil
+	}
+	return int(*data.NumMessages), nil
+}
+
+// classifySample backlog mails are classified apart, to time severity
+// classification on its own.
+const classifySample = 200
+
+var classifier = sync.OnceValue(classify.Default)
+
+// timeClassify parses raw and times the severity classification of it, as
+// the pipeline calls it.
+func timeClassify(raw []byte) time.Duration {
+	m := intake.Parse(raw)
+	in := classify.Input{Subject: m.Subject, Body: m.NewText, Header: m.Header}
+	start := time.Now()
+	classifier().Classify(in)
+	return time.Since(start)
 }
