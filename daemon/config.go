@@ -217,8 +217,15 @@ type HealthConfig struct {
 
 // ClassifyConfig is [classify].
 type ClassifyConfig struct {
-	// Rules is a severity rules file replacing the built-in one.
+	// Rules is a severity level table overriding the built-in one.
 	Rules string `toml:"rules"`
+	// Learn adjusts the level table from engineers' "#level" corrections
+	// stored in the database, at start and on SIGHUP; the adjustments are
+	// logged and shown by `ticketd classify --table`. Off by default.
+	Learn bool `toml:"learn"`
+	// LearnVetoed lists adjustment keys (see `ticketd report corrections`)
+	// an admin rejected.
+	LearnVetoed []string `toml:"learn_vetoed"`
 }
 
 // Duration is a time.Duration written as "60s", "5m", "1h30m" in TOML.

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ticketd/classify"
@@ -57,7 +58,7 @@ type Daemon struct {
 	db           *store.DB
 	plans        *sla.Catalog
 	tmpl         *templates.Live
-	classifier   *classify.Engine
+	classifier   atomic.Pointer[classify.Engine]
 	senderPolicy classify.SenderPolicy
 	tokenKey     []byte
 
@@ -117,16 +118,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	if d.plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
 		return nil, fmt.Errorf("plans: %w", err)
 	}
-	d.classifier = classify.Default()
-	if cfg.Classify.Rules != "" {
-		b, err := os.ReadFile(cfg.Classify.Rules)
-		if err != nil {
-			return nil, fmt.Errorf("classify.rules: %w", err)
-		}
-		if d.classifier, err = classify.LoadRules(b); err != nil {
-			return nil, fmt.Errorf("classify.rules %s: %w", cfg.Classify.Rules, err)
-		}
-	}
 	d.senderPolicy = classify.SenderPolicy{
 		TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs,
 		RequireAuth:        cfg.Verify.RequireAuth,
@@ -140,6 +131,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	if d.tokenKey, err = d.loadTokenKey(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.ReloadClassifier(ctx); err != nil {
 		d.db.Close()
 		return nil, err
 	}
@@ -329,6 +324,67 @@ func (d *Daemon) Run(ctx context.Context) error {
 		cancel()
 	}
 	d.log.Info("ticketd stopped")
+	return nil
+}
+
+// Classifier builds the severity engine cfg asks for: the built-in level
+// table or the admin's ([classify] rules), and with [classify] learn the
+// adjustments learned from the corrections stored in db (nil: none).
+func Classifier(ctx context.Context, cfg *Config, db *store.DB) (*classify.Engine, []classify.Adjustment, error) {
+	engine := classify.Default()
+	if cfg.Classify.Rules != "" {
+		b, err := os.ReadFile(cfg.Classify.Rules)
+		if err != nil {
+			return nil, nil, fmt.Errorf("classify.rules: %w", err)
+		}
+		if engine, err = classify.LoadRules(b); err != nil {
+			return nil, nil, fmt.Errorf("classify.rules %s: %w", cfg.Classify.Rules, err)
+		}
+	}
+	if !cfg.Classify.Learn || db == nil {
+		return engine, nil, nil
+	}
+	cs, err := Corrections(ctx, db, time.Time{})
+	if err != nil {
+		return nil, nil, err
+	}
+	learned, adjs := engine.WithCorrections(cs, classify.LearnOptions{Vetoed: cfg.Classify.LearnVetoed})
+	return learned, adjs, nil
+}
+
+// Corrections reads the stored level corrections and confirmations since
+// t in the classifier's form; rows whose factors no longer parse (a
+// classifier upgrade renamed a value) are skipped.
+func Corrections(ctx context.Context, db *store.DB, since time.Time) ([]classify.Correction, error) {
+	var rows []store.LevelCorrection
+	if err := db.View(ctx, func(tx *store.Tx) (err error) { rows, err = tx.LevelCorrections(since); return err }); err != nil {
+		return nil, err
+	}
+	out := make([]classify.Correction, 0, len(rows))
+	for _, r := range rows {
+		f, err := classify.ParseFactors(r.Factors)
+		if err != nil {
+			continue
+		}
+		out = append(out, classify.Correction{Factors: f, Assessed: r.Assessed, Corrected: r.Corrected, At: r.At})
+	}
+	return out, nil
+}
+
+// ReloadClassifier rebuilds the severity engine (at start and on SIGHUP),
+// logging what learning changed.
+func (d *Daemon) ReloadClassifier(ctx context.Context) error {
+	engine, adjs, err := Classifier(ctx, d.cfg, d.db)
+	if err != nil {
+		return err
+	}
+	for _, a := range adjs {
+		d.log.Info("severity table learned from corrections", "adjustment", a.String())
+	}
+	if d.cfg.Classify.Learn {
+		d.log.Info("severity learning on", "adjustments", len(adjs), "vetoed", len(d.cfg.Classify.LearnVetoed))
+	}
+	d.classifier.Store(engine)
 	return nil
 }
 

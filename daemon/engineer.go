@@ -92,6 +92,15 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 				continue
 			}
 			old := t.Level
+			if t.AssessedFactors != "" {
+				// Learning material: what the classifier assessed, and what
+				// the engineer made of it.
+				if err := tx.AddLevelCorrection(store.LevelCorrection{TicketID: t.ID, Actor: from.Address,
+					Assessed: t.AssessedLevel, Corrected: l, Factors: t.AssessedFactors}); err != nil {
+					return err
+				}
+			}
+			t.LevelUncertain = false
 			reasons := append(t.LevelReasons, fmt.Sprintf("set to %s by %s", l, from.Address))
 			if err := d.applyLevel(tx, t, l, t.DeclaredLevel, reasons); err != nil {
 				return err
@@ -153,6 +162,9 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 		case ticket.StatusClosed:
 			now := tx.Now
 			t.ClosedAt = &now
+			if err := confirmAssessment(tx, t, from.Address); err != nil {
+				return err
+			}
 			if err := tx.CancelReminders(t.ID); err != nil {
 				return err
 			}
@@ -164,6 +176,20 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 		}
 	}
 	return tx.UpdateTicket(t)
+}
+
+// confirmAssessment records, when a ticket closes without anyone having
+// corrected its level, that the classifier's assessment stood: learning
+// weighs corrections against the mails the table got right.
+func confirmAssessment(tx *store.Tx, t *store.Ticket, actor string) error {
+	if t.AssessedFactors == "" || t.AssessedLevel != t.Level {
+		return nil
+	}
+	if has, err := tx.HasLevelCorrection(t.ID); err != nil || has {
+		return err
+	}
+	return tx.AddLevelCorrection(store.LevelCorrection{TicketID: t.ID, Actor: actor,
+		Assessed: t.AssessedLevel, Corrected: t.Level, Factors: t.AssessedFactors})
 }
 
 // assignProblem says why who cannot be a ticket's assignee, "" if it can.

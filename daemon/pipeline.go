@@ -54,7 +54,7 @@ type inbound struct {
 // once per combination.
 func (d *Daemon) classifySeverity(in *inbound, plan string, followUp bool) classify.Result {
 	if in.severity == nil || in.severityPlan != plan || in.severityUp != followUp {
-		r := d.classifier.Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
+		r := d.classifier.Load().Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
 			PlanLabels: d.planLabels(plan), FollowUp: followUp})
 		in.severity, in.severityPlan, in.severityUp = &r, plan, followUp
 	}
@@ -565,6 +565,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 	if err := d.applyLevel(tx, t, sev.Level, sev.Declared, reasonStrings(sev.Reasons)); err != nil {
 		return nil, err
 	}
+	t.AssessedLevel, t.AssessedFactors, t.LevelUncertain = sev.Level, sev.Factors.String(), sev.Uncertain
 	if err := tx.CreateTicket(t); err != nil {
 		return nil, err
 	}
@@ -660,8 +661,9 @@ func (d *Daemon) baseData(t *store.Ticket, tc *ticketContext, zone string) templ
 	data := templates.Data{
 		Zone:   zone,
 		Ticket: templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)},
-		Level:  templates.LevelInfo{Code: string(t.Level), Label: d.levelLabel(t.Plan, t.Level, ""), Reasons: t.LevelReasons},
-		Plan:   templates.PlanInfo{Name: t.Plan},
+		Level: templates.LevelInfo{Code: string(t.Level), Label: d.levelLabel(t.Plan, t.Level, ""), Reasons: t.LevelReasons,
+			Declared: string(t.DeclaredLevel), Uncertain: t.LevelUncertain},
+		Plan: templates.PlanInfo{Name: t.Plan},
 	}
 	if t.FirstResponseDue != nil {
 		data.Due = templates.Due{Set: true, At: *t.FirstResponseDue}

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,9 +212,18 @@ func (d *DB) currentVersion(ctx context.Context) (int, error) {
 
 // migrate applies pending migrations, one transaction each.
 func (d *DB) migrate(ctx context.Context, apply bool) error {
+	return d.migrateUpTo(ctx, apply, 0)
+}
+
+// migrateUpTo is migrate stopping after version upTo (0: the latest); tests
+// use it to make a database as an older ticketd left it.
+func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
+	}
+	if upTo > 0 {
+		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > upTo })
 	}
 	have, err := d.currentVersion(ctx)
 	if err != nil {

@@ -187,23 +187,13 @@ func TestStoreRaw_largeMailIsChunkedAndReadBackExactly(t *testing.T) {
 func TestOpen_upgradeIsExplicit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
 	ctx := context.Background()
-	db, err := Open(ctx, path, nil, Options{NoUpgrade: true}) // a new database is created
+	// A schema-1 database, as an older ticketd left it.
+	db, err := Open(ctx, path, nil, Options{Manual: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Make it a schema-1 database, as an older ticketd left it.
-	for _, q := range []string{`DROP TABLE raw_chunks`, `ALTER TABLE raw_messages DROP COLUMN chunks`,
-		`DROP INDEX auto_replies_kind`, `DROP TABLE alert_folds`, `DROP TABLE nudges`,
-		// 0004
-		`ALTER TABLE raw_messages DROP COLUMN deflated`, `ALTER TABLE raw_messages DROP COLUMN data_len`, `ALTER TABLE messages DROP COLUMN deflated`,
-		`DROP INDEX outbox_sent_bodies`, `DROP TABLE outbox_bodies`, `DROP INDEX raw_messages_sha256_no_id`, `CREATE INDEX raw_messages_sha256 ON raw_messages (sha256)`, `DROP INDEX tickets_status_number`, `DROP INDEX tickets_level_number`,
-		`DROP INDEX tickets_customer_number`, `DROP INDEX tickets_created`,
-		`DROP INDEX auto_replies_sent`, `CREATE INDEX tickets_status ON tickets (status)`,
-		`DELETE FROM meta WHERE key LIKE 'raw_compact_%'`,
-		`DELETE FROM schema_migrations WHERE version > 1`} {
-		if _, err := db.db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
+	if err := db.migrateUpTo(ctx, true, 1); err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 	if _, err := Open(ctx, path, nil, Options{NoUpgrade: true}); !errors.Is(err, ErrOlderSchema) || !strings.Contains(err.Error(), "ticketd migrate") {

@@ -15,18 +15,25 @@ import (
 // Ticket is a ticket row, with its customer's name and message count
 // joined in for display.
 type Ticket struct {
-	ID               int64
-	Number           int64
-	Subject          string
-	Status           ticket.Status
-	Requester        string // normalised address of who opened it
-	RequesterName    string
-	CustomerID       int64 // 0 when none
-	ContactID        int64 // 0 when none
-	Plan             string
-	Level            ticket.Level // "" until classified
-	DeclaredLevel    ticket.Level // what the customer asked for, "" if nothing
-	LevelReasons     []string
+	ID            int64
+	Number        int64
+	Subject       string
+	Status        ticket.Status
+	Requester     string // normalised address of who opened it
+	RequesterName string
+	CustomerID    int64 // 0 when none
+	ContactID     int64 // 0 when none
+	Plan          string
+	Level         ticket.Level // "" until classified
+	DeclaredLevel ticket.Level // what the customer asked for, "" if nothing
+	LevelReasons  []string
+	// AssessedLevel and AssessedFactors are what the classifier made of
+	// the mail that opened the ticket (classify.Factors' String form), for
+	// learning from engineers' corrections; LevelUncertain says it asked
+	// engineers to confirm.
+	AssessedLevel    ticket.Level
+	AssessedFactors  string
+	LevelUncertain   bool
 	Language         string
 	SLAZone          string
 	SLARegion        string
@@ -58,6 +65,7 @@ func (t *Ticket) Breached(now time.Time) bool {
 const ticketColumns = `t.id, t.number, t.subject, t.status, t.requester, t.requester_name, t.customer_id, t.contact_id, t.plan, t.level,
 	t.declared_level, t.level_reasons, t.language, t.sla_zone, t.sla_region, t.sla_started_at, t.first_response_due, t.first_response_at,
 	t.resolution_due, t.assignee, t.previous_number, t.created_at, t.updated_at, t.closed_at,
+	t.assessed_level, t.assessed_factors, t.level_uncertain,
 	COALESCE(c.name, ''), (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id)`
 
 const ticketFrom = ` FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`
@@ -66,16 +74,18 @@ func scanTicket(s interface{ Scan(...any) error }) (*Ticket, error) {
 	var t Ticket
 	var customerID, contactID, previous sql.NullInt64
 	var plan, level, declared sql.NullString
-	var reasons string
+	var reasons, assessed string
 	var started, due, firstAt, resDue, created, updated, closed sql.NullString
 	if err := s.Scan(&t.ID, &t.Number, &t.Subject, &t.Status, &t.Requester, &t.RequesterName, &customerID, &contactID, &plan, &level,
 		&declared, &reasons, &t.Language, &t.SLAZone, &t.SLARegion, &started, &due, &firstAt,
 		&resDue, &t.Assignee, &previous, &created, &updated, &closed,
+		&assessed, &t.AssessedFactors, &t.LevelUncertain,
 		&t.CustomerName, &t.MessageCount); err != nil {
 		return nil, err
 	}
 	t.CustomerID, t.ContactID, t.PreviousNumber = customerID.Int64, contactID.Int64, previous.Int64
 	t.Plan, t.Level, t.DeclaredLevel = plan.String, ticket.Level(level.String), ticket.Level(declared.String)
+	t.AssessedLevel = ticket.Level(assessed)
 	_ = json.Unmarshal([]byte(reasons), &t.LevelReasons)
 	t.SLAStartedAt, t.FirstResponseDue, t.FirstResponseAt = parseTimePtr(started), parseTimePtr(due), parseTimePtr(firstAt)
 	t.ResolutionDue, t.ClosedAt = parseTimePtr(resDue), parseTimePtr(closed)
@@ -110,12 +120,13 @@ func (tx *Tx) CreateTicket(t *Ticket) error {
 	reasons, _ := json.Marshal(nonNil(t.LevelReasons))
 	res, err := tx.exec(`INSERT INTO tickets (number, subject, status, requester, requester_name, customer_id, contact_id, plan, level,
 		declared_level, level_reasons, language, sla_zone, sla_region, sla_started_at, first_response_due, first_response_at,
-		resolution_due, assignee, previous_number, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		resolution_due, assignee, previous_number, created_at, updated_at, assessed_level, assessed_factors, level_uncertain)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		next, t.Subject, t.Status, t.Requester, t.RequesterName, nullInt(t.CustomerID), nullInt(t.ContactID), nullString(t.Plan),
 		nullString(string(t.Level)), nullString(string(t.DeclaredLevel)), string(reasons), t.Language, t.SLAZone, t.SLARegion,
 		formatTimePtr(t.SLAStartedAt), formatTimePtr(t.FirstResponseDue), formatTimePtr(t.FirstResponseAt), formatTimePtr(t.ResolutionDue),
-		t.Assignee, nullInt(t.PreviousNumber), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat))
+		t.Assignee, nullInt(t.PreviousNumber), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat),
+		string(t.AssessedLevel), t.AssessedFactors, t.LevelUncertain)
 	if err != nil {
 		return fmt.Errorf("create ticket: %w", err)
 	}
@@ -131,11 +142,11 @@ func (tx *Tx) UpdateTicket(t *Ticket) error {
 	t.UpdatedAt = tx.Now
 	_, err := tx.exec(`UPDATE tickets SET subject = ?, status = ?, customer_id = ?, contact_id = ?, plan = ?, level = ?, declared_level = ?,
 		level_reasons = ?, language = ?, sla_zone = ?, sla_region = ?, sla_started_at = ?, first_response_due = ?, first_response_at = ?,
-		resolution_due = ?, assignee = ?, updated_at = ?, closed_at = ? WHERE id = ?`,
+		resolution_due = ?, assignee = ?, updated_at = ?, closed_at = ?, level_uncertain = ? WHERE id = ?`,
 		t.Subject, t.Status, nullInt(t.CustomerID), nullInt(t.ContactID), nullString(t.Plan), nullString(string(t.Level)),
 		nullString(string(t.DeclaredLevel)), string(reasons), t.Language, t.SLAZone, t.SLARegion, formatTimePtr(t.SLAStartedAt),
 		formatTimePtr(t.FirstResponseDue), formatTimePtr(t.FirstResponseAt), formatTimePtr(t.ResolutionDue), t.Assignee,
-		tx.Now.Format(TimeFormat), formatTimePtr(t.ClosedAt), t.ID)
+		tx.Now.Format(TimeFormat), formatTimePtr(t.ClosedAt), t.LevelUncertain, t.ID)
 	if err != nil {
 		return fmt.Errorf("update ticket %d: %w", t.Number, err)
 	}

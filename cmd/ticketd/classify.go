@@ -66,20 +66,8 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 		if cfg, err = m.loadConfig(f); err != nil {
 			return err
 		}
-		if cfg.Classify.Rules != "" {
-			b, err := os.ReadFile(cfg.Classify.Rules)
-			if err != nil {
-				return err
-			}
-			if engine, err = classify.LoadRules(b); err != nil {
-				return fmt.Errorf("classify.rules: %w", err)
-			}
-		}
 		if plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
 			return err
-		}
-		if *explain != "" || *table {
-			return m.classifyTables(engine, *explain, *learnFrom, *table, *asJSON)
 		}
 		policy = &classify.SenderPolicy{TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs, RequireAuth: cfg.Verify.RequireAuth,
 			StaffAddresses: cfg.Staff.Addresses, StaffDomains: cfg.Staff.Domains}
@@ -87,6 +75,15 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 			return err
 		}
 		defer db.Close()
+		// The engine the daemon runs: the admin's table and, with
+		// [classify] learn, what it learned from stored corrections.
+		var adjs []classify.Adjustment
+		if engine, adjs, err = daemon.Classifier(ctx, cfg, db); err != nil {
+			return err
+		}
+		if len(adjs) > 0 && !*asJSON && *explain == "" && !*table {
+			fmt.Fprintf(m.Stdout, "learned from the stored corrections: %d adjustments\n", len(adjs))
+		}
 	}
 	if *explain != "" || *table {
 		return m.classifyTables(engine, *explain, *learnFrom, *table, *asJSON)

@@ -29,8 +29,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func (m *Main) cmdReport(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "corrections" {
+		return m.reportCorrections(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "sla" {
-		return usagef("want `report sla`")
+		return usagef("want `report sla` or `report corrections`")
 	}
 	f := m.newFlags("report sla")
 	since := f.String("since", "30d", "tickets created within this `span` (30d, 12h) or since an RFC 3339 time")
@@ -95,4 +98,43 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%.1fd", d.Hours()/24)
+}
+
+// reportCorrections shows which assessed factors engineers corrected how
+// often ("#level"), and what learning would change in the level table.
+func (m *Main) reportCorrections(ctx context.Context, args []string) error {
+	f := m.newFlags("report corrections")
+	since := f.String("since", "365d", "corrections made within this `span` (30d, 12h) or since an RFC 3339 time")
+	asJSON := f.Bool("json", false, "print JSON")
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	from, err := parseSince(*since, m.now())
+	if err != nil {
+		return usagef("--since: %v", err)
+	}
+	db, cfg, err := m.openStore(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cs, err := daemon.Corrections(ctx, db, from)
+	if err != nil {
+		return err
+	}
+	base := *cfg
+	base.Classify.Learn = false // explain against the table before learning
+	engine, _, err := daemon.Classifier(ctx, &base, nil)
+	if err != nil {
+		return err
+	}
+	report := engine.ExplainCorrections(cs)
+	if *asJSON {
+		return writeJSON(m.Stdout, report)
+	}
+	fmt.Fprint(m.Stdout, report)
+	if !cfg.Classify.Learn {
+		fmt.Fprintln(m.Stdout, "\nlearning is off ([classify] learn = false): the adjustments above are what it would make")
+	}
+	return nil
 }

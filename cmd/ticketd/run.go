@@ -58,6 +58,9 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 			case s := <-sigs:
 				if s == syscall.SIGHUP {
 					d.ReloadTemplates()
+					if err := d.ReloadClassifier(ctx); err != nil {
+						log.Error("severity table not reloaded; the previous one stays", "err", err)
+					}
 					continue
 				}
 				shutdowns++
