@@ -345,7 +345,7 @@ func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact boo
 	// The admin vouches for this mail: only the directory decides now.
 	var c *ticket.Contact
 	var cu *ticket.Customer
-	if c, cu, err = (directory{d.db}).LookupContact(ctx, msg.FromAddr); err != nil {
+	if c, cu, err = d.db.LookupContact(ctx, msg.FromAddr); err != nil {
 		return nil, err
 	}
 	if c == nil {

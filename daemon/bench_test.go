@@ -103,7 +103,7 @@ func BenchmarkStoreAndProcess(b *testing.B) {
 			uid := uint32(0)
 			for b.Loop() {
 				uid++
-				if _, err := (sink{d}).Store(ctx, intakeFetched("INBOX", 1, uid, raw(int(uid)))); err != nil {
+				if _, err := d.DB().Store(ctx, intakeFetched("INBOX", 1, uid, raw(int(uid)))); err != nil {
 					b.Fatal(err)
 				}
 				if n, err := d.processPending(ctx); err != nil || n != 1 {

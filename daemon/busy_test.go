@@ -93,7 +93,7 @@ func TestBusyDatabase_lockTimeoutIsARetryAndEveryMailIsTicketed(t *testing.T) {
 	// are not running.
 	for i := range 3 {
 		raw := []byte(strings.ReplaceAll(mail(i), "\n", "\r\n"))
-		if _, err := (sink{h.d}).Store(context.Background(), intakeFetched("Earlier", 1, uint32(i+1), raw)); err != nil {
+		if _, err := h.d.DB().Store(context.Background(), intakeFetched("Earlier", 1, uint32(i+1), raw)); err != nil {
 			t.Fatal(err)
 		}
 	}

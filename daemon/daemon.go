@@ -1,20 +1,14 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,13 +71,6 @@ type Daemon struct {
 
 	metricsStart time.Time
 
-	// fresh hands large mails, parsed once from the fetched bytes, from
-	// intake to processing, so they are not read back from SQLite (which
-	// costs a copy in SQLite's memory and one in Go's). Lost on a crash:
-	// then the stored bytes are parsed again.
-	freshMu sync.Mutex
-	fresh   map[int64]*ticket.Message
-
 	mu          sync.Mutex
 	incidents   map[string]bool // admin alerts already sent, per open incident
 	lastProcErr string
@@ -110,7 +97,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		kickProcess:   make(chan struct{}, 1),
 		kickReminders: make(chan struct{}, 1),
 		incidents:     map[string]bool{},
-		fresh:         map[int64]*ticket.Message{},
 	}
 	d.metrics = newMetrics(d)
 	d.metricsStart = opts.Clock.Now()
@@ -190,7 +176,7 @@ func (d *Daemon) buildMailParts() error {
 		return fmt.Errorf("smtp: %w", err)
 	}
 	d.worker = &notify.Worker{
-		Outbox:   outboxAdapter{d.db},
+		Outbox:   d.db,
 		Deliver:  d.deliverer.Deliver,
 		Clock:    d.clock,
 		Retry:    d.retry(),
@@ -203,11 +189,17 @@ func (d *Daemon) buildMailParts() error {
 		Password: d.cfg.IMAP.Secret.Provider(), Auth: d.cfg.IMAP.Auth, Mailbox: d.cfg.IMAP.Mailbox,
 		PollInterval: d.cfg.IMAP.PollInterval.Duration, Processed: d.cfg.IMAP.Processed, MoveTo: d.cfg.IMAP.MoveTo,
 		MaxMessageBytes: d.cfg.Limits.MaxMessageBytes, TLSConfig: d.opts.IMAPTLS,
+		OnStored: func(duplicate bool) {
+			d.metrics.fetched(duplicate)
+			if !duplicate {
+				kick(d.kickProcess)
+			}
+		},
 	}
 	if d.cfg.IMAP.InsecureSkipVerify {
 		imapCfg.TLSConfig = insecure(imapCfg.TLSConfig)
 	}
-	if d.intake, err = intake.NewClient(imapCfg, sink{d}, d.clock, d.log.With("part", "imap")); err != nil {
+	if d.intake, err = intake.NewClient(imapCfg, d.db, d.clock, d.log.With("part", "imap")); err != nil {
 		return fmt.Errorf("imap: %w", err)
 	}
 	return nil
@@ -541,171 +533,12 @@ func (d *Daemon) RunOnce(ctx context.Context) error {
 	return err
 }
 
-// sink stores what intake fetches: raw bytes first (DESIGN rule 1), in one
-// transaction with the checkpoint, then wakes the processing loop.
-type sink struct{ d *Daemon }
-
-func (s sink) Checkpoint(ctx context.Context, mailbox string) (intake.Checkpoint, error) {
-	var c store.Checkpoint
-	err := s.d.db.View(ctx, func(tx *store.Tx) (err error) { c, err = tx.Checkpoint(mailbox); return err })
-	return intake.Checkpoint{UIDValidity: c.UIDValidity, LastUID: c.LastUID}, err
-}
-
-func (s sink) Store(ctx context.Context, f intake.Fetched) (duplicate bool, err error) {
-	sum := sha256.Sum256(f.Raw)
-	rm := &store.RawMessage{
-		Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, MessageID: headerMessageID(f.Raw),
-		SHA256: hex.EncodeToString(sum[:]), Size: f.Size, Truncated: f.Truncated, Data: f.Raw, InternalDate: f.InternalDate,
-	}
-	if rm.Size == 0 {
-		rm.Size = int64(len(f.Raw))
-	}
-	var dup bool
-	var id int64
-	store.PrepareRaw(rm) // deflate before taking the write lock
-	err = s.d.db.Update(ctx, func(tx *store.Tx) (err error) { id, dup, err = tx.StoreRaw(rm); return err })
-	if err != nil {
-		// Intake stops here and retries after a backoff: the mail stays on
-		// the server, unmarked, rather than being lost (disk full, database
-		// locked).
-		s.d.log.Error("cannot store fetched mail; intake paused until the database takes writes again",
-			"uid", f.UID, "bytes", len(f.Raw), "err", err)
-		return false, fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
-	}
-	s.d.metrics.fetched(dup)
-	if !dup {
-		// A large mail is parsed here, on the intake's time, unless its
-		// MIME structure is over the limits: then the processing loop
-		// parses it (within them) and intake goes on to the next mail.
-		if len(f.Raw) >= freshMinBytes && intake.WithinMIMELimits(f.Raw, s.d.parseLimits()) {
-			m := intake.ParseWithLimits(f.Raw, s.d.parseLimits())
-			if !s.d.senderPolicy.IsStaff(m.FromAddress()) {
-				dropAttachmentContent(m) // only an engineer's files are relayed
-			}
-			s.d.putFresh(id, m)
-		}
-		kick(s.d.kickProcess)
-	}
-	return dup, nil
-}
-
 // parseLimits are the [limits] that bound parsing one mail.
 func (d *Daemon) parseLimits() intake.Limits {
 	l := d.cfg.Limits
 	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
 		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
 }
-
-// Mails at least this large are parsed in the sink and handed over; at
-// most freshMax of them wait at a time (the rest are read back).
-const (
-	freshMinBytes = 1 << 20
-	freshMax      = 4
-)
-
-func dropAttachmentContent(m *ticket.Message) {
-	for i := range m.Attachments {
-		m.Attachments[i].Content = nil
-	}
-}
-
-func (d *Daemon) putFresh(id int64, m *ticket.Message) {
-	d.freshMu.Lock()
-	defer d.freshMu.Unlock()
-	if len(d.fresh) < freshMax {
-		d.fresh[id] = m
-	}
-}
-
-func (d *Daemon) takeFresh(id int64) *ticket.Message {
-	d.freshMu.Lock()
-	defer d.freshMu.Unlock()
-	m := d.fresh[id]
-	delete(d.fresh, id)
-	return m
-}
-
-// headerMessageID reads just the Message-ID from raw header bytes, for
-// deduplication at store time; full parsing comes later.
-func headerMessageID(raw []byte) string {
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(raw, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(raw)
-	}
-	m, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(raw[:end]), strings.NewReader("\r\n\r\n")))
-	if err != nil {
-		return ""
-	}
-	id := strings.TrimSpace(m.Header.Get("Message-Id"))
-	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
-	if strings.ContainsAny(id, " \t<>") {
-		return ""
-	}
-	return id
-}
-
-// directory serves contact look-ups to sender verification.
-type directory struct{ db *store.DB }
-
-func (dir directory) LookupContact(ctx context.Context, email string) (*ticket.Contact, *ticket.Customer, error) {
-	var c *ticket.Contact
-	var cu *ticket.Customer
-	err := dir.db.View(ctx, func(tx *store.Tx) (err error) { c, cu, err = tx.ContactByEmail(email); return err })
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, nil
-	}
-	return c, cu, err
-}
-
-// txDirectory serves contact look-ups inside an open transaction.
-type txDirectory struct{ tx *store.Tx }
-
-func (dir txDirectory) LookupContact(ctx context.Context, email string) (*ticket.Contact, *ticket.Customer, error) {
-	c, cu, err := dir.tx.ContactByEmail(email)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, nil
-	}
-	return c, cu, err
-}
-
-// outboxAdapter gives the notify worker the store's outbox.
-type outboxAdapter struct{ db *store.DB }
-
-func (o outboxAdapter) NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err error) {
-	err = o.db.View(ctx, func(tx *store.Tx) error { at, ok, err = tx.NextOutboxAttempt(); return err })
-	return at, ok, err
-}
-
-func (o outboxAdapter) Due(ctx context.Context, now time.Time, limit int) ([]notify.OutboxItem, error) {
-	var items []*store.OutboxItem
-	if err := o.db.View(ctx, func(tx *store.Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err }); err != nil {
-		return nil, err
-	}
-	out := make([]notify.OutboxItem, len(items))
-	for i, it := range items {
-		out[i] = notify.OutboxItem{ID: it.ID, EnvelopeFrom: it.EnvelopeFrom, Recipients: it.Recipients, Data: it.Data,
-			Attempts: it.Attempts, MessageID: it.MessageID, Kind: it.Kind, Queued: it.CreatedAt}
-	}
-	return out, nil
-}
-
-func (o outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkSent(id, at) })
-}
-
-func (o outboxAdapter) MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
-	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkRetry(id, attempts, next, reason) })
-}
-
-func (o outboxAdapter) MarkFailed(ctx context.Context, id int64, attempts int, reason string) error {
-	return o.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkFailed(id, attempts, reason) })
-}
-
-// ContactLookup serves sender verification from db's contacts directory.
-func ContactLookup(db *store.DB) classify.Directory { return directory{db} }
 
 // ApplyMemoryLimit sets the runtime's soft memory limit from
 // limits.memory_limit_mb, unless GOMEMLIMIT is set in the environment. A

@@ -112,7 +112,7 @@ func TestUIDValidityChange_refetchDuplicatesNothing(t *testing.T) {
 	}
 	h.waitProcessed(2)
 	sent := len(h.sys.Messages())
-	var before store.Checkpoint
+	var before ticket.Checkpoint
 	h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { before, err = tx.Checkpoint("INBOX"); return err })
 
 	h.stop()
@@ -124,7 +124,7 @@ func TestUIDValidityChange_refetchDuplicatesNothing(t *testing.T) {
 	}
 	h.start()
 	waitFor(t, "the checkpoint to move to the new UIDVALIDITY", func() bool {
-		var c store.Checkpoint
+		var c ticket.Checkpoint
 		h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { c, err = tx.Checkpoint("INBOX"); return err })
 		return c.UIDValidity != before.UIDValidity && c.LastUID == 2
 	})
@@ -148,11 +148,11 @@ func TestSMTP_temporaryFailureIsRetriedUntilDelivered(t *testing.T) {
 		}
 	}
 	mustf(t, ack != nil, "acknowledgement not delivered after 451")
-	var items []*store.OutboxItem
+	var items []*ticket.OutboxItem
 	waitFor(t, "every outbox row marked sent", func() bool {
 		items = h.outbox()
 		for _, it := range items {
-			if it.Status != store.OutboxSent {
+			if it.Status != ticket.OutboxSent {
 				return false
 			}
 		}
@@ -160,7 +160,7 @@ func TestSMTP_temporaryFailureIsRetriedUntilDelivered(t *testing.T) {
 	})
 	retried := 0
 	for _, it := range items {
-		mustf(t, it.Status == store.OutboxSent, "outbox %s is %s (%s)", it.Kind, it.Status, it.LastError)
+		mustf(t, it.Status == ticket.OutboxSent, "outbox %s is %s (%s)", it.Kind, it.Status, it.LastError)
 		if it.Attempts > 1 {
 			retried++
 		}
@@ -182,7 +182,7 @@ func TestSMTP_permanentFailureIsRecordedOnTheTicketAndAdminsAlerted(t *testing.T
 		}
 		return false
 	})
-	var items []*store.OutboxItem
+	var items []*ticket.OutboxItem
 	var events []store.Event
 	h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) {
 		if items, err = tx.OutboxForTicket(1); err != nil {
@@ -191,13 +191,13 @@ func TestSMTP_permanentFailureIsRecordedOnTheTicketAndAdminsAlerted(t *testing.T
 		events, err = tx.Events(1)
 		return err
 	})
-	var ack *store.OutboxItem
+	var ack *ticket.OutboxItem
 	for _, it := range items {
 		if it.Kind == "ack" {
 			ack = it
 		}
 	}
-	mustf(t, ack != nil && ack.Status == store.OutboxFailed && strings.Contains(ack.LastError, "550"), "ack outbox row: %+v", ack)
+	mustf(t, ack != nil && ack.Status == ticket.OutboxFailed && strings.Contains(ack.LastError, "550"), "ack outbox row: %+v", ack)
 	found := false
 	for _, e := range events {
 		found = found || e.Kind == "delivery-failed"

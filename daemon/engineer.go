@@ -6,7 +6,6 @@ import (
 	"net/mail"
 	"strings"
 
-	"ticketd/notify"
 	"ticketd/store"
 	"ticketd/templates"
 	"ticketd/ticket"
@@ -253,12 +252,12 @@ func (d *Daemon) relay(tx *store.Tx, in *inbound, t *store.Ticket, text string) 
 	data := d.baseData(t, tc, zone)
 	data.Engineer = templates.Person{Name: engineer}
 	data.Message = templates.MessageInfo{Subject: in.msg.Subject, Text: text, ReceivedAt: tx.Now}
-	var atts []notify.Attachment
+	var atts []ticket.Attachment
 	for _, a := range in.msg.Attachments {
 		if a.Inline && strings.HasPrefix(a.ContentType, "image/") && len(in.msg.Attachments) > 3 {
 			continue // signature logos and the like
 		}
-		atts = append(atts, notify.Attachment{Name: a.Name, ContentType: a.ContentType, Content: a.Content})
+		atts = append(atts, ticket.Attachment{Name: a.Name, ContentType: a.ContentType, Content: a.Content})
 		data.Message.Attachments = append(data.Message.Attachments, a.Name)
 	}
 	om := outMail{

@@ -181,7 +181,7 @@ func (h *harness) appendMail(raw string) {
 // deliver stores raw directly through the intake sink, as if fetched as uid.
 func (h *harness) deliver(uid uint32, raw string) {
 	h.t.Helper()
-	_, err := sink{h.d}.Store(context.Background(), intakeFetched("INBOX", 1, uid, []byte(strings.ReplaceAll(raw, "\n", "\r\n"))))
+	_, err := h.d.DB().Store(context.Background(), intakeFetched("INBOX", 1, uid, []byte(strings.ReplaceAll(raw, "\n", "\r\n"))))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -235,9 +235,9 @@ func (h *harness) ticket(n int64) *store.Ticket {
 	return t
 }
 
-func (h *harness) outbox() []*store.OutboxItem {
+func (h *harness) outbox() []*ticket.OutboxItem {
 	h.t.Helper()
-	var items []*store.OutboxItem
+	var items []*ticket.OutboxItem
 	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { items, err = tx.AllOutbox(); return err }); err != nil {
 		h.t.Fatal(err)
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"ticketd/intake"
-	"ticketd/notify"
 	"ticketd/store"
 	"ticketd/templates"
+	"ticketd/ticket"
 )
 
 // Health is the /healthz answer: overall and per part.
@@ -230,7 +230,7 @@ func (d *Daemon) adminNotice(ctx context.Context, key, title, body string) {
 
 // deliveryFailed records a permanent delivery failure on its ticket and
 // alerts the admin (unless the failed mail was itself an admin notice).
-func (d *Daemon) deliveryFailed(item notify.OutboxItem, err error) {
+func (d *Daemon) deliveryFailed(item ticket.OutboxItem, err error) {
 	d.metrics.delivery("failed")
 	ctx := context.Background()
 	var number int64
@@ -258,9 +258,9 @@ func (d *Daemon) deliveryFailed(item notify.OutboxItem, err error) {
 }
 
 // delivered records latency for acknowledgements.
-func (d *Daemon) delivered(item notify.OutboxItem, at time.Time) {
+func (d *Daemon) delivered(item ticket.OutboxItem, at time.Time) {
 	d.metrics.delivery("sent")
-	if item.Kind == string(templates.Ack) && !item.Queued.IsZero() {
-		d.metrics.ackLatency.Observe(at.Sub(item.Queued).Seconds())
+	if item.Kind == string(templates.Ack) && !item.CreatedAt.IsZero() {
+		d.metrics.ackLatency.Observe(at.Sub(item.CreatedAt).Seconds())
 	}
 }

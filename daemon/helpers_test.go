@@ -2,12 +2,12 @@ package daemon
 
 import (
 	"mime"
-
 	"ticketd/intake"
+	"ticketd/ticket"
 )
 
-func intakeFetched(mailbox string, uidValidity, uid uint32, raw []byte) intake.Fetched {
-	return intake.Fetched{Mailbox: mailbox, UIDValidity: uidValidity, UID: uid, Raw: raw, Size: int64(len(raw))}
+func intakeFetched(mailbox string, uidValidity, uid uint32, raw []byte) ticket.Fetched {
+	return ticket.Fetched{Mailbox: mailbox, UIDValidity: uidValidity, UID: uid, MessageID: intake.HeaderMessageID(raw), Raw: raw, Size: int64(len(raw))}
 }
 
 type mimeWordDecoder struct{ mime.WordDecoder }

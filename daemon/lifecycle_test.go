@@ -93,10 +93,10 @@ func TestSMTP_oauthTokenFromTokenCommand(t *testing.T) {
 	h.start()
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	srv.WaitFor(t, 2, 10*time.Second)
-	var items []*store.OutboxItem
+	var items []*ticket.OutboxItem
 	waitFor(t, "the outbox to be sent", func() bool {
 		items = h.outbox()
-		return len(items) == 2 && items[0].Status == store.OutboxSent && items[1].Status == store.OutboxSent
+		return len(items) == 2 && items[0].Status == ticket.OutboxSent && items[1].Status == ticket.OutboxSent
 	})
 }
 
@@ -105,7 +105,7 @@ func TestOversizedMail_storedTruncatedFlaggedAndSenderTold(t *testing.T) {
 	raw := []byte(strings.ReplaceAll(readTestdata(t, "new-acme.eml"), "\n", "\r\n"))
 	f := intakeFetched("INBOX", 1, 1, raw[:len(raw)-40])
 	f.Size, f.Truncated = 30<<20, true
-	if _, err := (sink{h.d}).Store(context.Background(), f); err != nil {
+	if _, err := h.d.DB().Store(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
 	h.runOnce()

@@ -7,6 +7,7 @@ import (
 
 	"ticketd/internal/testclock"
 	"ticketd/store"
+	"ticketd/ticket"
 )
 
 // TestMaintain_prunesDeliveredBodiesAfterKeepSent: a delivered mail keeps
@@ -20,7 +21,7 @@ func TestMaintain_prunesDeliveredBodiesAfterKeepSent(t *testing.T) {
 	ctx := context.Background()
 	sent := func() (withBody, total int) {
 		for _, it := range h.outbox() {
-			if it.Status == store.OutboxSent {
+			if it.Status == ticket.OutboxSent {
 				total++
 				if len(it.Data) > 0 {
 					withBody++

@@ -30,7 +30,7 @@ type outMail struct {
 	fromName    string // display name; default the support name
 	inReplyTo   string
 	refs        []string
-	attachments []notify.Attachment // relayed engineer files
+	attachments []ticket.Attachment // relayed engineer files
 	msgKind     string              // kind of the stored outbound message row; default string(kind)
 }
 
@@ -118,7 +118,7 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 	for _, a := range append(append([]mail.Address{}, m.to...), m.cc...) {
 		rcpts = append(rcpts, a.Address)
 	}
-	item := &store.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.Support.Address, Recipients: rcpts, Data: data}
+	item := &ticket.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.Support.Address, Recipients: rcpts, Data: data}
 	if m.ticket != nil {
 		item.TicketID = m.ticket.ID
 	}

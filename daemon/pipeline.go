@@ -152,13 +152,11 @@ func (d *Daemon) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inboun
 	if err != nil {
 		return nil, err
 	}
-	msg := d.takeFresh(id)
-	if msg == nil {
-		if err := tx.WithRawData(id, func(data []byte) error { msg = d.parse(data); return nil }); err != nil {
-			return nil, err
-		}
+	var msg *ticket.Message
+	if err := tx.WithRawData(id, func(data []byte) error { msg = d.parse(data); return nil }); err != nil {
+		return nil, err
 	}
-	return d.prepare(ctx, raw, msg, txDirectory{tx})
+	return d.prepare(ctx, raw, msg, tx)
 }
 
 func (d *Daemon) parse(data []byte) *ticket.Message {
@@ -187,7 +185,9 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket
 	// Attachment contents are only needed to relay an engineer's files;
 	// the raw bytes stay in the database for everything else.
 	if sender.Outcome != ticket.SenderStaff {
-		dropAttachmentContent(in.msg)
+		for i := range in.msg.Attachments {
+			in.msg.Attachments[i].Content = nil
+		}
 	}
 	return in, nil
 }

@@ -99,7 +99,7 @@ func TestQueryPlans_everyPipelineStatementUsesAnIndex(t *testing.T) {
 	}
 	h.runOnce()
 	// What the loops, /healthz and /metrics ask between passes.
-	if _, _, err := (outboxAdapter{h.d.DB()}).NextAttemptAt(ctx); err != nil {
+	if _, _, err := h.d.DB().NextAttemptAt(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := h.d.nextReminder(ctx); err != nil {

@@ -93,6 +93,9 @@ type Config struct {
 	// MaxMessageBytes caps the bytes fetched per message (default 25 MiB);
 	// larger messages are fetched truncated with Fetched.Truncated set.
 	MaxMessageBytes int64
+	// OnStored, when set, is called after the Sink stored a message (or
+	// recognised it as a duplicate): the daemon wakes its processing loop.
+	OnStored func(duplicate bool)
 	// TLSConfig is cloned for "tls" and "starttls"; ServerName defaults to
 	// the host of Address.
 	TLSConfig *tls.Config
@@ -185,34 +188,17 @@ func (cfg Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// Checkpoint is the stored intake position of one mailbox: every message with
-// a UID up to LastUID under UIDValidity has been stored.
-type Checkpoint struct {
-	UIDValidity uint32
-	LastUID     uint32
-}
-
-// Fetched is one message as fetched from the server, raw bytes untouched.
-type Fetched struct {
-	Mailbox          string
-	UIDValidity, UID uint32
-	Raw              []byte
-	InternalDate     time.Time
-	Size             int64 // RFC822.SIZE reported by the server
-	Truncated        bool  // Raw holds only the first MaxMessageBytes of Size
-}
-
 // Sink stores fetched messages. It is the intake's only way into the
 // database.
 type Sink interface {
 	// Checkpoint returns the stored position for mailbox (zero if none).
-	Checkpoint(ctx context.Context, mailbox string) (Checkpoint, error)
+	Checkpoint(ctx context.Context, mailbox string) (ticket.Checkpoint, error)
 	// Store durably stores one fetched message and advances the checkpoint
 	// (one transaction). It must be idempotent: the same (mailbox,
 	// uidvalidity, uid), or after a UIDVALIDITY change the same
 	// Message-ID/raw hash, advances the checkpoint without storing a
 	// second copy and reports duplicate.
-	Store(ctx context.Context, f Fetched) (duplicate bool, err error)
+	Store(ctx context.Context, f ticket.Fetched) (duplicate bool, err error)
 }
 
 // Status is a snapshot of a Client's connection state, for health checks.
@@ -1040,10 +1026,11 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 		if raw == nil {
 			raw = []byte{}
 		}
-		f := Fetched{
+		f := ticket.Fetched{
 			Mailbox:      c.cfg.Mailbox,
 			UIDValidity:  uidValidity,
 			UID:          uint32(m.uid),
+			MessageID:    HeaderMessageID(raw),
 			Raw:          raw,
 			InternalDate: m.internalDate,
 			Size:         m.size,
@@ -1064,6 +1051,9 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 			s.LastStored, s.LastStoredUID = c.clock.Now(), uint32(m.uid)
 			s.setWaiting(s.Waiting-1, s.LastStored)
 		})
+		if c.cfg.OnStored != nil {
+			c.cfg.OnStored(dup)
+		}
 		if dup {
 			log.Info("duplicate skipped: already stored", slog.Int64("size", m.size))
 			continue

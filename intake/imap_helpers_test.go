@@ -52,26 +52,26 @@ func imapWaitFor(t testing.TB, what string, cond func() bool) time.Duration {
 // (mailbox, uidvalidity, uid) and by content hash.
 type recordingSink struct {
 	mu       sync.Mutex
-	cps      map[string]Checkpoint
-	calls    []Fetched // every Store call that returned nil, duplicates included
-	unique   []Fetched // messages actually stored
+	cps      map[string]ticket.Checkpoint
+	calls    []ticket.Fetched // every Store call that returned nil, duplicates included
+	unique   []ticket.Fetched // messages actually stored
 	byKey    map[string]bool
 	byHash   map[[32]byte]bool
 	failures int
-	fail     func(f Fetched) error // if set and non-nil result, Store fails
+	fail     func(f ticket.Fetched) error // if set and non-nil result, Store fails
 }
 
 func newRecordingSink() *recordingSink {
-	return &recordingSink{cps: map[string]Checkpoint{}, byKey: map[string]bool{}, byHash: map[[32]byte]bool{}}
+	return &recordingSink{cps: map[string]ticket.Checkpoint{}, byKey: map[string]bool{}, byHash: map[[32]byte]bool{}}
 }
 
-func (s *recordingSink) Checkpoint(ctx context.Context, mailbox string) (Checkpoint, error) {
+func (s *recordingSink) Checkpoint(ctx context.Context, mailbox string) (ticket.Checkpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cps[mailbox], nil
 }
 
-func (s *recordingSink) Store(ctx context.Context, f Fetched) (bool, error) {
+func (s *recordingSink) Store(ctx context.Context, f ticket.Fetched) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -88,11 +88,11 @@ func (s *recordingSink) Store(ctx context.Context, f Fetched) (bool, error) {
 		s.unique = append(s.unique, f)
 	}
 	s.byKey[key], s.byHash[hash] = true, true
-	s.cps[f.Mailbox] = Checkpoint{UIDValidity: f.UIDValidity, LastUID: f.UID}
+	s.cps[f.Mailbox] = ticket.Checkpoint{UIDValidity: f.UIDValidity, LastUID: f.UID}
 	return dup, nil
 }
 
-func (s *recordingSink) setFail(fail func(Fetched) error) {
+func (s *recordingSink) setFail(fail func(ticket.Fetched) error) {
 	s.mu.Lock()
 	s.fail = fail
 	s.mu.Unlock()
@@ -105,7 +105,7 @@ func (s *recordingSink) failureCount() int {
 }
 
 // Calls returns a copy of every successful Store call.
-func (s *recordingSink) Calls() []Fetched {
+func (s *recordingSink) Calls() []ticket.Fetched {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.calls)

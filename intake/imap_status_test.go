@@ -16,7 +16,7 @@ type gatedSink struct {
 	gate chan struct{}
 }
 
-func (s *gatedSink) Store(ctx context.Context, f Fetched) (bool, error) {
+func (s *gatedSink) Store(ctx context.Context, f ticket.Fetched) (bool, error) {
 	if f.UID == s.uid {
 		select {
 		case <-s.gate:

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"ticketd/internal/testcert"
+	"ticketd/ticket"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -76,7 +77,7 @@ func TestIMAPFetchesBacklogInUIDOrderAcrossBatches(t *testing.T) {
 			t.Fatalf("UID %d: raw bytes differ from appended message", f.UID)
 		}
 		if f.Mailbox != "INBOX" || f.UIDValidity == 0 || f.Size != int64(len(raws[i])) || f.Truncated || f.InternalDate.IsZero() {
-			t.Fatalf("UID %d: unexpected metadata %+v", f.UID, Fetched{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, Size: f.Size, Truncated: f.Truncated, InternalDate: f.InternalDate})
+			t.Fatalf("UID %d: unexpected metadata %+v", f.UID, ticket.Fetched{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, Size: f.Size, Truncated: f.Truncated, InternalDate: f.InternalDate})
 		}
 	}
 	st := c.Status()
@@ -254,7 +255,7 @@ func TestIMAPSinkErrorLeavesMessageUnmarkedAndRetries(t *testing.T) {
 		ts.appendMessage("INBOX", testMessage(i, "x"))
 	}
 	sink := newRecordingSink()
-	sink.setFail(func(f Fetched) error {
+	sink.setFail(func(f ticket.Fetched) error {
 		if f.UID == 2 {
 			return errors.New("database is locked")
 		}
@@ -443,7 +444,7 @@ func TestIMAPProcessedIsReappliedToStoredMailAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := newRecordingSink()
-	sink.cps["INBOX"] = Checkpoint{UIDValidity: st.UIDValidity, LastUID: 2} // stored before the crash
+	sink.cps["INBOX"] = ticket.Checkpoint{UIDValidity: st.UIDValidity, LastUID: 2} // stored before the crash
 	ts.appendMessage("INBOX", testMessage(3, "c"))
 	cfg := imapTestConfig(ts.addr)
 	cfg.Processed = ProcessedSeen

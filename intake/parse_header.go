@@ -1,8 +1,11 @@
 package intake
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/mail"
 	"net/textproto"
@@ -232,4 +235,27 @@ func parseDate(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unparseable date %q: %w", v, err)
+}
+
+// HeaderMessageID returns the Message-ID of raw mail without brackets, ""
+// when it has none or an unusable one. It reads only the header block, for
+// deduplication when the mail is stored; the full parse comes later, once.
+func HeaderMessageID(raw []byte) string {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 {
+		end = len(raw)
+	}
+	r := textproto.NewReader(bufio.NewReader(io.MultiReader(bytes.NewReader(raw[:end]), strings.NewReader("\r\n\r\n"))))
+	h, err := r.ReadMIMEHeader()
+	if err != nil && len(h) == 0 {
+		return ""
+	}
+	ids := parseMessageIDs(h.Get("Message-Id"))
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
 }

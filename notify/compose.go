@@ -25,13 +25,6 @@ import (
 // name). Sanitisable text (subjects, names, values) never causes it.
 var ErrInvalidMail = errors.New("invalid mail")
 
-// Attachment is a file attached to an outbound mail.
-type Attachment struct {
-	Name        string // file name shown to the recipient; sanitised
-	ContentType string // e.g. "application/pdf"; invalid or empty → application/octet-stream
-	Content     []byte
-}
-
 // Mail is an outbound message before encoding. Text fields may hold any
 // string: Compose removes control characters and encodes non-ASCII, so no
 // value can add a header field.
@@ -64,7 +57,7 @@ type Mail struct {
 	// letters, digits and '-', and must not be a field Compose writes.
 	Headers map[string]string
 
-	Attachments []Attachment
+	Attachments []ticket.Attachment // Name (sanitised here), ContentType (invalid → application/octet-stream), Content
 }
 
 // Limits. RFC 5322 §2.1.1: lines MUST be at most 998 octets and SHOULD be
@@ -535,7 +528,7 @@ func textPart(mediaType, s string) part {
 // attachmentPart encodes a as base64 (RFC 2045 §6.8) with a sanitised file
 // name, which mime.FormatMediaType writes as RFC 2231 "filename*=utf-8”…"
 // when it is not plain ASCII.
-func attachmentPart(a Attachment) part {
+func attachmentPart(a ticket.Attachment) part {
 	name := attachmentName(a.Name)
 	ct := "application/octet-stream"
 	params := map[string]string{}

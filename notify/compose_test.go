@@ -223,7 +223,7 @@ func TestCompose_HeaderInjectionNeverAddsFields(t *testing.T) {
 			m.To[0].Name = s
 			m.Loop = "support@example.com" + s
 			m.Headers = map[string]string{"Precedence": "bulk" + s}
-			m.Attachments = []Attachment{{Name: s, ContentType: "text/plain\r\nX-Evil: 1", Content: []byte("x")}}
+			m.Attachments = []ticket.Attachment{{Name: s, ContentType: "text/plain\r\nX-Evil: 1", Content: []byte("x")}}
 			b := mustCompose(t, m)
 			msg := parse(t, b)
 			want := []string{"Auto-Submitted", "Content-Type", "Date", "From", "Message-Id", "Mime-Version",
@@ -320,7 +320,7 @@ func TestCompose_AttachmentsFormMultipartMixedWithRFC2231Names(t *testing.T) {
 	m := baseMail()
 	m.HTML = "<p>hi</p>"
 	content := bytes.Repeat([]byte{0, 1, 2, 0xff, '\r', '\n'}, 100)
-	m.Attachments = []Attachment{
+	m.Attachments = []ticket.Attachment{
 		{Name: "Übersicht März.pdf", ContentType: "application/pdf", Content: content},
 		{Name: "../../etc/passwd", ContentType: "not a type", Content: []byte("x")},
 	}
@@ -366,7 +366,7 @@ func TestCompose_LongWordsStayWithinLineLimits(t *testing.T) {
 func TestCompose_IsDeterministic(t *testing.T) {
 	m := baseMail()
 	m.HTML = "<p>x</p>"
-	m.Attachments = []Attachment{{Name: "a.txt", Content: []byte("a")}}
+	m.Attachments = []ticket.Attachment{{Name: "a.txt", Content: []byte("a")}}
 	m.Headers = map[string]string{"Precedence": "bulk", "X-A": "1", "X-B": "2"}
 	if a, b := mustCompose(t, m), mustCompose(t, m); !bytes.Equal(a, b) {
 		t.Errorf("two compositions of the same mail differ")
@@ -450,7 +450,7 @@ func FuzzCompose(f *testing.F) {
 		m.From.Name = name
 		m.To = []mail.Address{{Name: name, Address: "ada@customer.example"}, {Name: subject, Address: "bob@customer.example"}}
 		m.Headers = map[string]string{"Precedence": value}
-		m.Attachments = []Attachment{{Name: file, ContentType: value, Content: []byte(subject)}}
+		m.Attachments = []ticket.Attachment{{Name: file, ContentType: value, Content: []byte(subject)}}
 		b, err := Compose(m)
 		if err != nil {
 			t.Fatalf("Compose: %v", err)

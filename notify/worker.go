@@ -12,22 +12,6 @@ import (
 	"ticketd/ticket"
 )
 
-// OutboxItem is one outbound mail waiting for delivery.
-type OutboxItem struct {
-	ID           int64
-	EnvelopeFrom string
-	Recipients   []string
-	Data         []byte
-	Attempts     int // attempts made so far
-	MessageID    string
-	Kind         string // "ack", "alert", "reminder", "relay", …; for logs and OnFailed
-	TicketNumber int64
-
-	// Queued is when the row was written. GiveUpAfter counts from it; when
-	// zero, the age is estimated from Attempts and the retry schedule.
-	Queued time.Time
-}
-
 // Outbox is the store side of the outbox. Implementations must make Due
 // return only items not yet marked sent or failed.
 type Outbox interface {
@@ -36,7 +20,7 @@ type Outbox interface {
 	NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err error)
 	// Due returns up to limit pending items with next_attempt_at <= now,
 	// earliest first.
-	Due(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
+	Due(ctx context.Context, now time.Time, limit int) ([]ticket.OutboxItem, error)
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
 	MarkFailed(ctx context.Context, id int64, attempts int, reason string) error
@@ -99,7 +83,7 @@ func (r Retry) Next(attempts int, rnd *rand.Rand) time.Duration {
 }
 
 // elapsed estimates how long an item with attempts failures has been
-// queued, for items without Queued: the sum of the delays so far, each
+// queued, for items without CreatedAt: the sum of the delays so far, each
 // taken as ⅞ of nominal, the mean of Next's jitter.
 func (r Retry) elapsed(attempts int) time.Duration {
 	var total time.Duration
@@ -121,9 +105,9 @@ type Worker struct {
 
 	// OnFailed is called once when an item is marked failed, and for a
 	// partial delivery with the item narrowed to the refused recipients.
-	OnFailed func(item OutboxItem, err error)
+	OnFailed func(item ticket.OutboxItem, err error)
 	// OnSent is called after an item is marked sent.
-	OnSent func(item OutboxItem, at time.Time)
+	OnSent func(item ticket.OutboxItem, at time.Time)
 
 	// Rand is the jitter source; nil uses a private one.
 	Rand *rand.Rand
@@ -219,7 +203,7 @@ func (w *Worker) RunOnce(ctx context.Context) (delivered int, err error) {
 
 // attempt delivers one item and records the outcome. It returns a store
 // or context error only.
-func (w *Worker) attempt(ctx context.Context, item OutboxItem) (sent bool, err error) {
+func (w *Worker) attempt(ctx context.Context, item ticket.OutboxItem) (sent bool, err error) {
 	log := w.Logger.With("outbox_id", item.ID, "message_id", item.MessageID, "kind", item.Kind, "ticket", item.TicketNumber)
 	if at, ok := w.unmarked[item.ID]; ok {
 		if err := w.markSent(ctx, item, at, log); err != nil {
@@ -263,8 +247,8 @@ func (w *Worker) attempt(ctx context.Context, item OutboxItem) (sent bool, err e
 
 	case IsTemporary(derr):
 		age := w.Retry.elapsed(attempts)
-		if !item.Queued.IsZero() {
-			age = now.Sub(item.Queued)
+		if !item.CreatedAt.IsZero() {
+			age = now.Sub(item.CreatedAt)
 		}
 		if age >= w.Retry.GiveUpAfter {
 			gaveUp := fmt.Errorf("gave up after %d attempts over %v: %w", attempts, age.Round(time.Second), derr)
@@ -283,7 +267,7 @@ func (w *Worker) attempt(ctx context.Context, item OutboxItem) (sent bool, err e
 	}
 }
 
-func (w *Worker) markSent(ctx context.Context, item OutboxItem, at time.Time, log *slog.Logger) error {
+func (w *Worker) markSent(ctx context.Context, item ticket.OutboxItem, at time.Time, log *slog.Logger) error {
 	if err := w.Outbox.MarkSent(ctx, item.ID, at); err != nil {
 		w.unmarked[item.ID] = at
 		return fmt.Errorf("outbox mark sent %d (delivered; will not resend): %w", item.ID, err)
@@ -296,7 +280,7 @@ func (w *Worker) markSent(ctx context.Context, item OutboxItem, at time.Time, lo
 	return nil
 }
 
-func (w *Worker) fail(ctx context.Context, item OutboxItem, attempts int, cause error, log *slog.Logger) error {
+func (w *Worker) fail(ctx context.Context, item ticket.OutboxItem, attempts int, cause error, log *slog.Logger) error {
 	log.Error("outbox item failed", "attempts", attempts, "err", cause)
 	if err := w.Outbox.MarkFailed(ctx, item.ID, attempts, reason(cause)); err != nil {
 		return fmt.Errorf("outbox mark failed %d: %w", item.ID, err)

@@ -25,7 +25,7 @@ type memOutbox struct {
 }
 
 type memRow struct {
-	item     OutboxItem
+	item     ticket.OutboxItem
 	next     time.Time
 	state    string // pending, sent, failed
 	reason   string
@@ -39,7 +39,7 @@ func (o *memOutbox) add(id int64, next time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.rows[id] = &memRow{
-		item:  OutboxItem{ID: id, EnvelopeFrom: "bounce@example.com", Recipients: []string{"ada@customer.example"}, Data: []byte(fmt.Sprintf("Message-ID: <%d@x>\r\n\r\nhi\r\n", id)), MessageID: fmt.Sprintf("%d@x", id), Kind: "ack", TicketNumber: id, Queued: next},
+		item:  ticket.OutboxItem{ID: id, EnvelopeFrom: "bounce@example.com", Recipients: []string{"ada@customer.example"}, Data: []byte(fmt.Sprintf("Message-ID: <%d@x>\r\n\r\nhi\r\n", id)), MessageID: fmt.Sprintf("%d@x", id), Kind: "ack", TicketNumber: id, CreatedAt: next},
 		next:  next,
 		state: "pending",
 	}
@@ -64,7 +64,7 @@ func (o *memOutbox) NextAttemptAt(context.Context) (time.Time, bool, error) {
 	return min, ok, nil
 }
 
-func (o *memOutbox) Due(_ context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+func (o *memOutbox) Due(_ context.Context, now time.Time, limit int) ([]ticket.OutboxItem, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.failDue > 0 {
@@ -78,7 +78,7 @@ func (o *memOutbox) Due(_ context.Context, now time.Time, limit int) ([]OutboxIt
 		}
 	}
 	slices.SortFunc(due, func(a, b *memRow) int { return a.next.Compare(b.next) })
-	var out []OutboxItem
+	var out []ticket.OutboxItem
 	for _, r := range due[:min(limit, len(due))] {
 		it := r.item
 		it.Attempts = r.attempts
@@ -183,7 +183,7 @@ func TestWorker_DeliversDueItemsAndMarksThemSent(t *testing.T) {
 	var rec recorder
 	var sent []int64
 	w := newWorker(o, rec.deliver, clock)
-	w.OnSent = func(it OutboxItem, at time.Time) { sent = append(sent, it.ID) }
+	w.OnSent = func(it ticket.OutboxItem, at time.Time) { sent = append(sent, it.ID) }
 
 	n, err := w.RunOnce(t.Context())
 	if err != nil || n != 3 {
@@ -268,12 +268,12 @@ func TestWorker_GivesUpAfter72HoursAndReportsOnce(t *testing.T) {
 			o := newMemOutbox()
 			o.add(1, t0)
 			if !tc.queued {
-				o.rows[1].item.Queued = time.Time{}
+				o.rows[1].item.CreatedAt = time.Time{}
 			}
 			rec := recorder{fixed: errGreylisted}
 			var failed []error
 			w := newWorker(o, rec.deliver, clock)
-			w.OnFailed = func(it OutboxItem, err error) { failed = append(failed, err) }
+			w.OnFailed = func(it ticket.OutboxItem, err error) { failed = append(failed, err) }
 
 			var lastAttempt time.Time
 			for range 1000 {
@@ -320,9 +320,9 @@ func TestWorker_PermanentFailureMarksFailedAtOnce(t *testing.T) {
 	o := newMemOutbox()
 	o.add(1, t0)
 	rec := recorder{fixed: errNoSuchUser}
-	var failed []OutboxItem
+	var failed []ticket.OutboxItem
 	w := newWorker(o, rec.deliver, clock)
-	w.OnFailed = func(it OutboxItem, err error) {
+	w.OnFailed = func(it ticket.OutboxItem, err error) {
 		if !errors.Is(err, errNoSuchUser) {
 			t.Errorf("OnFailed err = %v", err)
 		}
@@ -348,7 +348,7 @@ func TestWorker_PartialDeliveryIsSentOnceAndReportsRefused(t *testing.T) {
 	rec := recorder{errs: []error{partial}}
 	var refused [][]string
 	w := newWorker(o, rec.deliver, ticket.NewFakeClock(t0))
-	w.OnFailed = func(it OutboxItem, err error) { refused = append(refused, it.Recipients) }
+	w.OnFailed = func(it ticket.OutboxItem, err error) { refused = append(refused, it.Recipients) }
 	if n, err := w.RunOnce(t.Context()); err != nil || n != 1 {
 		t.Fatalf("RunOnce = %d, %v", n, err)
 	}
@@ -420,7 +420,7 @@ func TestWorker_RunDeliversOnKickAndStopsOnCancel(t *testing.T) {
 	var rec recorder
 	sent := make(chan int64, 10)
 	w := newWorker(o, rec.deliver, ticket.NewFakeClock(t0))
-	w.OnSent = func(it OutboxItem, _ time.Time) { sent <- it.ID }
+	w.OnSent = func(it ticket.OutboxItem, _ time.Time) { sent <- it.ID }
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -456,7 +456,7 @@ func TestWorker_RunRecoversFromStoreErrors(t *testing.T) {
 	var rec recorder
 	w := newWorker(o, rec.deliver, ticket.NewFakeClock(t0))
 	w.MaxIdle = 10 * time.Millisecond // caps the error backoff too
-	w.OnSent = func(OutboxItem, time.Time) { sent <- struct{}{} }
+	w.OnSent = func(ticket.OutboxItem, time.Time) { sent <- struct{}{} }
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() { _ = w.Run(ctx) }()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -217,4 +218,20 @@ func (tx *Tx) PrimaryContact(customerID int64) (*ticket.Contact, error) {
 
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// LookupContact serves sender verification (classify.Directory): the
+// contact with email and its customer, or nil, nil when there is none.
+func (tx *Tx) LookupContact(ctx context.Context, email string) (*ticket.Contact, *ticket.Customer, error) {
+	c, cu, err := tx.ContactByEmail(email)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil
+	}
+	return c, cu, err
+}
+
+// LookupContact is Tx.LookupContact in a read transaction of its own.
+func (d *DB) LookupContact(ctx context.Context, email string) (c *ticket.Contact, cu *ticket.Customer, err error) {
+	err = d.View(ctx, func(tx *Tx) error { c, cu, err = tx.LookupContact(ctx, email); return err })
+	return c, cu, err
 }

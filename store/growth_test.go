@@ -122,10 +122,10 @@ func TestMigrate0004_compactsOldRawMailLazilyAndExactly(t *testing.T) {
 	}
 	// Outbox rows as ticketd wrote them before 0004: the bytes inline,
 	// a sent one and a pending one.
-	for i, status := range []string{OutboxSent, OutboxPending} {
+	for i, status := range []string{ticket.OutboxSent, ticket.OutboxPending} {
 		if _, err := db.db.Exec(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, attempts, next_attempt_at, created_at, sent_at)
 			VALUES (NULL, 'ack', ?, 'support@x', '["a@b"]', ?, ?, 1, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z', ?)`,
-			fmt.Sprintf("old%d@support", i), bytes.Repeat([]byte("composed "), 900), status, map[bool]any{true: "2026-01-01T00:00:01.000000000Z", false: nil}[status == OutboxSent]); err != nil {
+			fmt.Sprintf("old%d@support", i), bytes.Repeat([]byte("composed "), 900), status, map[bool]any{true: "2026-01-01T00:00:01.000000000Z", false: nil}[status == ticket.OutboxSent]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -189,7 +189,7 @@ func TestMigrate0004_compactsOldRawMailLazilyAndExactly(t *testing.T) {
 	}
 	db.View(ctx, func(tx *Tx) error {
 		all, _ := tx.AllOutbox()
-		if len(all) != 2 || all[0].MessageID != "old0@support" || all[0].Status != OutboxSent || len(all[0].Data) != 0 ||
+		if len(all) != 2 || all[0].MessageID != "old0@support" || all[0].Status != ticket.OutboxSent || len(all[0].Data) != 0 ||
 			all[0].SentAt.IsZero() || all[0].Attempts != 1 || len(all[1].Data) != 8100 {
 			t.Fatalf("after pruning: %+v", all)
 		}
@@ -203,7 +203,7 @@ func TestPruneSentOutbox_dropsBodiesAfterKeepSentAndKeepsTheRow(t *testing.T) {
 	var ids []int64
 	db.Update(ctx, func(tx *Tx) error {
 		for i := range 3 {
-			it := &OutboxItem{Kind: "ack", MessageID: fmt.Sprintf("ack%d@support", i), EnvelopeFrom: "support@x", Recipients: []string{"a@b"}, Data: []byte("composed mail")}
+			it := &ticket.OutboxItem{Kind: "ack", MessageID: fmt.Sprintf("ack%d@support", i), EnvelopeFrom: "support@x", Recipients: []string{"a@b"}, Data: []byte("composed mail")}
 			if err := tx.Enqueue(it); err != nil {
 				return err
 			}
@@ -222,7 +222,7 @@ func TestPruneSentOutbox_dropsBodiesAfterKeepSentAndKeepsTheRow(t *testing.T) {
 	}
 	db.View(ctx, func(tx *Tx) error {
 		all, _ := tx.AllOutbox()
-		if len(all) != 3 || len(all[0].Data) != 0 || all[0].Status != OutboxSent || all[0].SentAt.IsZero() ||
+		if len(all) != 3 || len(all[0].Data) != 0 || all[0].Status != ticket.OutboxSent || all[0].SentAt.IsZero() ||
 			string(all[1].Data) != "composed mail" || string(all[2].Data) != "composed mail" {
 			t.Fatalf("after pruning: %+v", all)
 		}

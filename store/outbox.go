@@ -1,39 +1,17 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"ticketd/ticket"
 	"time"
 )
 
-// Outbox statuses.
-const (
-	OutboxPending = "pending"
-	OutboxSent    = "sent"
-	OutboxFailed  = "failed"
-)
-
-// OutboxItem is one outbound mail, composed and waiting or done.
-type OutboxItem struct {
-	ID            int64
-	TicketID      int64
-	Kind          string
-	MessageID     string
-	EnvelopeFrom  string
-	Recipients    []string
-	Data          []byte
-	Status        string
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
-	SentAt        time.Time
-}
-
 // Enqueue adds an outbound mail, due now. Its Message-ID must be unique.
-func (tx *Tx) Enqueue(it *OutboxItem) error {
+func (tx *Tx) Enqueue(it *ticket.OutboxItem) error {
 	rcpts, _ := json.Marshal(it.Recipients)
 	// The composed bytes go to outbox_bodies, so the row stays small:
 	// once they are pruned (keep_sent) the row packs densely.
@@ -49,39 +27,39 @@ func (tx *Tx) Enqueue(it *OutboxItem) error {
 			return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
 		}
 	}
-	it.Status, it.NextAttemptAt, it.CreatedAt = OutboxPending, tx.Now, tx.Now
+	it.Status, it.NextAttemptAt, it.CreatedAt = ticket.OutboxPending, tx.Now, tx.Now
 	return nil
 }
 
 // outboxColumns are read from outbox o joined with its body b; rows
 // written before migration 0004 hold their bytes in o.data.
-const outboxColumns = `o.id, o.ticket_id, o.kind, o.message_id, o.envelope_from, o.recipients, COALESCE(b.data, o.data), o.status, o.attempts,
-	o.next_attempt_at, o.last_error, o.created_at, o.sent_at`
+const outboxColumns = `o.id, o.ticket_id, (SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), o.kind, o.message_id, o.envelope_from,
+	o.recipients, COALESCE(b.data, o.data), o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at`
 
 const outboxFrom = ` FROM outbox o LEFT JOIN outbox_bodies b ON b.outbox_id = o.id `
 
-func scanOutbox(s interface{ Scan(...any) error }) (*OutboxItem, error) {
-	var it OutboxItem
-	var ticketID sql.NullInt64
+func scanOutbox(s interface{ Scan(...any) error }) (*ticket.OutboxItem, error) {
+	var it ticket.OutboxItem
+	var ticketID, number sql.NullInt64
 	var rcpts string
 	var next, created, sent sql.NullString
-	if err := s.Scan(&it.ID, &ticketID, &it.Kind, &it.MessageID, &it.EnvelopeFrom, &rcpts, &it.Data, &it.Status, &it.Attempts,
+	if err := s.Scan(&it.ID, &ticketID, &number, &it.Kind, &it.MessageID, &it.EnvelopeFrom, &rcpts, &it.Data, &it.Status, &it.Attempts,
 		&next, &it.LastError, &created, &sent); err != nil {
 		return nil, err
 	}
-	it.TicketID = ticketID.Int64
+	it.TicketID, it.TicketNumber = ticketID.Int64, number.Int64
 	_ = json.Unmarshal([]byte(rcpts), &it.Recipients)
 	it.NextAttemptAt, it.CreatedAt, it.SentAt = parseTime(next), parseTime(created), parseTime(sent)
 	return &it, nil
 }
 
-func (tx *Tx) outboxList(columns, q string, args ...any) ([]*OutboxItem, error) {
+func (tx *Tx) outboxList(columns, q string, args ...any) ([]*ticket.OutboxItem, error) {
 	rows, err := tx.query(`SELECT `+columns+outboxFrom+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []*OutboxItem
+	var out []*ticket.OutboxItem
 	for rows.Next() {
 		it, err := scanOutbox(rows)
 		if err != nil {
@@ -93,25 +71,25 @@ func (tx *Tx) outboxList(columns, q string, args ...any) ([]*OutboxItem, error) 
 }
 
 // DueOutbox lists pending mails whose next attempt is at or before now.
-func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*OutboxItem, error) {
+func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*ticket.OutboxItem, error) {
 	return tx.outboxList(outboxColumns, `WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
 }
 
 // outboxColumnsNoData are outboxColumns without the composed bytes.
-const outboxColumnsNoData = `o.id, o.ticket_id, o.kind, o.message_id, o.envelope_from, o.recipients, NULL, o.status, o.attempts, o.next_attempt_at,
-	o.last_error, o.created_at, o.sent_at`
+const outboxColumnsNoData = `o.id, o.ticket_id, (SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), o.kind, o.message_id, o.envelope_from,
+	o.recipients, NULL, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at`
 
 // OutboxForTicket lists every outbound mail of a ticket, oldest first,
 // without its composed bytes (Data is nil): `tickets show` needs the
 // delivery state, and the bytes of a delivered mail are pruned after
 // [outbox] keep_sent anyway.
-func (tx *Tx) OutboxForTicket(ticketID int64) ([]*OutboxItem, error) {
+func (tx *Tx) OutboxForTicket(ticketID int64) ([]*ticket.OutboxItem, error) {
 	rows, err := tx.query(`SELECT `+outboxColumnsNoData+` FROM outbox o WHERE o.ticket_id = ? ORDER BY o.id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []*OutboxItem
+	var out []*ticket.OutboxItem
 	for rows.Next() {
 		it, err := scanOutbox(rows)
 		if err != nil {
@@ -123,7 +101,7 @@ func (tx *Tx) OutboxForTicket(ticketID int64) ([]*OutboxItem, error) {
 }
 
 // AllOutbox lists every outbound mail, oldest first (for tests).
-func (tx *Tx) AllOutbox() ([]*OutboxItem, error) {
+func (tx *Tx) AllOutbox() ([]*ticket.OutboxItem, error) {
 	return tx.outboxList(outboxColumns, `ORDER BY o.id`)
 }
 
@@ -167,7 +145,7 @@ func (tx *Tx) MarkFailed(id int64, attempts int, reason string) error {
 }
 
 // OutboxItemByID returns one outbox row.
-func (tx *Tx) OutboxItemByID(id int64) (*OutboxItem, error) {
+func (tx *Tx) OutboxItemByID(id int64) (*ticket.OutboxItem, error) {
 	it, err := scanOutbox(tx.queryRow(`SELECT `+outboxColumns+outboxFrom+`WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("outbox %d: %w", id, ErrNotFound)
@@ -212,4 +190,41 @@ func (tx *Tx) AutoRepliesSince(address, kind string, t time.Time) (int, error) {
 		return 0, fmt.Errorf("count auto replies: %w", err)
 	}
 	return n, nil
+}
+
+// The DB is notify's Outbox: the worker reads due items and records each
+// outcome in a transaction of its own.
+
+// NextAttemptAt returns the earliest next attempt of a pending mail.
+func (d *DB) NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	err = d.View(ctx, func(tx *Tx) error { at, ok, err = tx.NextOutboxAttempt(); return err })
+	return at, ok, err
+}
+
+// Due returns up to limit pending mails due at now, earliest first.
+func (d *DB) Due(ctx context.Context, now time.Time, limit int) ([]ticket.OutboxItem, error) {
+	var items []*ticket.OutboxItem
+	if err := d.View(ctx, func(tx *Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err }); err != nil {
+		return nil, err
+	}
+	out := make([]ticket.OutboxItem, len(items))
+	for i, it := range items {
+		out[i] = *it
+	}
+	return out, nil
+}
+
+// MarkSent records a delivered mail.
+func (d *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return d.Update(ctx, func(tx *Tx) error { return tx.MarkSent(id, at) })
+}
+
+// MarkRetry records a temporary failure and the next attempt.
+func (d *DB) MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
+	return d.Update(ctx, func(tx *Tx) error { return tx.MarkRetry(id, attempts, next, reason) })
+}
+
+// MarkFailed records a permanent failure.
+func (d *DB) MarkFailed(ctx context.Context, id int64, attempts int, reason string) error {
+	return d.Update(ctx, func(tx *Tx) error { return tx.MarkFailed(id, attempts, reason) })
 }

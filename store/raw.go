@@ -1,9 +1,13 @@
 package store
 
 import (
+	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"ticketd/ticket"
 	"time"
 )
 
@@ -32,18 +36,12 @@ type RawMessage struct {
 // this size (migration 0002).
 const RawChunkSize = 1 << 20
 
-// Checkpoint is the IMAP position of a mailbox.
-type Checkpoint struct {
-	UIDValidity uint32
-	LastUID     uint32
-}
-
 // Checkpoint returns the stored position for mailbox, zero when none.
-func (tx *Tx) Checkpoint(mailbox string) (Checkpoint, error) {
-	var c Checkpoint
+func (tx *Tx) Checkpoint(mailbox string) (ticket.Checkpoint, error) {
+	var c ticket.Checkpoint
 	err := tx.queryRow(`SELECT uid_validity, last_uid FROM imap_checkpoints WHERE mailbox = ?`, mailbox).Scan(&c.UIDValidity, &c.LastUID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Checkpoint{}, nil
+		return ticket.Checkpoint{}, nil
 	}
 	if err != nil {
 		return c, fmt.Errorf("read checkpoint %s: %w", mailbox, err)
@@ -249,4 +247,33 @@ func (tx *Tx) RawMeta(id int64) (*RawMessage, error) {
 		return nil, fmt.Errorf("read raw message %d: %w", id, err)
 	}
 	return m, nil
+}
+
+// The DB is intake's Sink: a fetched mail is stored, raw, with the
+// checkpoint, before anything else happens to it (DESIGN rule 1).
+
+// Checkpoint returns the stored position of mailbox (zero if none).
+func (d *DB) Checkpoint(ctx context.Context, mailbox string) (c ticket.Checkpoint, err error) {
+	err = d.View(ctx, func(tx *Tx) error { c, err = tx.Checkpoint(mailbox); return err })
+	return c, err
+}
+
+// Store stores a fetched mail and advances the checkpoint in one
+// transaction, recognising one already stored (StoreRaw). The bytes are
+// hashed and deflated before the write lock is taken.
+func (d *DB) Store(ctx context.Context, f ticket.Fetched) (duplicate bool, err error) {
+	sum := sha256.Sum256(f.Raw)
+	rm := &RawMessage{
+		Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, MessageID: f.MessageID,
+		SHA256: hex.EncodeToString(sum[:]), Size: f.Size, Truncated: f.Truncated, Data: f.Raw, InternalDate: f.InternalDate,
+	}
+	if rm.Size == 0 {
+		rm.Size = int64(len(f.Raw))
+	}
+	PrepareRaw(rm)
+	err = d.Update(ctx, func(tx *Tx) (err error) { _, duplicate, err = tx.StoreRaw(rm); return err })
+	if err != nil {
+		return false, fmt.Errorf("store fetched mail %s/%d/%d: %w", f.Mailbox, f.UIDValidity, f.UID, err)
+	}
+	return duplicate, nil
 }

@@ -59,7 +59,7 @@ func TestStoreRawIsIdempotent(t *testing.T) {
 		}
 	})
 	t.Run("checkpoint_follows_uidvalidity", func(t *testing.T) {
-		var c Checkpoint
+		var c ticket.Checkpoint
 		db.View(ctx, func(tx *Tx) (err error) { c, err = tx.Checkpoint("INBOX"); return err })
 		if c.UIDValidity != 9 || c.LastUID != 1 {
 			t.Fatalf("checkpoint %+v, want 9/1", c)

@@ -120,7 +120,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 		sender := &senderJSON{Outcome: ticket.SenderUnchecked}
 		var labels map[ticket.Level]string
 		if policy != nil {
-			res, err := classify.VerifySender(ctx, msg, daemon.ContactLookup(db), *policy)
+			res, err := classify.VerifySender(ctx, msg, db, *policy)
 			if err != nil {
 				entry.Error = err.Error()
 			}

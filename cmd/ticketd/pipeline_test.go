@@ -17,6 +17,7 @@ import (
 	"ticketd/internal/testclock"
 	"ticketd/notify/smtptest"
 	"ticketd/store"
+	"ticketd/ticket"
 )
 
 // TestTicketsShow_showsFailedDeliveryAndOverdue runs a daemon from a
@@ -59,11 +60,11 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 	sys.Append("support@example.com", "INBOX", raw)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var items []*store.OutboxItem
+		var items []*ticket.OutboxItem
 		d.DB().View(ctx, func(tx *store.Tx) (err error) { items, err = tx.AllOutbox(); return err })
 		failed := 0
 		for _, it := range items {
-			if it.Status == store.OutboxFailed {
+			if it.Status == ticket.OutboxFailed {
 				failed++
 			}
 		}

@@ -51,7 +51,7 @@ func TestAdminCommands_everyQueryUsesAnIndex(t *testing.T) {
 			if err := tx.AddMessage(in); err != nil {
 				return err
 			}
-			if err := tx.Enqueue(&store.OutboxItem{TicketID: tk.ID, Kind: "ack", MessageID: fmt.Sprintf("ack%d@support", i),
+			if err := tx.Enqueue(&ticket.OutboxItem{TicketID: tk.ID, Kind: "ack", MessageID: fmt.Sprintf("ack%d@support", i),
 				EnvelopeFrom: "support@example.com", Recipients: []string{c.Email}, Data: []byte("mail")}); err != nil {
 				return err
 			}

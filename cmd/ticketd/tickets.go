@@ -300,7 +300,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	defer db.Close()
 	var t *store.Ticket
 	var msgs []*store.Message
-	var outbox []*store.OutboxItem
+	var outbox []*ticket.OutboxItem
 	var events []store.Event
 	err = db.View(ctx, func(tx *store.Tx) error {
 		var err error

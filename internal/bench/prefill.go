@@ -286,7 +286,7 @@ func prefillOutbound(tx *store.Tx, txt prefilledText, t *store.Ticket, kind, mes
 	if now.Sub(sent) < keepSent {
 		data = txt.composed
 	}
-	it := &store.OutboxItem{TicketID: t.ID, Kind: kind, MessageID: messageID, EnvelopeFrom: support, Recipients: []string{to}, Data: data}
+	it := &ticket.OutboxItem{TicketID: t.ID, Kind: kind, MessageID: messageID, EnvelopeFrom: support, Recipients: []string{to}, Data: data}
 	if err := tx.Enqueue(it); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"ticketd/daemon"
 	"ticketd/store"
+	"ticketd/ticket"
 )
 
 // TestPrefill_writesWhatPipedMailLeaves prefills a small database and
@@ -63,7 +64,7 @@ func TestPrefill_writesWhatPipedMailLeaves(t *testing.T) {
 		for _, tk := range []*store.Ticket{old, recent} {
 			msgs, _ := tx.Messages(tk.ID)
 			out, _ := tx.OutboxForTicket(tk.ID)
-			if len(msgs) < 3 || len(out) < 2 || out[0].Status != store.OutboxSent {
+			if len(msgs) < 3 || len(out) < 2 || out[0].Status != ticket.OutboxSent {
 				t.Errorf("ticket #%d: %d messages, %d outbox rows", tk.Number, len(msgs), len(out))
 			}
 			for _, o := range out {
