@@ -37,8 +37,8 @@ const (
 // it; notify delivers it.
 type OutboxItem struct {
 	ID           int64
-	TicketID     int64 // 0 for mail about no ticket
-	TicketNumber int64 // for logs, when known
+	TicketID     int64  // 0 for mail about no ticket
+	TicketNumber int64  // for logs, when known
 	Kind         string // "ack", "alert", "reminder", "relay", …
 	MessageID    string
 	EnvelopeFrom string
