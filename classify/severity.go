@@ -166,21 +166,8 @@ var defaultEngine = sync.OnceValue(func() *Engine {
 // (rules.toml), compiled once.
 func Default() *Engine { return defaultEngine() }
 
-// Raise returns the level a ticket should have after a follow-up proposing
-// proposed: the more severe of the two. A follow-up never lowers a level
-// automatically; only people do. An invalid proposal changes nothing; an
-// invalid current level is replaced by the proposal (or DefaultLevel).
-func Raise(current, proposed ticket.Level) ticket.Level {
-	switch {
-	case !current.Valid() && proposed.Valid():
-		return proposed
-	case !current.Valid():
-		return ticket.DefaultLevel
-	case proposed.Valid() && proposed.MoreSevere(current):
-		return proposed
-	}
-	return current
-}
+// Raise is ticket.Raise: a follow-up raises a level, never lowers it.
+func Raise(current, proposed ticket.Level) ticket.Level { return ticket.Raise(current, proposed) }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a rune.
 func truncateUTF8(s string, n int) string {

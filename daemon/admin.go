@@ -309,7 +309,7 @@ func (dir Directory) ExportContacts(ctx context.Context, w io.Writer) error {
 // ReleaseQuarantine turns a held mail into a ticket as if it had just
 // arrived: the SLA clock starts now. With addContact, its sender is first
 // added as a contact of customer.
-func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact bool, customer string) (*store.Ticket, error) {
+func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact bool, customer string) (*ticket.Ticket, error) {
 	var entry *store.QuarantineEntry
 	var msg *store.Message
 	var raw *store.RawMessage
@@ -352,7 +352,7 @@ func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact boo
 		return nil, fmt.Errorf("%s is not a technical contact: add it (--add-contact --customer NAME) or drop the entry", msg.FromAddr)
 	}
 	in.sender = classify.SenderResult{Outcome: ticket.SenderContact, Contact: c, Customer: cu, Reason: fmt.Sprintf("released from quarantine %d", id)}
-	var t *store.Ticket
+	var t *ticket.Ticket
 	err = d.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if t, err = d.newTicket(tx, in, 0); err != nil {

@@ -53,7 +53,7 @@ func parseCommands(text string) ([]command, string) {
 // engineerReply applies an engineer's commands and relays the rest of what
 // they wrote to the customer, from the support address. The first relayed
 // reply is the first human response: it stops the clock and the reminders.
-func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error {
+func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 	from := in.from()
 	cmds, text := parseCommands(in.msg.NewText)
 	note := false
@@ -142,9 +142,7 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 		if err := d.relay(tx, in, t, text); err != nil {
 			return err
 		}
-		if t.FirstResponseAt == nil {
-			now := tx.Now
-			t.FirstResponseAt = &now
+		if t.Answered(tx.Now) {
 			if err := tx.CancelReminders(t.ID); err != nil {
 				return err
 			}
@@ -154,21 +152,18 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 			status, statusSet = ticket.StatusOpen, true
 		}
 	}
-	if statusSet && status != t.Status {
-		old := t.Status
-		t.Status = status
-		switch status {
-		case ticket.StatusClosed:
-			now := tx.Now
-			t.ClosedAt = &now
+	if statusSet {
+		old, unchanged := t.SetStatus(status, tx.Now)
+		if unchanged {
+			return tx.UpdateTicket(t)
+		}
+		if status == ticket.StatusClosed {
 			if err := confirmAssessment(tx, t, from.Address); err != nil {
 				return err
 			}
 			if err := tx.CancelReminders(t.ID); err != nil {
 				return err
 			}
-		default:
-			t.ClosedAt = nil
 		}
 		if err := tx.AddEvent(t.ID, from.Address, "status", fmt.Sprintf("%s → %s", old, status)); err != nil {
 			return err
@@ -180,7 +175,7 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *store.Ticket) error
 // confirmAssessment records, when a ticket closes without anyone having
 // corrected its level, that the classifier's assessment stood: learning
 // weighs corrections against the mails the table got right.
-func confirmAssessment(tx *store.Tx, t *store.Ticket, actor string) error {
+func confirmAssessment(tx *store.Tx, t *ticket.Ticket, actor string) error {
 	if t.AssessedFactors == "" || t.AssessedLevel != t.Level {
 		return nil
 	}
@@ -208,7 +203,7 @@ func (d *Daemon) assignProblem(who string) string {
 // at the support address, To the requester, Cc the other contacts who wrote
 // on the ticket, threaded to the customer's last message. A human message:
 // no Auto-Submitted. The engineer's address never appears.
-func (d *Daemon) relay(tx *store.Tx, in *inbound, t *store.Ticket, text string) error {
+func (d *Daemon) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string) error {
 	tc, err := d.contextFor(tx, t)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"ticketd/store"
 	"ticketd/templates"
+	"ticketd/ticket"
 )
 
 // Alert folding (limits.alert_fold_window): a flood of mail must not become
@@ -18,7 +19,7 @@ import (
 // held-back count is an event there.
 
 // foldKey is the fold an alert counts against, and its budget per window.
-func (d *Daemon) foldKey(t *store.Ticket, sender string, followUp bool) (string, int) {
+func (d *Daemon) foldKey(t *ticket.Ticket, sender string, followUp bool) (string, int) {
 	if followUp {
 		return fmt.Sprintf("ticket:%d", t.ID), 1
 	}
@@ -27,7 +28,7 @@ func (d *Daemon) foldKey(t *store.Ticket, sender string, followUp bool) (string,
 
 // holdAlert counts an alert about t against its fold and reports whether
 // to hold it back.
-func (d *Daemon) holdAlert(tx *store.Tx, t *store.Ticket, sender string, followUp bool) (bool, error) {
+func (d *Daemon) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, followUp bool) (bool, error) {
 	window := d.cfg.Limits.AlertFoldWindow.Duration
 	if window <= 0 {
 		return false, nil

@@ -217,18 +217,18 @@ func (h *harness) waitProcessed(n int) {
 	}
 }
 
-func (h *harness) tickets() []*store.Ticket {
+func (h *harness) tickets() []*ticket.Ticket {
 	h.t.Helper()
-	var ts []*store.Ticket
+	var ts []*ticket.Ticket
 	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { ts, err = tx.Tickets(store.TicketFilter{}); return err }); err != nil {
 		h.t.Fatal(err)
 	}
 	return ts
 }
 
-func (h *harness) ticket(n int64) *store.Ticket {
+func (h *harness) ticket(n int64) *ticket.Ticket {
 	h.t.Helper()
-	var t *store.Ticket
+	var t *ticket.Ticket
 	if err := h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { t, err = tx.TicketByNumber(n); return err }); err != nil {
 		h.t.Fatal(err)
 	}

@@ -109,11 +109,11 @@ func (m *metrics) outboxEnqueued() { m.outboxEnqueuedCt.Inc() }
 
 func (m *metrics) delivery(result string) { m.deliveries.WithLabelValues(result).Inc() }
 
-func (m *metrics) breach(t *store.Ticket) {
+func (m *metrics) breach(t *ticket.Ticket) {
 	m.breaches.WithLabelValues(t.Plan, string(t.Level)).Inc()
 }
 
-func (m *metrics) firstResponse(t *store.Ticket) {
+func (m *metrics) firstResponse(t *ticket.Ticket) {
 	met := "true"
 	if t.FirstResponseDue != nil && t.FirstResponseAt != nil && t.FirstResponseAt.After(*t.FirstResponseDue) {
 		met = "false"

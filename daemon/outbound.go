@@ -20,7 +20,7 @@ type outMail struct {
 	kind   templates.Kind
 	lang   string
 	data   templates.Data
-	ticket *store.Ticket // nil for mail about no ticket (unknown sender, admin notices)
+	ticket *ticket.Ticket // nil for mail about no ticket (unknown sender, admin notices)
 	to     []mail.Address
 	cc     []mail.Address
 	// auto marks automatic mail (RFC 3834): Auto-Submitted: auto-replied,
@@ -51,7 +51,7 @@ func tokenRole(kind templates.Kind) ticket.TokenRole {
 // newMessageID returns a unique Message-ID under the support domain. Mail
 // about a ticket carries the ticket's signed token of role in it, so a
 // reply finds its ticket even when the client drops References.
-func (d *Daemon) newMessageID(kind string, t *store.Ticket, role ticket.TokenRole) string {
+func (d *Daemon) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRole) string {
 	var b [10]byte
 	rand.Read(b[:])
 	r := strings.ToLower(idEncoding.EncodeToString(b[:]))
@@ -63,7 +63,7 @@ func (d *Daemon) newMessageID(kind string, t *store.Ticket, role ticket.TokenRol
 
 // replyAddress is the support address carrying the ticket's signed token
 // of role.
-func (d *Daemon) replyAddress(t *store.Ticket, role ticket.TokenRole) mail.Address {
+func (d *Daemon) replyAddress(t *ticket.Ticket, role ticket.TokenRole) mail.Address {
 	return mail.Address{Name: d.cfg.Support.Name, Address: ticket.PlusAddress(d.cfg.Support.Address, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
 }
 

@@ -331,7 +331,7 @@ func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
 	case ticket.SenderContact:
 		if t != nil {
 			in.log = in.log.With("ticket", t.Number, "threaded_by", how)
-			if t.Status == ticket.StatusClosed && t.ClosedAt != nil && tx.Now.Sub(*t.ClosedAt) > time.Duration(d.cfg.Tickets.ReopenDays)*24*time.Hour {
+			if t.Continues(tx.Now, d.cfg.Tickets.ReopenDays) {
 				_, err := d.newTicket(tx, in, t.Number)
 				return outcomeTicket, err
 			}
@@ -348,7 +348,7 @@ var subjectTag = regexp.MustCompile(`\[Ticket#(\d{1,18})\]`)
 
 // threadCandidate is a ticket a mail names, and how it names it.
 type threadCandidate struct {
-	ticket *store.Ticket
+	ticket *ticket.Ticket
 	via    string
 }
 
@@ -378,7 +378,7 @@ func (d *Daemon) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCand
 	}
 	var out []threadCandidate
 	seen := map[int64]string{}
-	add := func(t *store.Ticket, via string) {
+	add := func(t *ticket.Ticket, via string) {
 		if prev, ok := seen[t.ID]; ok && (prev == viaStaffToken || via != viaStaffToken) {
 			return
 		}
@@ -432,7 +432,7 @@ func (d *Daemon) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCand
 // Tickets the sender may not touch are skipped, and each refusal is kept as
 // an event on that ticket, so engineers see the attempt; the sender learns
 // nothing about them.
-func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*store.Ticket, string, authority, error) {
+func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*ticket.Ticket, string, authority, error) {
 	cands, err := d.threadCandidates(tx, in.msg)
 	if err != nil {
 		return nil, "", noAccess, err
@@ -519,7 +519,7 @@ type ticketContext struct {
 	lang     string
 }
 
-func (d *Daemon) contextFor(tx *store.Tx, t *store.Ticket) (*ticketContext, error) {
+func (d *Daemon) contextFor(tx *store.Tx, t *ticket.Ticket) (*ticketContext, error) {
 	tc := &ticketContext{zone: t.SLAZone, region: t.SLARegion, lang: t.Language}
 	if t.CustomerID != 0 {
 		cu, err := tx.CustomerByID(t.CustomerID)
@@ -541,7 +541,7 @@ func (d *Daemon) contextFor(tx *store.Tx, t *store.Ticket) (*ticketContext, erro
 // newTicket opens a ticket for a contact's mail: severity, SLA due time,
 // acknowledgement, engineer alert and reminder schedule, all in tx.
 // previous is the number of the closed ticket this one continues, or 0.
-func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ticket, error) {
+func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Ticket, error) {
 	contact, customer := in.sender.Contact, in.sender.Customer
 	zone, region := contact.TZ, customer.Region
 	if primary, err := tx.PrimaryContact(customer.ID); err == nil {
@@ -557,7 +557,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 		subject = "(no subject)"
 	}
 	now := tx.Now
-	t := &store.Ticket{
+	t := &ticket.Ticket{
 		Subject: subject, Status: ticket.StatusNew, Requester: from.Address, RequesterName: from.Name,
 		CustomerID: customer.ID, ContactID: contact.ID, Plan: customer.Plan, Language: lang,
 		SLAZone: zone, SLARegion: region, SLAStartedAt: &now, PreviousNumber: previous,
@@ -596,7 +596,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*store.Ti
 }
 
 // applyLevel sets t's level and recomputes its due times from the SLA start.
-func (d *Daemon) applyLevel(tx *store.Tx, t *store.Ticket, level, declared ticket.Level, reasons []string) error {
+func (d *Daemon) applyLevel(tx *store.Tx, t *ticket.Ticket, level, declared ticket.Level, reasons []string) error {
 	t.Level, t.DeclaredLevel, t.LevelReasons = level, declared, reasons
 	start := tx.Now
 	if t.SLAStartedAt != nil {
@@ -657,7 +657,7 @@ func (d *Daemon) levelLabel(plan string, l ticket.Level, lang string) string {
 }
 
 // baseData fills the template data every mail about t shares.
-func (d *Daemon) baseData(t *store.Ticket, tc *ticketContext, zone string) templates.Data {
+func (d *Daemon) baseData(t *ticket.Ticket, tc *ticketContext, zone string) templates.Data {
 	data := templates.Data{
 		Zone:   zone,
 		Ticket: templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)},
@@ -698,7 +698,7 @@ func messageInfo(in *inbound, now time.Time, followUp bool) templates.MessageInf
 // acknowledge sends the customer the acknowledgement of kind (ack or
 // followup-ack), unless the mail is automated (RFC 3834 §2) or the sender
 // hit the automatic-reply limit; a withheld acknowledgement is an event.
-func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, kind templates.Kind) error {
+func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, kind templates.Kind) error {
 	if in.automated != "" {
 		in.log.Info("no acknowledgement to automated mail", "reason", in.automated)
 		return tx.AddEvent(t.ID, "ticketd", "ack-withheld", "automated mail: "+in.automated)
@@ -764,7 +764,7 @@ func (d *Daemon) routeFor(l ticket.Level) []mail.Address {
 
 // alertRecipients are the engineers alerted about t: the assignee for a
 // follow-up when there is one, else the routing for the level.
-func (d *Daemon) alertRecipients(t *store.Ticket, followUp bool) []mail.Address {
+func (d *Daemon) alertRecipients(t *ticket.Ticket, followUp bool) []mail.Address {
 	if followUp && t.Assignee != "" {
 		return []mail.Address{{Address: t.Assignee}}
 	}
@@ -773,7 +773,7 @@ func (d *Daemon) alertRecipients(t *store.Ticket, followUp bool) []mail.Address 
 
 // alert tells engineers about a new ticket or a customer follow-up, unless
 // the alert is folded into a later summary (holdAlert).
-func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketContext, followUp bool) error {
+func (d *Daemon) alert(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, followUp bool) error {
 	to := d.alertRecipients(t, followUp)
 	if sev := in.severity; !followUp && sev != nil && sev.PageLevel.Valid() && sev.PageLevel.MoreSevere(t.Level) {
 		// Uncertain between levels with evidence of an incident: page as
@@ -804,7 +804,7 @@ func (d *Daemon) alert(tx *store.Tx, in *inbound, t *store.Ticket, tc *ticketCon
 
 // followUp adds a contact's mail to its ticket: reopens a closed ticket,
 // raises (never lowers) the level, alerts the assignee or routing.
-func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
+func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
 		return err
 	}
@@ -818,23 +818,18 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *store.Ticket) error {
 	if err != nil {
 		return err
 	}
-	if t.Status == ticket.StatusClosed {
-		t.Status, t.ClosedAt = ticket.StatusOpen, nil
-		if t.FirstResponseAt == nil {
-			t.Status = ticket.StatusNew
+	if was := t.Status; t.Reopen() {
+		why := "reopened by customer follow-up"
+		if was == ticket.StatusWaiting {
+			why = "customer answered: open"
 		}
-		if err := tx.AddEvent(t.ID, in.from().Address, "status", "reopened by customer follow-up"); err != nil {
-			return err
-		}
-	} else if t.Status == ticket.StatusWaiting {
-		t.Status = ticket.StatusOpen
-		if err := tx.AddEvent(t.ID, in.from().Address, "status", "customer answered: open"); err != nil {
+		if err := tx.AddEvent(t.ID, in.from().Address, "status", why); err != nil {
 			return err
 		}
 	}
 	{
 		sev := d.classifySeverity(in, t.Plan, true)
-		if raised := classify.Raise(t.Level, sev.Level); raised != t.Level {
+		if raised := ticket.Raise(t.Level, sev.Level); raised != t.Level {
 			old := t.Level
 			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {
 				return err
@@ -950,7 +945,7 @@ func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
 // that names t without the staff token or trusted authentication (kept on
 // t as an internal note). Either way nothing is relayed and no command is
 // obeyed, and the engineer gets a short explanation, rate-limited.
-func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *store.Ticket) error {
+func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 	from := in.from()
 	data := templates.Data{Engineer: templates.Person{Name: from.Name, Email: from.Address}, Message: messageInfo(in, tx.Now, false)}
 	if t == nil {

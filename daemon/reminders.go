@@ -10,6 +10,7 @@ import (
 	"ticketd/sla"
 	"ticketd/store"
 	"ticketd/templates"
+	"ticketd/ticket"
 )
 
 // Reminder kinds in the schedule.
@@ -24,7 +25,7 @@ const (
 // breach notice at 100 %, and optionally the customer's holding reply.
 // Fractions are of business time on the plan's calendar. Already-sent
 // reminders are kept as sent; unsent ones move (e.g. after #level).
-func (d *Daemon) scheduleReminders(tx *store.Tx, t *store.Ticket) error {
+func (d *Daemon) scheduleReminders(tx *store.Tx, t *ticket.Ticket) error {
 	if err := tx.CancelReminders(t.ID); err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (d *Daemon) sendDueReminders(ctx context.Context) (int, error) {
 }
 
 // elapsed is the business time since the ticket's SLA start, for reminders.
-func (d *Daemon) elapsed(t *store.Ticket, now time.Time) string {
+func (d *Daemon) elapsed(t *ticket.Ticket, now time.Time) string {
 	if t.SLAStartedAt == nil {
 		return ""
 	}

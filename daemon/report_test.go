@@ -22,7 +22,7 @@ func TestSLAReport_matchesHandCheckedFixture(t *testing.T) {
 		v := time.Date(2026, 11, 23, h, m, 0, 0, time.UTC)
 		return &v
 	}
-	fixture := []store.Ticket{
+	fixture := []ticket.Ticket{
 		// standard P1 (due 2h after start): met after 30m, met after 1h30m, breached (answered after 3h).
 		{Plan: "standard", Level: ticket.P1, SLAStartedAt: at(6, 0), FirstResponseDue: at(8, 0), FirstResponseAt: at(6, 30)},
 		{Plan: "standard", Level: ticket.P1, SLAStartedAt: at(7, 0), FirstResponseDue: at(9, 0), FirstResponseAt: at(8, 30)},

@@ -46,7 +46,7 @@ func TestAcknowledgement_statesDueTimeInContactZoneAndTicketGoesOverdue(t *testi
 	mustf(t, strings.Contains(body, "Monday 23 November 2026, 16:00 CET"), "ack does not state the due time in the contact's zone:\n%s", body)
 
 	overdue := func() int {
-		var ts []*store.Ticket
+		var ts []*ticket.Ticket
 		h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) {
 			ts, err = tx.Tickets(store.TicketFilter{Overdue: true, OverdueAt: clock.Now()})
 			return err

@@ -33,7 +33,7 @@ func BenchmarkTicketByMessageIDs(b *testing.B) {
 	err := db.Update(ctx, func(tx *Tx) error {
 		ids := make([]int64, tickets)
 		for i := range ids {
-			t := &Ticket{Subject: fmt.Sprintf("ticket %d", i), Requester: "ops@acme.example"}
+			t := &ticket.Ticket{Subject: fmt.Sprintf("ticket %d", i), Requester: "ops@acme.example"}
 			if err := tx.CreateTicket(t); err != nil {
 				return err
 			}

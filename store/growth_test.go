@@ -235,7 +235,7 @@ func TestTickets_pagesNewestFirst(t *testing.T) {
 	ctx := context.Background()
 	db.Update(ctx, func(tx *Tx) error {
 		for i := range 7 {
-			tk := &Ticket{Subject: fmt.Sprint(i), Requester: "a@b", Status: ticket.StatusOpen}
+			tk := &ticket.Ticket{Subject: fmt.Sprint(i), Requester: "a@b", Status: ticket.StatusOpen}
 			if i%2 == 0 {
 				tk.Status = ticket.StatusClosed
 			}
@@ -246,7 +246,7 @@ func TestTickets_pagesNewestFirst(t *testing.T) {
 		return nil
 	})
 	numbers := func(f TicketFilter) []int64 {
-		var ts []*Ticket
+		var ts []*ticket.Ticket
 		if err := db.View(ctx, func(tx *Tx) (err error) { ts, err = tx.Tickets(f); return err }); err != nil {
 			t.Fatal(err)
 		}

@@ -191,7 +191,7 @@ func (tx *Tx) InboundByMessageID(messageID string) (*Message, error) {
 // such message first, at most limit of them. It is how In-Reply-To and
 // References thread a reply; the caller decides which of them the sender
 // may join.
-func (tx *Tx) TicketsByMessageIDs(ids []string, limit int) ([]*Ticket, error) {
+func (tx *Tx) TicketsByMessageIDs(ids []string, limit int) ([]*ticket.Ticket, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func (tx *Tx) TicketsByMessageIDs(ids []string, limit int) ([]*Ticket, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("thread by message ids: %w", err)
 	}
-	out := make([]*Ticket, 0, len(ticketIDs))
+	out := make([]*ticket.Ticket, 0, len(ticketIDs))
 	for _, id := range ticketIDs {
 		t, err := tx.TicketByID(id)
 		if err != nil {

@@ -70,13 +70,13 @@ func TestStoreRawIsIdempotent(t *testing.T) {
 func TestTicketNumbersAreSequentialAndThreadingFindsTicket(t *testing.T) {
 	db, clock := openTest(t)
 	ctx := context.Background()
-	var a, b Ticket
+	var a, b ticket.Ticket
 	err := db.Update(ctx, func(tx *Tx) error {
-		a = Ticket{Subject: "one", Requester: "ops@acme.example"}
+		a = ticket.Ticket{Subject: "one", Requester: "ops@acme.example"}
 		if err := tx.CreateTicket(&a); err != nil {
 			return err
 		}
-		b = Ticket{Subject: "two", Requester: "ops@acme.example"}
+		b = ticket.Ticket{Subject: "two", Requester: "ops@acme.example"}
 		if err := tx.CreateTicket(&b); err != nil {
 			return err
 		}
@@ -128,9 +128,9 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 func TestReminderIsSentOnce(t *testing.T) {
 	db, clock := openTest(t)
 	ctx := context.Background()
-	var tk Ticket
+	var tk ticket.Ticket
 	db.Update(ctx, func(tx *Tx) error {
-		tk = Ticket{Subject: "x", Requester: "a@b"}
+		tk = ticket.Ticket{Subject: "x", Requester: "a@b"}
 		if err := tx.CreateTicket(&tk); err != nil {
 			return err
 		}

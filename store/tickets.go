@@ -12,56 +12,6 @@ import (
 	"ticketd/ticket"
 )
 
-// Ticket is a ticket row, with its customer's name and message count
-// joined in for display.
-type Ticket struct {
-	ID            int64
-	Number        int64
-	Subject       string
-	Status        ticket.Status
-	Requester     string // normalised address of who opened it
-	RequesterName string
-	CustomerID    int64 // 0 when none
-	ContactID     int64 // 0 when none
-	Plan          string
-	Level         ticket.Level // "" until classified
-	DeclaredLevel ticket.Level // what the customer asked for, "" if nothing
-	LevelReasons  []string
-	// AssessedLevel and AssessedFactors are what the classifier made of
-	// the mail that opened the ticket (classify.Factors' String form), for
-	// learning from engineers' corrections; LevelUncertain says it asked
-	// engineers to confirm.
-	AssessedLevel    ticket.Level
-	AssessedFactors  string
-	LevelUncertain   bool
-	Language         string
-	SLAZone          string
-	SLARegion        string
-	SLAStartedAt     *time.Time
-	FirstResponseDue *time.Time
-	FirstResponseAt  *time.Time
-	ResolutionDue    *time.Time
-	Assignee         string
-	PreviousNumber   int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	ClosedAt         *time.Time
-
-	CustomerName string // joined
-	MessageCount int    // joined: inbound and outbound messages
-}
-
-// Breached reports whether the first-response target passed unanswered at now.
-func (t *Ticket) Breached(now time.Time) bool {
-	if t.FirstResponseDue == nil {
-		return false
-	}
-	if t.FirstResponseAt != nil {
-		return t.FirstResponseAt.After(*t.FirstResponseDue)
-	}
-	return !now.Before(*t.FirstResponseDue)
-}
-
 const ticketColumns = `t.id, t.number, t.subject, t.status, t.requester, t.requester_name, t.customer_id, t.contact_id, t.plan, t.level,
 	t.declared_level, t.level_reasons, t.language, t.sla_zone, t.sla_region, t.sla_started_at, t.first_response_due, t.first_response_at,
 	t.resolution_due, t.assignee, t.previous_number, t.created_at, t.updated_at, t.closed_at,
@@ -70,8 +20,8 @@ const ticketColumns = `t.id, t.number, t.subject, t.status, t.requester, t.reque
 
 const ticketFrom = ` FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`
 
-func scanTicket(s interface{ Scan(...any) error }) (*Ticket, error) {
-	var t Ticket
+func scanTicket(s interface{ Scan(...any) error }) (*ticket.Ticket, error) {
+	var t ticket.Ticket
 	var customerID, contactID, previous sql.NullInt64
 	var plan, level, declared sql.NullString
 	var reasons, assessed string
@@ -109,7 +59,7 @@ func nullString(s string) any {
 
 // CreateTicket inserts t with the next sequential number and sets t.ID,
 // t.Number and the timestamps.
-func (tx *Tx) CreateTicket(t *Ticket) error {
+func (tx *Tx) CreateTicket(t *ticket.Ticket) error {
 	var next int64
 	if err := tx.queryRow(`SELECT COALESCE(MAX(number), 0) + 1 FROM tickets`).Scan(&next); err != nil {
 		return fmt.Errorf("next ticket number: %w", err)
@@ -137,7 +87,7 @@ func (tx *Tx) CreateTicket(t *Ticket) error {
 }
 
 // UpdateTicket writes every mutable field of t.
-func (tx *Tx) UpdateTicket(t *Ticket) error {
+func (tx *Tx) UpdateTicket(t *ticket.Ticket) error {
 	reasons, _ := json.Marshal(nonNil(t.LevelReasons))
 	t.UpdatedAt = tx.Now
 	_, err := tx.exec(`UPDATE tickets SET subject = ?, status = ?, customer_id = ?, contact_id = ?, plan = ?, level = ?, declared_level = ?,
@@ -161,7 +111,7 @@ func nonNil(s []string) []string {
 }
 
 // TicketByNumber returns ticket number n.
-func (tx *Tx) TicketByNumber(n int64) (*Ticket, error) {
+func (tx *Tx) TicketByNumber(n int64) (*ticket.Ticket, error) {
 	t, err := scanTicket(tx.queryRow(`SELECT `+ticketColumns+ticketFrom+` WHERE t.number = ?`, n))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
@@ -173,7 +123,7 @@ func (tx *Tx) TicketByNumber(n int64) (*Ticket, error) {
 }
 
 // TicketByID returns the ticket with row id.
-func (tx *Tx) TicketByID(id int64) (*Ticket, error) {
+func (tx *Tx) TicketByID(id int64) (*ticket.Ticket, error) {
 	t, err := scanTicket(tx.queryRow(`SELECT `+ticketColumns+ticketFrom+` WHERE t.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket id %d: %w", id, ErrNotFound)
@@ -202,7 +152,7 @@ type TicketFilter struct {
 
 // Tickets lists tickets matching f, newest first. Each filter has an
 // index ordered by number, so a page costs the same at any size.
-func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
+func (tx *Tx) Tickets(f TicketFilter) ([]*ticket.Ticket, error) {
 	var where []string
 	var args []any
 	if f.Status != "" {
@@ -241,7 +191,7 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*Ticket, error) {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	defer rows.Close()
-	var out []*Ticket
+	var out []*ticket.Ticket
 	for rows.Next() {
 		t, err := scanTicket(rows)
 		if err != nil {

@@ -286,7 +286,7 @@ func waitSettled(ctx context.Context, db *store.DB, n int, timeout time.Duration
 
 func printDemoSummary(w io.Writer, db *store.DB, sent []mailsim.Message) {
 	ctx := context.Background()
-	var ts []*store.Ticket
+	var ts []*ticket.Ticket
 	var q []*store.QuarantineEntry
 	var raws []*store.RawMessage
 	db.View(ctx, func(tx *store.Tx) error {

@@ -295,7 +295,7 @@ func TestTicketsShow_hostileBodyReachesTheTerminalNeutralised(t *testing.T) {
 	}
 	hostile := "Hello\x1b[2J\x1b]8;;https://evil.example/\x07click here\x1b]8;;\x07 and \x1b]52;c;cm0gLXJmIH4=\x07\u009b31m done"
 	err = db.Update(context.Background(), func(tx *store.Tx) error {
-		tk := store.Ticket{Subject: "Export\x1b[31m", Status: ticket.StatusNew, Requester: "ops@acme.example", Level: ticket.P3}
+		tk := ticket.Ticket{Subject: "Export\x1b[31m", Status: ticket.StatusNew, Requester: "ops@acme.example", Level: ticket.P3}
 		if err := tx.CreateTicket(&tk); err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func TestAdminCommands_everyQueryUsesAnIndex(t *testing.T) {
 		}
 		for i := range 5 {
 			due := tx.Now.Add(time.Duration(i-2) * time.Hour)
-			tk := &store.Ticket{Subject: fmt.Sprintf("ticket %d", i), Requester: c.Email, CustomerID: cu.ID, ContactID: c.ID, Plan: "standard",
+			tk := &ticket.Ticket{Subject: fmt.Sprintf("ticket %d", i), Requester: c.Email, CustomerID: cu.ID, ContactID: c.ID, Plan: "standard",
 				Level: ticket.P2, FirstResponseDue: &due, SLAStartedAt: &tx.Now}
 			if err := tx.CreateTicket(tk); err != nil {
 				return err

@@ -136,7 +136,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func toTicketJSON(t *store.Ticket, now time.Time) ticketJSON {
+func toTicketJSON(t *ticket.Ticket, now time.Time) ticketJSON {
 	j := ticketJSON{
 		Number: t.Number, Subject: t.Subject, Status: t.Status, Requester: t.Requester, RequesterName: t.RequesterName,
 		Customer: strPtr(t.CustomerName), Plan: strPtr(t.Plan), LevelReasons: t.LevelReasons,
@@ -200,7 +200,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var ts []*store.Ticket
+	var ts []*ticket.Ticket
 	err = db.View(ctx, func(tx *store.Tx) error {
 		if *customer != "" {
 			c, err := tx.CustomerByName(*customer)
@@ -240,7 +240,7 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-func writeTicketTable(w io.Writer, ts []*store.Ticket, now time.Time) {
+func writeTicketTable(w io.Writer, ts []*ticket.Ticket, now time.Time) {
 	if len(ts) == 0 {
 		fmt.Fprintln(w, "no tickets")
 		return
@@ -298,7 +298,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var t *store.Ticket
+	var t *ticket.Ticket
 	var msgs []*store.Message
 	var outbox []*ticket.OutboxItem
 	var events []store.Event

@@ -61,7 +61,7 @@ func TestPrefill_writesWhatPipedMailLeaves(t *testing.T) {
 		if old.CreatedAt.After(now.Add(-360*24*time.Hour)) || recent.CreatedAt.Before(now.Add(-24*time.Hour)) {
 			t.Errorf("tickets span %s … %s, want the year before now", old.CreatedAt, recent.CreatedAt)
 		}
-		for _, tk := range []*store.Ticket{old, recent} {
+		for _, tk := range []*ticket.Ticket{old, recent} {
 			msgs, _ := tx.Messages(tk.ID)
 			out, _ := tx.OutboxForTicket(tk.ID)
 			if len(msgs) < 3 || len(out) < 2 || out[0].Status != ticket.OutboxSent {
