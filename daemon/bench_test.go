@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/desk"
 	"ticketd/ticket"
 )
 
@@ -40,7 +41,7 @@ func benchDaemon(b *testing.B) *Daemon {
 	}
 	b.Cleanup(func() { d.Close() })
 	ctx := context.Background()
-	dir := Directory{DB: d.DB(), Plans: d.Plans()}
+	dir := desk.Directory{DB: d.DB(), Plans: d.Plans()}
 	for _, c := range []struct {
 		cu       ticket.Customer
 		contacts []ticket.Contact
@@ -55,7 +56,7 @@ func benchDaemon(b *testing.B) *Daemon {
 			b.Fatal(err)
 		}
 		for _, ct := range c.contacts {
-			if _, err := dir.AddContact(ctx, NewContact{Customer: cu.Name, Contact: ct}); err != nil {
+			if _, err := dir.AddContact(ctx, desk.NewContact{Customer: cu.Name, Contact: ct}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -106,7 +107,7 @@ func BenchmarkStoreAndProcess(b *testing.B) {
 				if _, err := d.DB().Store(ctx, intakeFetched("INBOX", 1, uid, raw(int(uid)))); err != nil {
 					b.Fatal(err)
 				}
-				if n, err := d.processPending(ctx); err != nil || n != 1 {
+				if n, err := d.Desk().ProcessPending(ctx); err != nil || n != 1 {
 					b.Fatalf("processed %d: %v", n, err)
 				}
 			}

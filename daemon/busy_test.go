@@ -67,7 +67,7 @@ func (h *harness) rawOutcomes() map[string]int {
 		total, _, _ := tx.RawStats()
 		for id := int64(1); id <= int64(total); id++ {
 			if m, err := tx.RawMeta(id); err == nil && !m.ProcessedAt.IsZero() {
-				out[m.Outcome]++
+				out[string(m.Outcome)]++
 			}
 		}
 		return nil

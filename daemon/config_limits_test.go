@@ -15,7 +15,7 @@ func TestConfig_mimeLimitsHaveDefaultsAndAreChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lim := (&Daemon{cfg: c}).parseLimits()
+	lim := DeskConfig(c).ParseLimits
 	mustf(t, lim.MaxMIMEDepth == 8 && lim.MaxMIMEParts == 50, "configured limits not passed to parsing: %+v", lim)
 	for _, key := range []string{"max_mime_depth", "max_mime_parts"} {
 		_, err := ParseConfig("t.toml", []byte(minimalConfig+"[limits]\n"+key+" = -1\n"))

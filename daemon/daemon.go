@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ticketd/classify"
+	"ticketd/desk"
 	"ticketd/intake"
 	"ticketd/notify"
 	"ticketd/sla"
@@ -49,14 +50,9 @@ type Daemon struct {
 	log   *slog.Logger
 	clock ticket.Clock
 
-	db           *store.DB
-	plans        *sla.Catalog
-	tmpl         *templates.Live
-	classifier   atomic.Pointer[classify.Engine]
-	senderPolicy classify.SenderPolicy
-	tokenKey     []byte
-
-	supportDomain string
+	db         *store.DB
+	desk       *desk.Desk
+	classifier atomic.Pointer[classify.Engine]
 
 	intake    *intake.Client
 	deliverer *notify.Deliverer
@@ -93,7 +89,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{
 		cfg: cfg, opts: opts, log: opts.Logger, clock: opts.Clock,
-		supportDomain: ticket.DomainOf(cfg.Support.Address),
 		kickProcess:   make(chan struct{}, 1),
 		kickReminders: make(chan struct{}, 1),
 		incidents:     map[string]bool{},
@@ -101,26 +96,15 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	d.metrics = newMetrics(d)
 	d.metricsStart = opts.Clock.Now()
 	var err error
-	if d.plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
-		return nil, fmt.Errorf("plans: %w", err)
-	}
-	d.senderPolicy = classify.SenderPolicy{
-		TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs,
-		RequireAuth:        cfg.Verify.RequireAuth,
-		StaffAddresses:     cfg.Staff.Addresses,
-		StaffDomains:       cfg.Staff.Domains,
-	}
-	if d.tmpl, err = templates.NewLive(cfg.Templates.Dir, d.log); err != nil {
-		return nil, fmt.Errorf("templates.dir: %w", err)
-	}
 	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock, store.Options{NoUpgrade: true, BusyTimeout: opts.BusyTimeout}); err != nil {
 		return nil, err
 	}
-	if d.tokenKey, err = d.loadTokenKey(ctx); err != nil {
+	if err := d.ReloadClassifier(ctx); err != nil {
 		d.db.Close()
 		return nil, err
 	}
-	if err := d.ReloadClassifier(ctx); err != nil {
+	d.desk, err = newDesk(ctx, cfg, d.db, d.log, desk.Parts{Classifier: d.classifier.Load, Observer: d.metrics, WakeOutbox: d.kickOutbox})
+	if err != nil {
 		d.db.Close()
 		return nil, err
 	}
@@ -131,10 +115,82 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	return d, nil
 }
 
+// DeskConfig is what the desk needs of cfg.
+func DeskConfig(cfg *Config) desk.Config {
+	dc := desk.Config{
+		SupportAddress: cfg.Support.Address, SupportName: cfg.Support.Name, StaffZone: cfg.Staff.Zone,
+		DefaultLanguage: cfg.Templates.DefaultLanguage, FollowupAck: cfg.Templates.FollowupAck, ReopenDays: cfg.Tickets.ReopenDays,
+		HoldingReply: cfg.Reminders.CustomerHoldingReply, Admin: cfg.Verify.Admin, TrustConfigured: len(cfg.Verify.TrustedAuthservIDs) > 0,
+		AutoRepliesPerSenderPerHour: cfg.Limits.AutoRepliesPerSenderPerHour, UnknownNoticesPerHour: cfg.Limits.UnknownNoticesPerHour,
+		AlertFoldWindow: cfg.Limits.AlertFoldWindow.Duration, AlertsPerSenderWindow: cfg.Limits.AlertsPerSenderWindow,
+		MaxMessageBytes: cfg.Limits.MaxMessageBytes, ParseLimits: cfg.parseLimits(),
+	}
+	for _, a := range cfg.Reminders.At {
+		if p, err := ParsePercent(a); err == nil {
+			dc.ReminderPercents = append(dc.ReminderPercents, p)
+		}
+	}
+	for _, r := range cfg.Routing {
+		route := desk.Route{To: r.To}
+		for _, l := range r.Levels {
+			if lv, err := ticket.ParseLevel(l); err == nil {
+				route.Levels = append(route.Levels, lv)
+			}
+		}
+		dc.Routes = append(dc.Routes, route)
+	}
+	return dc
+}
+
+// senderPolicy is how senders are verified under cfg.
+func senderPolicy(cfg *Config) classify.SenderPolicy {
+	return classify.SenderPolicy{TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs, RequireAuth: cfg.Verify.RequireAuth,
+		StaffAddresses: cfg.Staff.Addresses, StaffDomains: cfg.Staff.Domains}
+}
+
+// newDesk builds the desk of cfg on db: plans, templates, the reply-token
+// key (made at first start), sender policy; p brings the rest.
+func newDesk(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger, p desk.Parts) (*desk.Desk, error) {
+	var err error
+	if p.Plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
+		return nil, fmt.Errorf("plans: %w", err)
+	}
+	if p.Templates, err = templates.NewLive(cfg.Templates.Dir, log); err != nil {
+		return nil, fmt.Errorf("templates.dir: %w", err)
+	}
+	if p.TokenKey, err = loadTokenKey(ctx, db); err != nil {
+		return nil, err
+	}
+	p.DB, p.Logger, p.SenderPolicy = db, log, senderPolicy(cfg)
+	return desk.New(DeskConfig(cfg), p), nil
+}
+
+// OpenDesk opens cfg's database and builds the desk on it, without any of
+// the daemon's loops or connections: for admin commands that act on a
+// ticket or a quarantined mail. A running daemon is woken through the
+// database (store.Tx.Nudge). Close the desk's DB when done.
+func OpenDesk(ctx context.Context, cfg *Config, clock ticket.Clock, log *slog.Logger) (*desk.Desk, error) {
+	db, err := store.Open(ctx, cfg.Store.Path, clock, store.Options{NoUpgrade: true})
+	if err != nil {
+		return nil, err
+	}
+	engine, _, err := Classifier(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	k, err := newDesk(ctx, cfg, db, log, desk.Parts{Classifier: func() *classify.Engine { return engine }})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
 // loadTokenKey returns the reply-token key, generating it at first start.
-func (d *Daemon) loadTokenKey(ctx context.Context) ([]byte, error) {
+func loadTokenKey(ctx context.Context, db *store.DB) ([]byte, error) {
 	var key []byte
-	err := d.db.Update(ctx, func(tx *store.Tx) error {
+	err := db.Update(ctx, func(tx *store.Tx) error {
 		k, err := tx.Meta("reply_token_key")
 		if err == nil {
 			key = k
@@ -227,7 +283,10 @@ func insecure(c *tls.Config) *tls.Config {
 func (d *Daemon) DB() *store.DB { return d.db }
 
 // Plans is the SLA catalog in force.
-func (d *Daemon) Plans() *sla.Catalog { return d.plans }
+func (d *Daemon) Plans() *sla.Catalog { return d.desk.Plans() }
+
+// Desk is the daemon's desk (for admin commands and tests).
+func (d *Daemon) Desk() *desk.Desk { return d.desk }
 
 // HTTPAddr is the address the health and metrics server listens on, once running.
 func (d *Daemon) HTTPAddr() string {
@@ -235,8 +294,6 @@ func (d *Daemon) HTTPAddr() string {
 	defer d.mu.Unlock()
 	return d.httpAddr
 }
-
-func (d *Daemon) templates() *templates.Set { return d.tmpl.Current() }
 
 // Close releases the database and connections. Call after Run returns.
 func (d *Daemon) Close() error {
@@ -292,7 +349,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	loop("reminders", func() { d.reminderLoop(ctx, workCtx) })
 	loop("templates", func() {
-		d.tmpl.Watch(ctx, d.cfg.Templates.WatchInterval.Duration, d.templatesRejected)
+		d.desk.Templates().Watch(ctx, d.cfg.Templates.WatchInterval.Duration, d.templatesRejected)
 	})
 	loop("watchdog", func() { d.watchdog(ctx) })
 	loop("nudges", func() { d.nudgeLoop(ctx) })
@@ -382,7 +439,7 @@ func (d *Daemon) ReloadClassifier(ctx context.Context) error {
 
 // ReloadTemplates re-reads the template directory (SIGHUP).
 func (d *Daemon) ReloadTemplates() {
-	if err := d.tmpl.Reload(); err != nil {
+	if err := d.desk.Templates().Reload(); err != nil {
 		d.templatesRejected(err)
 		return
 	}
@@ -395,13 +452,6 @@ func (d *Daemon) templatesRejected(err error) {
 		"The edited templates failed the check and were not activated; the previous set stays in use.\n\n"+err.Error())
 }
 
-// Nudge topics: admin commands that leave work for a running daemon bump
-// one in the transaction that leaves it (store.Tx.Nudge).
-const (
-	NudgeProcess = "process" // stored mail to process
-	NudgeOutbox  = "outbox"  // mail queued outside the daemon
-)
-
 // nudgePoll is how often the daemon reads the nudge numbers: one indexed
 // read a second, so a released quarantine entry is acknowledged within a
 // second rather than at the next safety-net run.
@@ -413,7 +463,7 @@ func (d *Daemon) nudgeLoop(ctx context.Context) {
 	read := func() map[string]int64 {
 		seqs := map[string]int64{}
 		err := d.db.View(ctx, func(tx *store.Tx) error {
-			for _, topic := range []string{NudgeProcess, NudgeOutbox} {
+			for _, topic := range []string{store.NudgeProcess, store.NudgeOutbox} {
 				n, err := tx.NudgeSeq(topic)
 				if err != nil {
 					return err
@@ -440,10 +490,10 @@ func (d *Daemon) nudgeLoop(ctx context.Context) {
 		if seqs == nil {
 			continue
 		}
-		if last != nil && seqs[NudgeProcess] != last[NudgeProcess] {
+		if last != nil && seqs[store.NudgeProcess] != last[store.NudgeProcess] {
 			kick(d.kickProcess)
 		}
-		if last != nil && seqs[NudgeOutbox] != last[NudgeOutbox] {
+		if last != nil && seqs[store.NudgeOutbox] != last[store.NudgeOutbox] {
 			d.kickOutbox()
 		}
 		last = seqs
@@ -463,7 +513,7 @@ func (d *Daemon) processLoop(shutdown, work context.Context) {
 		case <-d.kickProcess:
 		case <-timer.C:
 		}
-		_, err := d.processPending(work)
+		_, err := d.desk.ProcessPending(work)
 		next := d.opts.ProcessInterval
 		if err != nil && work.Err() == nil {
 			// Database locked or full: keep the mail stored and unprocessed
@@ -500,16 +550,13 @@ func (d *Daemon) reminderLoop(shutdown, work context.Context) {
 		case <-timer.C:
 		}
 		wait := d.opts.ProcessInterval
-		_, err := d.sendDueReminders(work)
-		if err == nil {
-			_, err = d.sendDueFolds(work)
-		}
+		_, err := d.desk.SendDue(work)
 		if err != nil {
 			d.log.Error("reminders", "err", err)
 			wait, backoff = backoff, min(backoff*2, time.Minute)
 		} else {
 			backoff = time.Second
-			if at, ok, err := d.nextReminder(work); err == nil && ok {
+			if at, ok, err := d.desk.NextDue(work); err == nil && ok {
 				wait = min(max(at.Sub(d.clock.Now()), 0), wait)
 			}
 		}
@@ -520,13 +567,10 @@ func (d *Daemon) reminderLoop(shutdown, work context.Context) {
 // RunOnce processes everything pending now: stored mail, due reminders and
 // the outbox. Tests and the demo use it to step the daemon with a fake clock.
 func (d *Daemon) RunOnce(ctx context.Context) error {
-	if _, err := d.processPending(ctx); err != nil {
+	if _, err := d.desk.ProcessPending(ctx); err != nil {
 		return err
 	}
-	if _, err := d.sendDueReminders(ctx); err != nil {
-		return err
-	}
-	if _, err := d.sendDueFolds(ctx); err != nil {
+	if _, err := d.desk.SendDue(ctx); err != nil {
 		return err
 	}
 	_, err := d.worker.RunOnce(ctx)
@@ -534,8 +578,8 @@ func (d *Daemon) RunOnce(ctx context.Context) error {
 }
 
 // parseLimits are the [limits] that bound parsing one mail.
-func (d *Daemon) parseLimits() intake.Limits {
-	l := d.cfg.Limits
+func (c *Config) parseLimits() intake.Limits {
+	l := c.Limits
 	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
 		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
 }

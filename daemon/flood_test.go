@@ -128,7 +128,7 @@ func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.ReleaseQuarantine(context.Background(), held[0].ID, true, "Acme"); err != nil {
+	if _, err := admin.Desk().ReleaseQuarantine(context.Background(), held[0].ID, true, "Acme"); err != nil {
 		t.Fatal(err)
 	}
 	admin.Close()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"ticketd/desk"
 	"ticketd/internal/mailsim"
 	"ticketd/internal/testclock"
 	"ticketd/store"
@@ -117,7 +118,7 @@ func (h *harness) open() {
 func seedDirectory(t testing.TB, d *Daemon) {
 	t.Helper()
 	ctx := context.Background()
-	dir := Directory{DB: d.DB(), Plans: d.Plans()}
+	dir := desk.Directory{DB: d.DB(), Plans: d.Plans()}
 	var existing []*ticket.Customer
 	d.DB().View(ctx, func(tx *store.Tx) (err error) { existing, err = tx.Customers(); return err })
 	if len(existing) > 0 {
@@ -138,7 +139,7 @@ func seedDirectory(t testing.TB, d *Daemon) {
 			t.Fatal(err)
 		}
 		for _, ct := range c.contacts {
-			if _, err := dir.AddContact(ctx, NewContact{Customer: cu.Name, Contact: ct}); err != nil {
+			if _, err := dir.AddContact(ctx, desk.NewContact{Customer: cu.Name, Contact: ct}); err != nil {
 				t.Fatal(err)
 			}
 		}

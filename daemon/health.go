@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/mail"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -213,48 +212,18 @@ func (d *Daemon) incident(ctx context.Context, key string, active bool, title, b
 
 // adminNotice queues a notice to the admin address, if one is configured.
 func (d *Daemon) adminNotice(ctx context.Context, key, title, body string) {
-	if d.cfg.Verify.Admin == "" {
-		return
-	}
-	err := d.db.Update(ctx, func(tx *store.Tx) error {
-		return d.enqueue(tx, outMail{kind: templates.AdminNotice, lang: d.cfg.Templates.DefaultLanguage,
-			data: templates.Data{Notice: templates.Notice{Title: title, Body: body}},
-			to:   []mail.Address{{Address: d.cfg.Verify.Admin}}, auto: true, msgKind: "admin-" + key})
-	})
-	if err != nil {
+	if err := d.desk.AdminNotice(ctx, key, title, body); err != nil {
 		d.log.Error("could not queue admin notice", "title", title, "err", err)
-		return
 	}
-	d.kickOutbox()
 }
 
-// deliveryFailed records a permanent delivery failure on its ticket and
-// alerts the admin (unless the failed mail was itself an admin notice).
+// deliveryFailed counts a permanent delivery failure; the desk records it
+// on its ticket and tells the admin.
 func (d *Daemon) deliveryFailed(item ticket.OutboxItem, err error) {
 	d.metrics.delivery("failed")
-	ctx := context.Background()
-	var number int64
-	_ = d.db.Update(ctx, func(tx *store.Tx) error {
-		it, e := tx.OutboxItemByID(item.ID)
-		if e != nil || it.TicketID == 0 {
-			return e
-		}
-		t, e := tx.TicketByID(it.TicketID)
-		if e != nil {
-			return e
-		}
-		number = t.Number
-		return tx.AddEvent(it.TicketID, "ticketd", "delivery-failed", fmt.Sprintf("%s to %v: %v", item.Kind, item.Recipients, err))
-	})
-	if len(item.Kind) >= 6 && item.Kind[:6] == "admin-" || item.Kind == string(templates.SpoofedAlert) {
-		return
+	if e := d.desk.DeliveryFailed(context.Background(), item, err); e != nil {
+		d.log.Error("could not record a failed delivery", "outbox_id", item.ID, "err", e)
 	}
-	about := ""
-	if number != 0 {
-		about = fmt.Sprintf(" (ticket #%d)", number)
-	}
-	d.adminNotice(ctx, "delivery", "Delivery failed permanently",
-		fmt.Sprintf("The %s mail %s%s to %v could not be delivered and will not be retried:\n%v", item.Kind, item.MessageID, about, item.Recipients, err))
 }
 
 // delivered records latency for acknowledgements.

@@ -96,24 +96,26 @@ func (m *metrics) fetched(duplicate bool) {
 	}
 }
 
-func (m *metrics) processed(outcome string, sender ticket.SenderOutcome) {
-	m.mailsProcessed.WithLabelValues(outcome).Inc()
-	if outcome == outcomeQuarantined || outcome == outcomeError {
+// The metrics are the desk's Observer.
+
+func (m *metrics) Processed(outcome ticket.Outcome, sender ticket.SenderOutcome) {
+	m.mailsProcessed.WithLabelValues(string(outcome)).Inc()
+	if outcome == ticket.OutcomeQuarantined || outcome == ticket.OutcomeError {
 		m.quarantined.WithLabelValues(string(sender)).Inc()
 	}
 }
 
-func (m *metrics) ticketCreated(l ticket.Level) { m.ticketsCreated.WithLabelValues(string(l)).Inc() }
+func (m *metrics) TicketCreated(l ticket.Level) { m.ticketsCreated.WithLabelValues(string(l)).Inc() }
 
-func (m *metrics) outboxEnqueued() { m.outboxEnqueuedCt.Inc() }
+func (m *metrics) Enqueued(kind string) { m.outboxEnqueuedCt.Inc() }
 
 func (m *metrics) delivery(result string) { m.deliveries.WithLabelValues(result).Inc() }
 
-func (m *metrics) breach(t *ticket.Ticket) {
+func (m *metrics) Breach(t *ticket.Ticket) {
 	m.breaches.WithLabelValues(t.Plan, string(t.Level)).Inc()
 }
 
-func (m *metrics) firstResponse(t *ticket.Ticket) {
+func (m *metrics) FirstResponse(t *ticket.Ticket) {
 	met := "true"
 	if t.FirstResponseDue != nil && t.FirstResponseAt != nil && t.FirstResponseAt.After(*t.FirstResponseDue) {
 		met = "false"

@@ -94,7 +94,7 @@ func TestQueryPlans_everyPipelineStatementUsesAnIndex(t *testing.T) {
 	var held []*store.QuarantineEntry
 	h.d.DB().View(ctx, func(tx *store.Tx) (err error) { held, err = tx.QuarantineList(store.QuarantineHeld); return err })
 	mustf(t, len(held) > 0, "nothing quarantined")
-	if _, err := h.d.ReleaseQuarantine(ctx, held[0].ID, true, "Acme"); err != nil {
+	if _, err := h.d.Desk().ReleaseQuarantine(ctx, held[0].ID, true, "Acme"); err != nil {
 		t.Fatal(err)
 	}
 	h.runOnce()
@@ -102,11 +102,11 @@ func TestQueryPlans_everyPipelineStatementUsesAnIndex(t *testing.T) {
 	if _, _, err := h.d.DB().NextAttemptAt(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.d.nextReminder(ctx); err != nil {
+	if _, _, err := h.d.Desk().NextDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.d.DB().View(ctx, func(tx *store.Tx) error {
-		tx.NudgeSeq(NudgeProcess)
+		tx.NudgeSeq(store.NudgeProcess)
 		tx.NextAlertFold()
 		_, _, err := tx.OutboxStats(clock.Now())
 		return err

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/desk"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -48,7 +49,7 @@ func TestSLAReport_matchesHandCheckedFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := SLAReport(context.Background(), db, clock.Now().Add(-24*time.Hour), clock.Now())
+	rows, err := desk.SLAReport(context.Background(), db, clock.Now().Add(-24*time.Hour), clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,14 +143,14 @@ func TestUnknownSender_quarantinedNoticedOnceAndReleasable(t *testing.T) {
 	mustf(t, len(held) == 2 && held[0].Outcome == "unknown", "quarantine: %+v", held)
 
 	clock.Advance(time.Hour)
-	tk, err := h.d.ReleaseQuarantine(context.Background(), held[1].ID, true, "Acme")
+	tk, err := h.d.Desk().ReleaseQuarantine(context.Background(), held[1].ID, true, "Acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustf(t, tk.Number == 1 && tk.SLAStartedAt.Equal(clock.Now()), "released ticket %d, SLA start %v (want now %v)", tk.Number, tk.SLAStartedAt, clock.Now())
 	h.runOnce()
 	mustf(t, len(h.sentTo("someone@elsewhere.example")) == 2, "released ticket not acknowledged")
-	if _, err := h.d.ReleaseQuarantine(context.Background(), held[1].ID, false, ""); err == nil {
+	if _, err := h.d.Desk().ReleaseQuarantine(context.Background(), held[1].ID, false, ""); err == nil {
 		t.Fatal("releasing twice must fail")
 	}
 }

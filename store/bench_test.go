@@ -44,7 +44,7 @@ func BenchmarkTicketByMessageIDs(b *testing.B) {
 			if i%5 == 1 || i%5 == 2 {
 				dir, kind = Outbound, "ack"
 			}
-			if err := tx.AddMessage(&Message{TicketID: ids[i/5], Direction: dir, Kind: kind, MessageID: fmt.Sprintf("m%d.%x@acme.example", i, i*7919),
+			if err := tx.AddMessage(&Message{TicketID: ids[i/5], Direction: dir, Kind: ticket.MessageKind(kind), MessageID: fmt.Sprintf("m%d.%x@acme.example", i, i*7919),
 				Subject: "Re: license server", Body: strings.Repeat("body text ", 50)}); err != nil {
 				return err
 			}

@@ -119,6 +119,13 @@ func (tx *Tx) AutoRepliesOfKindSince(kind string, t time.Time) (int, error) {
 	return n, nil
 }
 
+// Nudge topics: admin commands that leave work for a running daemon bump
+// one in the transaction that leaves it; the daemon polls them.
+const (
+	NudgeProcess = "process" // stored mail to process
+	NudgeOutbox  = "outbox"  // mail queued outside the daemon
+)
+
 // Nudge bumps topic, waking daemons that watch it (NudgeSeq).
 func (tx *Tx) Nudge(topic string) error {
 	if _, err := tx.exec(`INSERT INTO nudges (topic, seq) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET seq = seq + 1`, topic); err != nil {

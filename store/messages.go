@@ -24,7 +24,7 @@ type Message struct {
 	RawID         int64 // 0 for outbound
 	TicketID      int64 // 0 while quarantined
 	Direction     string
-	Kind          string // customer, engineer, note, ack, alert, relay, reminder, …
+	Kind          ticket.MessageKind // customer, engineer, note, ack, alert, relay, reminder, …
 	MessageID     string
 	InReplyTo     string
 	References    []string

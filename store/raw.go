@@ -25,7 +25,7 @@ type RawMessage struct {
 	InternalDate time.Time
 	StoredAt     time.Time
 	ProcessedAt  time.Time
-	Outcome      string
+	Outcome      ticket.Outcome
 	ProcessError string
 
 	encoded    *encodedRaw // how Data is stored (PrepareRaw)
@@ -164,7 +164,7 @@ func (tx *Tx) UnprocessedRaw(limit int) ([]int64, error) {
 // MarkRawProcessed records that the pipeline finished with a raw message,
 // with its outcome (e.g. "ticket", "followup", "quarantined", "duplicate")
 // and, if processing failed, why.
-func (tx *Tx) MarkRawProcessed(id int64, outcome, processError string) error {
+func (tx *Tx) MarkRawProcessed(id int64, outcome ticket.Outcome, processError string) error {
 	_, err := tx.exec(`UPDATE raw_messages SET processed_at = ?, outcome = ?, process_error = ? WHERE id = ?`,
 		tx.Now.Format(TimeFormat), outcome, processError, id)
 	if err != nil {

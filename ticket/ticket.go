@@ -122,3 +122,29 @@ func Raise(current, proposed Level) Level {
 	}
 	return current
 }
+
+// Outcome is what processing made of an inbound mail.
+type Outcome string
+
+// Outcomes of processing an inbound mail.
+const (
+	OutcomeTicket      Outcome = "ticket"         // a new ticket
+	OutcomeFollowUp    Outcome = "followup"       // added to its customer's ticket
+	OutcomeEngineer    Outcome = "engineer-reply" // an engineer's answer or commands
+	OutcomeStaffNote   Outcome = "staff-note"     // staff mail without proof, kept as a note
+	OutcomeQuarantined Outcome = "quarantined"    // kept without a ticket
+	OutcomeDuplicate   Outcome = "duplicate"      // already processed under another UID
+	OutcomeError       Outcome = "error"          // could not be processed; quarantined with the reason
+)
+
+// MessageKind says what a message of a ticket is: who wrote an inbound
+// one, or which mail an outbound one is (the template kind, "ack",
+// "alert", …).
+type MessageKind string
+
+// Kinds of inbound messages.
+const (
+	KindCustomer MessageKind = "customer" // a contact's mail
+	KindEngineer MessageKind = "engineer" // an engineer's answer, relayed
+	KindNote     MessageKind = "note"     // internal: #note, or staff mail without proof
+)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ticketd/daemon"
+	"ticketd/desk"
 	"ticketd/internal/mailsim"
 	"ticketd/store"
 	"ticketd/templates"
@@ -111,14 +112,14 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	dirOps := daemon.Directory{DB: d.DB(), Plans: d.Plans()}
+	dirOps := desk.Directory{DB: d.DB(), Plans: d.Plans()}
 	for _, dc := range demoDirectory {
 		c := dc.customer
 		if err := dirOps.AddCustomer(ctx, &c); err != nil {
 			return err
 		}
 		for _, ct := range dc.contacts {
-			if _, err := dirOps.AddContact(ctx, daemon.NewContact{Customer: c.Name, Contact: ct}); err != nil {
+			if _, err := dirOps.AddContact(ctx, desk.NewContact{Customer: c.Name, Contact: ct}); err != nil {
 				return err
 			}
 		}

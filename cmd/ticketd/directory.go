@@ -8,24 +8,24 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"ticketd/daemon"
+	"ticketd/desk"
 	"ticketd/sla"
 	"ticketd/store"
 	"ticketd/ticket"
 )
 
 // directoryFor opens the database and the plan catalog for directory commands.
-func (m *Main) directoryFor(ctx context.Context, f *flags) (daemon.Directory, func(), error) {
+func (m *Main) directoryFor(ctx context.Context, f *flags) (desk.Directory, func(), error) {
 	db, cfg, err := m.openStore(ctx, f)
 	if err != nil {
-		return daemon.Directory{}, nil, err
+		return desk.Directory{}, nil, err
 	}
 	plans, err := sla.NewCatalog(cfg.Calendars, cfg.Plans)
 	if err != nil {
 		db.Close()
-		return daemon.Directory{}, nil, err
+		return desk.Directory{}, nil, err
 	}
-	return daemon.Directory{DB: db, Plans: plans}, func() { db.Close() }, nil
+	return desk.Directory{DB: db, Plans: plans}, func() { db.Close() }, nil
 }
 
 type customerJSON struct {
@@ -84,7 +84,7 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 		if target == "" {
 			return usagef("want the customer NAME")
 		}
-		var ch daemon.CustomerChange
+		var ch desk.CustomerChange
 		f.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
 			case "plan":
@@ -227,7 +227,7 @@ func (m *Main) cmdContacts(ctx context.Context, args []string) error {
 		if *customer == "" || *email == "" {
 			return usagef("--customer and --email are required")
 		}
-		c, err := dir.AddContact(ctx, daemon.NewContact{Customer: *customer, Contact: ticket.Contact{Email: *email, Name: *name, TZ: *tz, Language: *lang, Primary: *primary}})
+		c, err := dir.AddContact(ctx, desk.NewContact{Customer: *customer, Contact: ticket.Contact{Email: *email, Name: *name, TZ: *tz, Language: *lang, Primary: *primary}})
 		if err != nil {
 			return err
 		}

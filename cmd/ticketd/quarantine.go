@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ticketd/daemon"
+	"ticketd/desk"
 	"ticketd/store"
 )
 
@@ -55,16 +56,16 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "release":
-		d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: newLogger(m.Stderr, cfg.Log.Level, cfg.Log.Format)})
+		k, err := daemon.OpenDesk(ctx, cfg, m.Clock, newLogger(m.Stderr, cfg.Log.Level, cfg.Log.Format))
 		if err != nil {
 			return err
 		}
-		defer d.Close()
-		t, err := d.ReleaseQuarantine(ctx, id, *addContact, *customer)
+		defer k.DB().Close()
+		t, err := k.ReleaseQuarantine(ctx, id, *addContact, *customer)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "quarantine %d released as ticket #%d (%s); the acknowledgement goes out with the running daemon's outbox\n", id, t.Number, t.Level)
+		fmt.Fprintf(m.Stdout, "quarantine %d released as ticket #%d (%s); a running daemon sends the acknowledgement within a second\n", id, t.Number, t.Level)
 		return nil
 	}
 	db, _, err := m.openStore(ctx, f)
@@ -74,7 +75,7 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 	defer db.Close()
 	switch sub {
 	case "drop":
-		if err := daemon.DropQuarantine(ctx, db, id); err != nil {
+		if err := desk.DropQuarantine(ctx, db, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stdout, "quarantine %d dropped (the raw mail stays stored)\n", id)

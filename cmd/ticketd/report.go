@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ticketd/daemon"
+	"ticketd/desk"
 )
 
 // parseSince reads "30d", "12h" or an RFC 3339 instant.
@@ -59,7 +60,7 @@ func (m *Main) cmdReport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rows, err := daemon.SLAReport(ctx, db, from, now)
+	rows, err := desk.SLAReport(ctx, db, from, now)
 	if err != nil {
 		return err
 	}

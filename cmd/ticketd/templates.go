@@ -100,13 +100,13 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 			if cfg == nil {
 				return usagef("--ticket needs a config (--config F) to find the database")
 			}
-			d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: newLogger(m.Stderr, "error", "text")})
+			k, err := daemon.OpenDesk(ctx, cfg, m.Clock, newLogger(m.Stderr, "error", "text"))
 			if err != nil {
 				return err
 			}
-			defer d.Close()
+			defer k.DB().Close()
 			var tlang string
-			if data, tlang, err = d.TemplateData(ctx, kind, *number); err != nil {
+			if data, tlang, err = k.TemplateData(ctx, kind, *number); err != nil {
 				return err
 			}
 			if l == "" {

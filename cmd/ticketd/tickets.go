@@ -326,7 +326,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	j := toTicketJSON(t, now)
 	var mj []messageJSON
 	for _, msg := range msgs {
-		x := messageJSON{Direction: msg.Direction, Kind: msg.Kind, MessageID: msg.MessageID, From: msg.FromAddr, FromName: msg.FromName,
+		x := messageJSON{Direction: msg.Direction, Kind: string(msg.Kind), MessageID: msg.MessageID, From: msg.FromAddr, FromName: msg.FromName,
 			To: msg.To, Cc: msg.Cc, Subject: msg.Subject, At: msg.CreatedAt, Text: msg.NewText, SenderOutcome: msg.SenderOutcome,
 			SenderReason: msg.SenderReason, Automated: msg.Automated, Malformed: msg.Malformed, ParseErrors: msg.ParseErrors}
 		if msg.Direction == store.Outbound {

@@ -278,7 +278,7 @@ func prefillTicket(tx *store.Tx, plans *sla.Catalog, texts map[string]prefilledT
 // prefillOutbound writes an outbound mail as sent: its message row and its
 // outbox row, with its composed bytes only when sent within keepSent.
 func prefillOutbound(tx *store.Tx, txt prefilledText, t *ticket.Ticket, kind, messageID, support, to, inReplyTo string, sent, now time.Time, keepSent time.Duration) error {
-	if err := tx.AddMessage(&store.Message{TicketID: t.ID, Direction: store.Outbound, Kind: kind, MessageID: messageID, InReplyTo: inReplyTo,
+	if err := tx.AddMessage(&store.Message{TicketID: t.ID, Direction: store.Outbound, Kind: ticket.MessageKind(kind), MessageID: messageID, InReplyTo: inReplyTo,
 		References: []string{inReplyTo}, FromAddr: support, FromName: "Example Support", To: []string{to}, Subject: txt.subject, Date: sent, Body: txt.text}); err != nil {
 		return err
 	}

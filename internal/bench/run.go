@@ -31,6 +31,7 @@ import (
 
 	"ticketd/classify"
 	"ticketd/daemon"
+	"ticketd/desk"
 	"ticketd/intake"
 	"ticketd/internal/mailsim"
 	"ticketd/store"
@@ -502,14 +503,14 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 }
 
 func (r *runner) seed(ctx context.Context) error {
-	dir := daemon.Directory{DB: r.d.DB(), Plans: r.d.Plans()}
+	dir := desk.Directory{DB: r.d.DB(), Plans: r.d.Plans()}
 	for _, cu := range r.gen.Customers() {
 		c := cu.Customer
 		if err := dir.AddCustomer(ctx, &c); err != nil {
 			return fmt.Errorf("seed customer %s: %w", c.Name, err)
 		}
 		for _, ct := range cu.Contacts {
-			if _, err := dir.AddContact(ctx, daemon.NewContact{Customer: c.Name, Contact: ct}); err != nil {
+			if _, err := dir.AddContact(ctx, desk.NewContact{Customer: c.Name, Contact: ct}); err != nil {
 				return fmt.Errorf("seed contact %s: %w", ct.Email, err)
 			}
 		}

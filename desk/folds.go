@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"context"
@@ -19,17 +19,17 @@ import (
 // held-back count is an event there.
 
 // foldKey is the fold an alert counts against, and its budget per window.
-func (d *Daemon) foldKey(t *ticket.Ticket, sender string, followUp bool) (string, int) {
+func (d *Desk) foldKey(t *ticket.Ticket, sender string, followUp bool) (string, int) {
 	if followUp {
 		return fmt.Sprintf("ticket:%d", t.ID), 1
 	}
-	return "sender:" + sender, d.cfg.Limits.AlertsPerSenderWindow
+	return "sender:" + sender, d.cfg.AlertsPerSenderWindow
 }
 
 // holdAlert counts an alert about t against its fold and reports whether
 // to hold it back.
-func (d *Daemon) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, followUp bool) (bool, error) {
-	window := d.cfg.Limits.AlertFoldWindow.Duration
+func (d *Desk) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, followUp bool) (bool, error) {
+	window := d.cfg.AlertFoldWindow
 	if window <= 0 {
 		return false, nil
 	}
@@ -56,7 +56,7 @@ func (d *Daemon) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, follow
 
 // sendDueFolds sends one summing-up alert for every fold whose window
 // ended with alerts held back, each in its own transaction.
-func (d *Daemon) sendDueFolds(ctx context.Context) (int, error) {
+func (d *Desk) sendDueFolds(ctx context.Context) (int, error) {
 	var due []store.AlertFold
 	if err := d.db.Update(ctx, func(tx *store.Tx) (err error) { due, err = tx.DueAlertFolds(tx.Now, 100); return err }); err != nil {
 		return 0, err
@@ -79,21 +79,21 @@ func (d *Daemon) sendDueFolds(ctx context.Context) (int, error) {
 			sent++
 			// The summary opens the next window: a burst that goes on stays
 			// folded.
-			return tx.SaveAlertFold(store.AlertFold{Key: f.Key, WindowEnd: tx.Now.Add(d.cfg.Limits.AlertFoldWindow.Duration), Sent: 1})
+			return tx.SaveAlertFold(store.AlertFold{Key: f.Key, WindowEnd: tx.Now.Add(d.cfg.AlertFoldWindow), Sent: 1})
 		})
 		if err != nil {
 			return sent, fmt.Errorf("alert fold %s: %w", f.Key, err)
 		}
 	}
 	if sent > 0 {
-		d.kickOutbox()
+		d.wakeOutbox()
 	}
 	return sent, nil
 }
 
 // sendTicketFold alerts once about the follow-ups held back on a ticket,
 // with the newest of them.
-func (d *Daemon) sendTicketFold(tx *store.Tx, f store.AlertFold) error {
+func (d *Desk) sendTicketFold(tx *store.Tx, f store.AlertFold) error {
 	var id int64
 	if _, err := fmt.Sscanf(f.Key, "ticket:%d", &id); err != nil {
 		return fmt.Errorf("bad fold key %q", f.Key)
@@ -106,11 +106,11 @@ func (d *Daemon) sendTicketFold(tx *store.Tx, f store.AlertFold) error {
 	if err != nil {
 		return err
 	}
-	to := d.alertRecipients(t, true)
+	to := alertRoute(d.cfg.Routes, t, true, "")
 	if len(to) == 0 {
 		return nil
 	}
-	data := d.baseData(t, tc, d.cfg.Staff.Zone)
+	data := d.baseData(t, tc, d.cfg.StaffZone)
 	data.Message = templates.MessageInfo{FollowUp: true, Folded: f.Folded}
 	if last, err := tx.LastInbound(t.ID); err == nil {
 		data.Message.Subject, data.Message.Text, data.Message.ReceivedAt = last.Subject, last.NewText, last.CreatedAt
@@ -119,12 +119,12 @@ func (d *Daemon) sendTicketFold(tx *store.Tx, f store.AlertFold) error {
 	if err := tx.AddEvent(t.ID, "ticketd", "alert-folded", fmt.Sprintf("%d follow-up alerts summed up in one", f.Folded)); err != nil {
 		return err
 	}
-	return d.enqueue(tx, outMail{kind: templates.Alert, lang: d.cfg.Templates.DefaultLanguage, data: data, ticket: t, to: to, auto: true})
+	return d.enqueue(tx, outMail{kind: templates.Alert, lang: d.cfg.DefaultLanguage, data: data, ticket: t, to: to, auto: true})
 }
 
 // sendSenderFold tells the engineers routed for the held-back new tickets
 // of one sender about them in one mail.
-func (d *Daemon) sendSenderFold(tx *store.Tx, f store.AlertFold) error {
+func (d *Desk) sendSenderFold(tx *store.Tx, f store.AlertFold) error {
 	sender := strings.TrimPrefix(f.Key, "sender:")
 	var lines []string
 	var to []mail.Address
@@ -135,7 +135,7 @@ func (d *Daemon) sendSenderFold(tx *store.Tx, f store.AlertFold) error {
 			return err
 		}
 		lines = append(lines, fmt.Sprintf("  [Ticket#%d][%s] %s", t.Number, t.Level, truncateRunes(t.Subject, 100)))
-		for _, a := range d.alertRecipients(t, false) {
+		for _, a := range alertRoute(d.cfg.Routes, t, false, "") {
 			if !seen[a.Address] {
 				seen[a.Address] = true
 				to = append(to, a)
@@ -148,13 +148,13 @@ func (d *Daemon) sendSenderFold(tx *store.Tx, f store.AlertFold) error {
 	if len(to) == 0 {
 		return nil
 	}
-	window := d.cfg.Limits.AlertFoldWindow.Duration
+	window := d.cfg.AlertFoldWindow
 	title := fmt.Sprintf("%d more new tickets from %s", f.Folded, sender)
 	body := fmt.Sprintf("%s opened more than %d tickets within %s (limits.alerts_per_sender_window). "+
 		"These were not alerted one by one:\n\n%s\n\nEach is a ticket with its acknowledgement and due time; answer them from `ticketd tickets list --customer …` "+
 		"or wait for their reminders. A burst like this is often a mail loop or an automated system writing to support.",
-		sender, d.cfg.Limits.AlertsPerSenderWindow, window, strings.Join(lines, "\n"))
-	return d.enqueue(tx, outMail{kind: templates.AdminNotice, lang: d.cfg.Templates.DefaultLanguage,
+		sender, d.cfg.AlertsPerSenderWindow, window, strings.Join(lines, "\n"))
+	return d.enqueue(tx, outMail{kind: templates.AdminNotice, lang: d.cfg.DefaultLanguage,
 		data: templates.Data{Notice: templates.Notice{Title: title, Body: body}}, to: to, auto: true, msgKind: "alert-summary"})
 }
 

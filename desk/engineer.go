@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"errors"
@@ -53,7 +53,7 @@ func parseCommands(text string) ([]command, string) {
 // engineerReply applies an engineer's commands and relays the rest of what
 // they wrote to the customer, from the support address. The first relayed
 // reply is the first human response: it stops the clock and the reminders.
-func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
+func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 	from := in.from()
 	cmds, text := parseCommands(in.msg.NewText)
 	note := false
@@ -62,9 +62,9 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) erro
 			note = true
 		}
 	}
-	kind := "engineer"
+	kind := ticket.KindEngineer
 	if note {
-		kind = "note"
+		kind = ticket.KindNote
 	}
 	if _, err := d.storeInbound(tx, in, t.ID, kind); err != nil {
 		return err
@@ -146,7 +146,7 @@ func (d *Daemon) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) erro
 			if err := tx.CancelReminders(t.ID); err != nil {
 				return err
 			}
-			d.metrics.firstResponse(t)
+			d.obs.FirstResponse(t)
 		}
 		if !statusSet {
 			status, statusSet = ticket.StatusOpen, true
@@ -189,7 +189,7 @@ func confirmAssessment(tx *store.Tx, t *ticket.Ticket, actor string) error {
 // assignProblem says why who cannot be a ticket's assignee, "" if it can.
 // Only staff: the assignee receives the customer's follow-ups, so an
 // assignment to an outside address would redirect the conversation.
-func (d *Daemon) assignProblem(who string) string {
+func (d *Desk) assignProblem(who string) string {
 	switch {
 	case !strings.Contains(who, "@"):
 		return "not an address"
@@ -203,7 +203,7 @@ func (d *Daemon) assignProblem(who string) string {
 // at the support address, To the requester, Cc the other contacts who wrote
 // on the ticket, threaded to the customer's last message. A human message:
 // no Auto-Submitted. The engineer's address never appears.
-func (d *Daemon) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string) error {
+func (d *Desk) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string) error {
 	tc, err := d.contextFor(tx, t)
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (d *Daemon) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string)
 	seen := map[string]bool{t.Requester: true}
 	var cc []mail.Address
 	for _, m := range msgs {
-		if m.Direction != store.Inbound || m.Kind != "customer" || m.Automated != "" {
+		if m.Direction != store.Inbound || m.Kind != ticket.KindCustomer || m.Automated != "" {
 			continue
 		}
 		last = m
@@ -258,7 +258,7 @@ func (d *Daemon) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string)
 	om := outMail{
 		kind: templates.Relay, lang: t.Language, data: data, ticket: t,
 		to: []mail.Address{{Name: t.RequesterName, Address: t.Requester}}, cc: cc,
-		fromName: fmt.Sprintf("%s via %s", engineer, d.cfg.Support.Name), attachments: atts,
+		fromName: fmt.Sprintf("%s via %s", engineer, d.cfg.SupportName), attachments: atts,
 	}
 	if last != nil {
 		om.inReplyTo = last.MessageID

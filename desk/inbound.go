@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"context"
@@ -16,17 +16,6 @@ import (
 	"ticketd/store"
 	"ticketd/templates"
 	"ticketd/ticket"
-)
-
-// Outcomes recorded on a raw message once processed.
-const (
-	outcomeTicket      = "ticket"
-	outcomeFollowup    = "followup"
-	outcomeEngineer    = "engineer-reply"
-	outcomeStaffNote   = "staff-note" // staff mail without proof, kept as a note
-	outcomeQuarantined = "quarantined"
-	outcomeDuplicate   = "duplicate"
-	outcomeError       = "error"
 )
 
 // inbound is one mail on its way through the pipeline.
@@ -52,9 +41,9 @@ type inbound struct {
 // classifySeverity returns the mail's severity under plan's labels, as a
 // new ticket or as a follow-up (judged on its new text only), computing it
 // once per combination.
-func (d *Daemon) classifySeverity(in *inbound, plan string, followUp bool) classify.Result {
+func (d *Desk) classifySeverity(in *inbound, plan string, followUp bool) classify.Result {
 	if in.severity == nil || in.severityPlan != plan || in.severityUp != followUp {
-		r := d.classifier.Load().Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
+		r := d.engine().Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
 			PlanLabels: d.planLabels(plan), FollowUp: followUp})
 		in.severity, in.severityPlan, in.severityUp = &r, plan, followUp
 	}
@@ -99,7 +88,7 @@ const (
 
 // processPending processes every stored mail the pipeline has not finished,
 // oldest first, in batches. It returns how many it processed.
-func (d *Daemon) processPending(ctx context.Context) (int, error) {
+func (d *Desk) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		var ids []int64
@@ -129,7 +118,7 @@ func (d *Daemon) processPending(ctx context.Context) (int, error) {
 // prepareBatch loads and prepares stored mails from ids until the byte
 // budget is spent (always at least one), in one read transaction: a read
 // transaction per mail costs more in file locking than the reads.
-func (d *Daemon) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []int64, error) {
+func (d *Desk) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []int64, error) {
 	var batch []*inbound
 	var size int64
 	err := d.db.View(ctx, func(tx *store.Tx) error {
@@ -147,7 +136,7 @@ func (d *Daemon) prepareBatch(ctx context.Context, ids []int64) ([]*inbound, []i
 
 // prepareIn reads a stored mail in tx and prepares it, parsing straight
 // from the database's buffer unless intake handed it over parsed.
-func (d *Daemon) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inbound, error) {
+func (d *Desk) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inbound, error) {
 	raw, err := tx.RawMeta(id)
 	if err != nil {
 		return nil, err
@@ -159,19 +148,19 @@ func (d *Daemon) prepareIn(ctx context.Context, tx *store.Tx, id int64) (*inboun
 	return d.prepare(ctx, raw, msg, tx)
 }
 
-func (d *Daemon) parse(data []byte) *ticket.Message {
-	return intake.ParseWithLimits(data, d.parseLimits())
+func (d *Desk) parse(data []byte) *ticket.Message {
+	return intake.ParseWithLimits(data, d.cfg.ParseLimits)
 }
 
 // prepare does the work that needs no write lock: parse, RFC 3834
 // detection, sender verification and severity.
-func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.Message, dir classify.Directory) (*inbound, error) {
+func (d *Desk) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.Message, dir classify.Directory) (*inbound, error) {
 	in := &inbound{raw: raw, msg: msg, log: d.log.With("raw_id", raw.ID, "uid", raw.UID)}
 	if raw.Truncated {
-		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes (%d): only its beginning was stored", raw.Size, d.cfg.Limits.MaxMessageBytes))
+		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes (%d): only its beginning was stored", raw.Size, d.cfg.MaxMessageBytes))
 	}
 	in.log = in.log.With("message_id", in.msg.MessageID, "from", in.msg.FromAddress())
-	if reason, ok := intake.Automated(in.msg, d.cfg.Support.Address); ok {
+	if reason, ok := intake.Automated(in.msg, d.cfg.SupportAddress); ok {
 		in.automated = reason
 	}
 	sender, err := classify.VerifySender(ctx, in.msg, dir, d.senderPolicy)
@@ -195,8 +184,8 @@ func (d *Daemon) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket
 // processBatch writes what a batch of prepared mails cause in one
 // transaction. If that fails, each mail is processed on its own, so one
 // bad mail is quarantined without holding up the others.
-func (d *Daemon) processBatch(ctx context.Context, batch []*inbound) error {
-	outcomes := make([]string, len(batch))
+func (d *Desk) processBatch(ctx context.Context, batch []*inbound) error {
+	outcomes := make([]ticket.Outcome, len(batch))
 	err := d.db.Update(ctx, func(tx *store.Tx) error {
 		for i, in := range batch {
 			in.created = ""
@@ -215,7 +204,7 @@ func (d *Daemon) processBatch(ctx context.Context, batch []*inbound) error {
 		for i, in := range batch {
 			d.processed(in, outcomes[i])
 		}
-		d.kickOutbox()
+		d.wakeOutbox()
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -238,21 +227,12 @@ func (d *Daemon) processBatch(ctx context.Context, batch []*inbound) error {
 	return nil
 }
 
-func (d *Daemon) processed(in *inbound, outcome string) {
+func (d *Desk) processed(in *inbound, outcome ticket.Outcome) {
 	in.log.Info("mail processed", "outcome", outcome, "sender", in.sender.Outcome, "automated", in.automated)
-	d.metrics.processed(outcome, in.sender.Outcome)
+	d.obs.Processed(outcome, in.sender.Outcome)
 	if in.created != "" {
-		d.metrics.ticketCreated(in.created)
+		d.obs.TicketCreated(in.created)
 	}
-}
-
-// processRaw runs one stored mail through the pipeline on its own.
-func (d *Daemon) processRaw(ctx context.Context, id int64) error {
-	var in *inbound
-	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { in, err = d.prepareIn(ctx, tx, id); return err }); err != nil {
-		return err
-	}
-	return d.processOne(ctx, in)
 }
 
 // processOne writes one prepared mail's consequences in one transaction.
@@ -260,8 +240,8 @@ func (d *Daemon) processRaw(ctx context.Context, id int64) error {
 // dropped); only when even that cannot be written (database locked or
 // full) does it return an error, leaving the mail unprocessed to be tried
 // again.
-func (d *Daemon) processOne(ctx context.Context, in *inbound) error {
-	var outcome string
+func (d *Desk) processOne(ctx context.Context, in *inbound) error {
+	var outcome ticket.Outcome
 	err := d.db.Update(ctx, func(tx *store.Tx) error {
 		in.created = ""
 		var err error
@@ -272,7 +252,7 @@ func (d *Daemon) processOne(ctx context.Context, in *inbound) error {
 	})
 	if err == nil {
 		d.processed(in, outcome)
-		d.kickOutbox()
+		d.wakeOutbox()
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -286,61 +266,80 @@ func (d *Daemon) processOne(ctx context.Context, in *inbound) error {
 	in.log.Error("mail could not be processed; quarantining it", "err", err)
 	procErr := err
 	qerr := d.db.Update(ctx, func(tx *store.Tx) error {
-		row, err := d.storeInbound(tx, in, 0, "customer")
+		row, err := d.storeInbound(tx, in, 0, ticket.KindCustomer)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Quarantine(row, outcomeError, "processing failed: "+procErr.Error()); err != nil {
+		if _, err := tx.Quarantine(row, string(ticket.OutcomeError), "processing failed: "+procErr.Error()); err != nil {
 			return err
 		}
-		return tx.MarkRawProcessed(in.raw.ID, outcomeError, procErr.Error())
+		return tx.MarkRawProcessed(in.raw.ID, ticket.OutcomeError, procErr.Error())
 	})
 	if qerr != nil {
 		return fmt.Errorf("process raw message %d: %w (and could not quarantine it: %v)", in.raw.ID, procErr, qerr)
 	}
-	d.metrics.processed(outcomeError, in.sender.Outcome)
+	d.obs.Processed(ticket.OutcomeError, in.sender.Outcome)
 	return nil
 }
 
-// handle decides what a mail is and writes the consequences in tx.
-func (d *Daemon) handle(tx *store.Tx, in *inbound) (string, error) {
+// handle gathers the facts about a mail, decides what it does
+// (decideInbound) and applies that in tx.
+func (d *Desk) handle(tx *store.Tx, in *inbound) (ticket.Outcome, error) {
+	f := inboundFacts{Sender: in.sender.Outcome, Authenticated: in.sender.Auth.Pass, Now: tx.Now, ReopenDays: d.cfg.ReopenDays}
+	if in.sender.Customer != nil {
+		f.SenderCustomer = in.sender.Customer.ID
+	}
 	if in.msg.MessageID != "" {
-		if prev, err := tx.InboundByMessageID(in.msg.MessageID); err == nil {
+		prev, err := tx.InboundByMessageID(in.msg.MessageID)
+		if err == nil {
 			in.log.Info("mail already processed under another UID", "message_row", prev.ID)
-			return outcomeDuplicate, nil
+			f.AlreadyProcessed = true
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return "", err
 		}
 	}
-	t, how, auth, err := d.findTicket(tx, in)
-	if err != nil {
-		return "", err
+	if !f.AlreadyProcessed && f.Sender != ticket.SenderSpoofed {
+		var err error
+		if f.Candidates, err = d.threadCandidates(tx, in.msg); err != nil {
+			return "", err
+		}
 	}
-	switch in.sender.Outcome {
-	case ticket.SenderSpoofed:
-		return outcomeQuarantined, d.quarantineSpoofed(tx, in)
-	case ticket.SenderStaff:
-		if t == nil {
-			return outcomeQuarantined, d.staffUnmatched(tx, in, nil)
+	dec := decideInbound(f)
+	return dec.Action.outcome(), d.apply(tx, in, dec)
+}
+
+// apply writes what dec says of in.
+func (d *Desk) apply(tx *store.Tx, in *inbound, dec inboundDecision) error {
+	for _, r := range dec.Refused {
+		in.log.Warn("mail names a ticket its sender may not join; not threading it there",
+			"ticket", r.Ticket.Number, "threaded_by", r.Via, "reason", r.Why)
+		if err := tx.AddEvent(r.Ticket.ID, in.from().Address, "thread-refused",
+			fmt.Sprintf("a mail from %s (%s) named this ticket by %s and was not added: %s",
+				in.from().Address, customerName(in.sender.Customer), r.Via, r.Why)); err != nil {
+			return err
 		}
-		in.log = in.log.With("ticket", t.Number, "threaded_by", how)
-		if auth != staffCommand {
-			return outcomeStaffNote, d.staffUnmatched(tx, in, t)
-		}
-		return outcomeEngineer, d.engineerReply(tx, in, t)
-	case ticket.SenderContact:
-		if t != nil {
-			in.log = in.log.With("ticket", t.Number, "threaded_by", how)
-			if t.Continues(tx.Now, d.cfg.Tickets.ReopenDays) {
-				_, err := d.newTicket(tx, in, t.Number)
-				return outcomeTicket, err
-			}
-			return outcomeFollowup, d.followUp(tx, in, t)
-		}
-		_, err := d.newTicket(tx, in, 0)
-		return outcomeTicket, err
+	}
+	if t := dec.Ticket; t != nil {
+		in.log = in.log.With("ticket", t.Number, "threaded_by", dec.Via)
+	}
+	switch dec.Action {
+	case actDuplicate:
+		return nil
+	case actQuarantineSpoofed:
+		return d.quarantineSpoofed(tx, in)
+	case actQuarantineUnknown:
+		return d.quarantineUnknown(tx, in)
+	case actStaffUnmatched:
+		return d.staffUnmatched(tx, in, nil)
+	case actStaffNote:
+		return d.staffUnmatched(tx, in, dec.Ticket)
+	case actEngineerReply:
+		return d.engineerReply(tx, in, dec.Ticket)
+	case actFollowUp:
+		return d.followUp(tx, in, dec.Ticket)
 	default:
-		return outcomeQuarantined, d.quarantineUnknown(tx, in)
+		_, err := d.newTicket(tx, in, dec.Previous)
+		return err
 	}
 }
 
@@ -360,13 +359,13 @@ const maxThreadCandidates = 5
 // to (staff tokens before customer ones), then In-Reply-To and References
 // against every stored Message-ID, then the subject tag. Unverifiable
 // tokens and unknown numbers are skipped.
-func (d *Daemon) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCandidate, error) {
+func (d *Desk) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCandidate, error) {
 	var tokens []string
 	for _, a := range append(append([]*mail.Address{}, m.To...), m.Cc...) {
 		if a == nil {
 			continue
 		}
-		if tok, ok := ticket.TokenFromAddress(d.cfg.Support.Address, a.Address); ok {
+		if tok, ok := ticket.TokenFromAddress(d.cfg.SupportAddress, a.Address); ok {
 			tokens = append(tokens, tok)
 		}
 	}
@@ -427,44 +426,6 @@ func (d *Daemon) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCand
 	return out, nil
 }
 
-// findTicket threads a mail: the first ticket it names that its sender may
-// touch (decideAccess), with how it was found and what the sender may do.
-// Tickets the sender may not touch are skipped, and each refusal is kept as
-// an event on that ticket, so engineers see the attempt; the sender learns
-// nothing about them.
-func (d *Daemon) findTicket(tx *store.Tx, in *inbound) (*ticket.Ticket, string, authority, error) {
-	cands, err := d.threadCandidates(tx, in.msg)
-	if err != nil {
-		return nil, "", noAccess, err
-	}
-	var senderCustomer int64
-	if in.sender.Customer != nil {
-		senderCustomer = in.sender.Customer.ID
-	}
-	for _, c := range cands {
-		auth, why := decideAccess(accessRequest{
-			Sender: in.sender.Outcome, SenderCustomer: senderCustomer, TicketCustomer: c.ticket.CustomerID,
-			Via: c.via, Authenticated: in.sender.Auth.Pass,
-		})
-		if auth != noAccess {
-			return c.ticket, c.via, auth, nil
-		}
-		if in.sender.Outcome != ticket.SenderContact {
-			// Unknown and spoofed senders are quarantined whatever they
-			// name; their refusal is the quarantine entry.
-			continue
-		}
-		in.log.Warn("mail names a ticket its sender may not join; not threading it there",
-			"ticket", c.ticket.Number, "threaded_by", c.via, "reason", why)
-		if err := tx.AddEvent(c.ticket.ID, in.from().Address, "thread-refused",
-			fmt.Sprintf("a mail from %s (%s) named this ticket by %s and was not added: %s",
-				in.from().Address, customerName(in.sender.Customer), c.via, why)); err != nil {
-			return nil, "", noAccess, err
-		}
-	}
-	return nil, "", noAccess, nil
-}
-
 func customerName(c *ticket.Customer) string {
 	if c == nil {
 		return "no customer"
@@ -474,7 +435,7 @@ func customerName(c *ticket.Customer) string {
 
 // storeInbound stores the parsed mail as a message row of ticketID (0 while
 // quarantined) and returns the row id.
-func (d *Daemon) storeInbound(tx *store.Tx, in *inbound, ticketID int64, kind string) (int64, error) {
+func (d *Desk) storeInbound(tx *store.Tx, in *inbound, ticketID int64, kind ticket.MessageKind) (int64, error) {
 	m := in.msg
 	sm := &store.Message{
 		RawID: in.raw.ID, TicketID: ticketID, Direction: store.Inbound, Kind: kind,
@@ -519,7 +480,7 @@ type ticketContext struct {
 	lang     string
 }
 
-func (d *Daemon) contextFor(tx *store.Tx, t *ticket.Ticket) (*ticketContext, error) {
+func (d *Desk) contextFor(tx *store.Tx, t *ticket.Ticket) (*ticketContext, error) {
 	tc := &ticketContext{zone: t.SLAZone, region: t.SLARegion, lang: t.Language}
 	if t.CustomerID != 0 {
 		cu, err := tx.CustomerByID(t.CustomerID)
@@ -541,7 +502,7 @@ func (d *Daemon) contextFor(tx *store.Tx, t *ticket.Ticket) (*ticketContext, err
 // newTicket opens a ticket for a contact's mail: severity, SLA due time,
 // acknowledgement, engineer alert and reminder schedule, all in tx.
 // previous is the number of the closed ticket this one continues, or 0.
-func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Ticket, error) {
+func (d *Desk) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Ticket, error) {
 	contact, customer := in.sender.Contact, in.sender.Customer
 	zone, region := contact.TZ, customer.Region
 	if primary, err := tx.PrimaryContact(customer.ID); err == nil {
@@ -551,7 +512,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.T
 	}
 	sev := d.classifySeverity(in, customer.Plan, false)
 	from := in.from()
-	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.Templates.DefaultLanguage)
+	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.DefaultLanguage)
 	subject := strings.TrimSpace(subjectTag.ReplaceAllString(in.msg.Subject, ""))
 	if subject == "" {
 		subject = "(no subject)"
@@ -569,7 +530,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.T
 	if err := tx.CreateTicket(t); err != nil {
 		return nil, err
 	}
-	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
+	if _, err := d.storeInbound(tx, in, t.ID, ticket.KindCustomer); err != nil {
 		return nil, err
 	}
 	if previous != 0 {
@@ -596,7 +557,7 @@ func (d *Daemon) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.T
 }
 
 // applyLevel sets t's level and recomputes its due times from the SLA start.
-func (d *Daemon) applyLevel(tx *store.Tx, t *ticket.Ticket, level, declared ticket.Level, reasons []string) error {
+func (d *Desk) applyLevel(tx *store.Tx, t *ticket.Ticket, level, declared ticket.Level, reasons []string) error {
 	t.Level, t.DeclaredLevel, t.LevelReasons = level, declared, reasons
 	start := tx.Now
 	if t.SLAStartedAt != nil {
@@ -635,7 +596,7 @@ func reasonStrings(rs []classify.Reason) []string {
 	return out
 }
 
-func (d *Daemon) planLabels(plan string) map[ticket.Level]string {
+func (d *Desk) planLabels(plan string) map[ticket.Level]string {
 	p, err := d.plans.Plan(plan)
 	if err != nil {
 		return nil
@@ -647,7 +608,7 @@ func (d *Daemon) planLabels(plan string) map[ticket.Level]string {
 	return labels
 }
 
-func (d *Daemon) levelLabel(plan string, l ticket.Level, lang string) string {
+func (d *Desk) levelLabel(plan string, l ticket.Level, lang string) string {
 	if p, err := d.plans.Plan(plan); err == nil {
 		if lp, ok := p.Levels[l]; ok && lp.Label != "" {
 			return lp.LabelIn(lang)
@@ -657,7 +618,7 @@ func (d *Daemon) levelLabel(plan string, l ticket.Level, lang string) string {
 }
 
 // baseData fills the template data every mail about t shares.
-func (d *Daemon) baseData(t *ticket.Ticket, tc *ticketContext, zone string) templates.Data {
+func (d *Desk) baseData(t *ticket.Ticket, tc *ticketContext, zone string) templates.Data {
 	data := templates.Data{
 		Zone:   zone,
 		Ticket: templates.TicketInfo{Number: t.Number, Subject: t.Subject, Status: string(t.Status)},
@@ -698,13 +659,13 @@ func messageInfo(in *inbound, now time.Time, followUp bool) templates.MessageInf
 // acknowledge sends the customer the acknowledgement of kind (ack or
 // followup-ack), unless the mail is automated (RFC 3834 §2) or the sender
 // hit the automatic-reply limit; a withheld acknowledgement is an event.
-func (d *Daemon) acknowledge(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, kind templates.Kind) error {
+func (d *Desk) acknowledge(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, kind templates.Kind) error {
 	if in.automated != "" {
 		in.log.Info("no acknowledgement to automated mail", "reason", in.automated)
 		return tx.AddEvent(t.ID, "ticketd", "ack-withheld", "automated mail: "+in.automated)
 	}
 	from := in.from()
-	ok, why, err := d.autoReplyAllowed(tx, from.Address, kind, 0)
+	ok, why, err := d.autoReplyAllowed(tx, from.Address, kind)
 	if err != nil {
 		return err
 	}
@@ -743,43 +704,14 @@ func threadRefs(m *ticket.Message) []string {
 	return refs
 }
 
-// routeFor returns the engineers who are alerted about a level.
-func (d *Daemon) routeFor(l ticket.Level) []mail.Address {
-	seen := map[string]bool{}
-	var out []mail.Address
-	for _, r := range d.cfg.Routing {
-		for _, rl := range r.Levels {
-			if strings.EqualFold(rl, string(l)) {
-				for _, a := range r.To {
-					if n := ticket.NormalizeAddress(a); !seen[n] {
-						seen[n] = true
-						out = append(out, mail.Address{Address: n})
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-// alertRecipients are the engineers alerted about t: the assignee for a
-// follow-up when there is one, else the routing for the level.
-func (d *Daemon) alertRecipients(t *ticket.Ticket, followUp bool) []mail.Address {
-	if followUp && t.Assignee != "" {
-		return []mail.Address{{Address: t.Assignee}}
-	}
-	return d.routeFor(t.Level)
-}
-
 // alert tells engineers about a new ticket or a customer follow-up, unless
 // the alert is folded into a later summary (holdAlert).
-func (d *Daemon) alert(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, followUp bool) error {
-	to := d.alertRecipients(t, followUp)
-	if sev := in.severity; !followUp && sev != nil && sev.PageLevel.Valid() && sev.PageLevel.MoreSevere(t.Level) {
-		// Uncertain between levels with evidence of an incident: page as
-		// the more urgent one; the SLA keeps the best estimate.
-		to = d.routeFor(sev.PageLevel)
+func (d *Desk) alert(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketContext, followUp bool) error {
+	var page ticket.Level
+	if in.severity != nil {
+		page = in.severity.PageLevel
 	}
+	to := alertRoute(d.cfg.Routes, t, followUp, page)
 	if len(to) == 0 {
 		return nil
 	}
@@ -788,66 +720,67 @@ func (d *Daemon) alert(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketCo
 		return err
 	}
 	if held {
-		in.log.Info("alert folded into the next summary", "fold_window", d.cfg.Limits.AlertFoldWindow.Duration)
+		in.log.Info("alert folded into the next summary", "fold_window", d.cfg.AlertFoldWindow)
 		return nil
 	}
-	data := d.baseData(t, tc, d.cfg.Staff.Zone)
+	data := d.baseData(t, tc, d.cfg.StaffZone)
 	if !followUp {
 		data.Level = levelInfo(data.Level, in.severity)
 	}
 	data.Message = messageInfo(in, tx.Now, followUp)
 	return d.enqueue(tx, outMail{
-		kind: templates.Alert, lang: d.cfg.Templates.DefaultLanguage, data: data, ticket: t, to: to, auto: true,
+		kind: templates.Alert, lang: d.cfg.DefaultLanguage, data: data, ticket: t, to: to, auto: true,
 		inReplyTo: in.msg.MessageID,
 	})
 }
 
 // followUp adds a contact's mail to its ticket: reopens a closed ticket,
 // raises (never lowers) the level, alerts the assignee or routing.
-func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
-	if _, err := d.storeInbound(tx, in, t.ID, "customer"); err != nil {
+func (d *Desk) followUp(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
+	if _, err := d.storeInbound(tx, in, t.ID, ticket.KindCustomer); err != nil {
 		return err
 	}
+	var severity *classify.Result
+	if in.automated == "" {
+		sev := d.classifySeverity(in, t.Plan, true)
+		severity = &sev
+	}
+	var level ticket.Level
+	if severity != nil {
+		level = severity.Level
+	}
+	dec := decideFollowUp(t, in.automated != "", level, d.cfg.FollowupAck)
 	if in.automated != "" {
-		// An out-of-office or bounce on a ticket is kept with it, but wakes
-		// nobody and changes nothing (RFC 3834 §2).
 		in.log.Info("automated mail added to ticket without alert", "reason", in.automated)
 		return tx.AddEvent(t.ID, in.from().Address, "automated", in.automated)
 	}
-	tc, err := d.contextFor(tx, t)
-	if err != nil {
-		return err
-	}
-	if was := t.Status; t.Reopen() {
-		why := "reopened by customer follow-up"
-		if was == ticket.StatusWaiting {
-			why = "customer answered: open"
-		}
-		if err := tx.AddEvent(t.ID, in.from().Address, "status", why); err != nil {
+	if dec.Reopened {
+		if err := tx.AddEvent(t.ID, in.from().Address, "status", dec.StatusWhy); err != nil {
 			return err
 		}
 	}
-	{
-		sev := d.classifySeverity(in, t.Plan, true)
-		if raised := ticket.Raise(t.Level, sev.Level); raised != t.Level {
-			old := t.Level
-			if err := d.applyLevel(tx, t, raised, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(sev.Reasons)...)); err != nil {
+	if dec.NewLevel != "" {
+		old := t.Level
+		if err := d.applyLevel(tx, t, dec.NewLevel, t.DeclaredLevel, append(t.LevelReasons, reasonStrings(severity.Reasons)...)); err != nil {
+			return err
+		}
+		if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("raised %s → %s by follow-up", old, dec.NewLevel)); err != nil {
+			return err
+		}
+		if t.FirstResponseAt == nil {
+			if err := d.scheduleReminders(tx, t); err != nil {
 				return err
-			}
-			if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("raised %s → %s by follow-up", old, raised)); err != nil {
-				return err
-			}
-			if t.FirstResponseAt == nil {
-				if err := d.scheduleReminders(tx, t); err != nil {
-					return err
-				}
 			}
 		}
 	}
 	if err := tx.UpdateTicket(t); err != nil {
 		return err
 	}
-	if d.cfg.Templates.FollowupAck {
+	tc, err := d.contextFor(tx, t)
+	if err != nil {
+		return err
+	}
+	if dec.Ack {
 		if err := d.acknowledge(tx, in, t, tc, templates.FollowupAck); err != nil {
 			return err
 		}
@@ -857,8 +790,8 @@ func (d *Daemon) followUp(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 
 // quarantineUnknown keeps mail from nobody we know and sends the polite
 // notice, at most once a day per address and never to automated mail.
-func (d *Daemon) quarantineUnknown(tx *store.Tx, in *inbound) error {
-	row, err := d.storeInbound(tx, in, 0, "customer")
+func (d *Desk) quarantineUnknown(tx *store.Tx, in *inbound) error {
+	row, err := d.storeInbound(tx, in, 0, ticket.KindCustomer)
 	if err != nil {
 		return err
 	}
@@ -871,38 +804,15 @@ func (d *Daemon) quarantineUnknown(tx *store.Tx, in *inbound) error {
 		return err
 	}
 	from := in.from()
-	if from.Address == "" {
-		return nil
-	}
-	if in.automated != "" {
-		in.log.Info("no unknown-sender notice to automated mail", "reason", in.automated)
-		return nil
-	}
-	// No backscatter: with a trusted receiving server, only a sender it
-	// authenticated is answered; anyone else's From may be forged.
-	if len(d.cfg.Verify.TrustedAuthservIDs) > 0 && !in.sender.Auth.Pass {
-		in.log.Info("no unknown-sender notice: the trusted server did not authenticate the sender", "auth", in.sender.Auth.Detail)
-		return nil
-	}
-	if limit := d.cfg.Limits.UnknownNoticesPerHour; limit > 0 {
-		n, err := tx.AutoRepliesOfKindSince(string(templates.UnknownSender), tx.Now.Add(-time.Hour))
-		if err != nil {
-			return err
-		}
-		if n >= limit {
-			in.log.Warn("unknown-sender notice withheld: hourly cap over all senders reached", "sent_last_hour", n, "limit", limit)
-			return nil
-		}
-	}
-	ok, why, err := d.autoReplyAllowed(tx, from.Address, templates.UnknownSender, 1)
+	l, err := d.replyLimits(tx, from.Address, templates.UnknownSender, 1, d.cfg.UnknownNoticesPerHour)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if ok, why := decideUnknownNotice(from.Address, in.automated, d.cfg.TrustConfigured, in.sender.Auth, l); !ok {
 		in.log.Info("unknown-sender notice withheld", "reason", why)
 		return nil
 	}
-	lang := templates.ChooseLanguage("", "", in.msg.NewText, d.cfg.Templates.DefaultLanguage)
+	lang := templates.ChooseLanguage("", "", in.msg.NewText, d.cfg.DefaultLanguage)
 	data := templates.Data{
 		Contact:    templates.Person{Name: from.Name, Email: from.Address},
 		Message:    messageInfo(in, tx.Now, false),
@@ -914,8 +824,8 @@ func (d *Daemon) quarantineUnknown(tx *store.Tx, in *inbound) error {
 
 // quarantineSpoofed keeps a mail whose From failed authentication. Nothing
 // goes to the forged address; admins are alerted.
-func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
-	row, err := d.storeInbound(tx, in, 0, "customer")
+func (d *Desk) quarantineSpoofed(tx *store.Tx, in *inbound) error {
+	row, err := d.storeInbound(tx, in, 0, ticket.KindCustomer)
 	if err != nil {
 		return err
 	}
@@ -924,7 +834,7 @@ func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
 		return err
 	}
 	in.log.Warn("spoofed sender quarantined", "quarantine", qid, "reason", in.sender.Reason)
-	if d.cfg.Verify.Admin == "" {
+	if d.cfg.Admin == "" {
 		return nil
 	}
 	data := templates.Data{Message: messageInfo(in, tx.Now, false), Quarantine: templates.QuarantineInfo{ID: qid, Reason: in.sender.Reason}}
@@ -936,8 +846,8 @@ func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
 	if cu := in.sender.Customer; cu != nil {
 		data.Customer = templates.CustomerInfo{Name: cu.Name}
 	}
-	return d.enqueue(tx, outMail{kind: templates.SpoofedAlert, lang: d.cfg.Templates.DefaultLanguage, data: data,
-		to: []mail.Address{{Address: d.cfg.Verify.Admin}}, auto: true})
+	return d.enqueue(tx, outMail{kind: templates.SpoofedAlert, lang: d.cfg.DefaultLanguage, data: data,
+		to: []mail.Address{{Address: d.cfg.Admin}}, auto: true})
 }
 
 // staffUnmatched handles staff mail that may not act on a ticket: with t
@@ -945,11 +855,11 @@ func (d *Daemon) quarantineSpoofed(tx *store.Tx, in *inbound) error {
 // that names t without the staff token or trusted authentication (kept on
 // t as an internal note). Either way nothing is relayed and no command is
 // obeyed, and the engineer gets a short explanation, rate-limited.
-func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
+func (d *Desk) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
 	from := in.from()
 	data := templates.Data{Engineer: templates.Person{Name: from.Name, Email: from.Address}, Message: messageInfo(in, tx.Now, false)}
 	if t == nil {
-		row, err := d.storeInbound(tx, in, 0, "engineer")
+		row, err := d.storeInbound(tx, in, 0, ticket.KindEngineer)
 		if err != nil {
 			return err
 		}
@@ -957,7 +867,7 @@ func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) err
 			return err
 		}
 	} else {
-		if _, err := d.storeInbound(tx, in, t.ID, "note"); err != nil {
+		if _, err := d.storeInbound(tx, in, t.ID, ticket.KindNote); err != nil {
 			return err
 		}
 		in.log.Warn("staff mail without the reply token or trusted authentication kept as a note; commands ignored, nothing relayed")
@@ -970,10 +880,10 @@ func (d *Daemon) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) err
 	if in.automated != "" {
 		return nil
 	}
-	ok, _, err := d.autoReplyAllowed(tx, from.Address, templates.StaffBounce, 0)
+	ok, _, err := d.autoReplyAllowed(tx, from.Address, templates.StaffBounce)
 	if err != nil || !ok {
 		return err
 	}
-	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.Templates.DefaultLanguage, data: data,
+	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.DefaultLanguage, data: data,
 		to: []mail.Address{from}, auto: true, rateLimit: true, inReplyTo: in.msg.MessageID})
 }

@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"crypto/rand"
@@ -51,7 +51,7 @@ func tokenRole(kind templates.Kind) ticket.TokenRole {
 // newMessageID returns a unique Message-ID under the support domain. Mail
 // about a ticket carries the ticket's signed token of role in it, so a
 // reply finds its ticket even when the client drops References.
-func (d *Daemon) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRole) string {
+func (d *Desk) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRole) string {
 	var b [10]byte
 	rand.Read(b[:])
 	r := strings.ToLower(idEncoding.EncodeToString(b[:]))
@@ -63,17 +63,17 @@ func (d *Daemon) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRo
 
 // replyAddress is the support address carrying the ticket's signed token
 // of role.
-func (d *Daemon) replyAddress(t *ticket.Ticket, role ticket.TokenRole) mail.Address {
-	return mail.Address{Name: d.cfg.Support.Name, Address: ticket.PlusAddress(d.cfg.Support.Address, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
+func (d *Desk) replyAddress(t *ticket.Ticket, role ticket.TokenRole) mail.Address {
+	return mail.Address{Name: d.cfg.SupportName, Address: ticket.PlusAddress(d.cfg.SupportAddress, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
 }
 
 // enqueue renders, composes and queues m in tx, and records it as an
 // outbound message of its ticket so replies to it thread.
-func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
+func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 	if len(m.to) == 0 {
 		return nil
 	}
-	m.data.Support = templates.SupportInfo{Name: d.cfg.Support.Name, Address: d.cfg.Support.Address}
+	m.data.Support = templates.SupportInfo{Name: d.cfg.SupportName, Address: d.cfg.SupportAddress}
 	if m.ticket != nil && m.ticket.Level != "" {
 		// The plan's label for the level, in the language of this mail.
 		m.data.Level.Label = d.levelLabel(m.ticket.Plan, m.ticket.Level, m.lang)
@@ -90,10 +90,10 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 	id := d.newMessageID(msgKind, m.ticket, role)
 	fromName := m.fromName
 	if fromName == "" {
-		fromName = d.cfg.Support.Name
+		fromName = d.cfg.SupportName
 	}
 	mm := &notify.Mail{
-		From:        mail.Address{Name: fromName, Address: d.cfg.Support.Address},
+		From:        mail.Address{Name: fromName, Address: d.cfg.SupportAddress},
 		To:          m.to,
 		Cc:          m.cc,
 		Subject:     r.Subject,
@@ -104,7 +104,7 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 		References:  m.refs,
 		Date:        tx.Now,
 		AutoReply:   m.auto,
-		Loop:        d.cfg.Support.Address,
+		Loop:        d.cfg.SupportAddress,
 		Attachments: m.attachments,
 	}
 	if m.ticket != nil {
@@ -118,7 +118,7 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 	for _, a := range append(append([]mail.Address{}, m.to...), m.cc...) {
 		rcpts = append(rcpts, a.Address)
 	}
-	item := &ticket.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.Support.Address, Recipients: rcpts, Data: data}
+	item := &ticket.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.SupportAddress, Recipients: rcpts, Data: data}
 	if m.ticket != nil {
 		item.TicketID = m.ticket.ID
 	}
@@ -133,8 +133,8 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 		for _, a := range m.cc {
 			cc = append(cc, a.Address)
 		}
-		om := &store.Message{TicketID: m.ticket.ID, Direction: store.Outbound, Kind: msgKind, MessageID: id, InReplyTo: m.inReplyTo,
-			References: m.refs, FromAddr: d.cfg.Support.Address, FromName: fromName, To: to, Cc: cc, Subject: r.Subject, Date: tx.Now, Body: r.Text}
+		om := &store.Message{TicketID: m.ticket.ID, Direction: store.Outbound, Kind: ticket.MessageKind(msgKind), MessageID: id, InReplyTo: m.inReplyTo,
+			References: m.refs, FromAddr: d.cfg.SupportAddress, FromName: fromName, To: to, Cc: cc, Subject: r.Subject, Date: tx.Now, Body: r.Text}
 		for _, a := range m.attachments {
 			om.Attachments = append(om.Attachments, ticket.Attachment{Name: a.Name, ContentType: a.ContentType, Size: int64(len(a.Content))})
 		}
@@ -149,32 +149,42 @@ func (d *Daemon) enqueue(tx *store.Tx, m outMail) error {
 			}
 		}
 	}
-	d.metrics.outboxEnqueued()
+	d.obs.Enqueued(msgKind)
 	return nil
 }
 
-// autoReplyAllowed applies the per-sender limit on automatic mail
-// (RFC 3834 §2: responders must limit how often they answer one sender),
-// and for kinds with a daily cap (the unknown-sender notice) that cap too.
-func (d *Daemon) autoReplyAllowed(tx *store.Tx, addr string, kind templates.Kind, perDay int) (bool, string, error) {
-	addr = ticket.NormalizeAddress(addr)
-	if limit := d.cfg.Limits.AutoRepliesPerSenderPerHour; limit > 0 {
-		n, err := tx.AutoRepliesSince(addr, "", tx.Now.Add(-time.Hour))
-		if err != nil {
-			return false, "", err
-		}
-		if n >= limit {
-			return false, fmt.Sprintf("%d automatic mails to %s in the last hour (limits.auto_replies_per_sender_per_hour = %d)", n, addr, limit), nil
+// replyLimits reads the counts decideAutoReply weighs for an automatic
+// mail of kind to addr: the per-sender hourly cap, perDay of kind to one
+// address (0: none), allPerHour of kind to anyone (0: none).
+func (d *Desk) replyLimits(tx *store.Tx, addr string, kind templates.Kind, perDay, allPerHour int) (replyLimits, error) {
+	l := replyLimits{PerSenderHourLimit: d.cfg.AutoRepliesPerSenderPerHour, KindPerDay: perDay, KindAllHourLimit: allPerHour}
+	var err error
+	if l.PerSenderHourLimit > 0 {
+		if l.PerSenderHour, err = tx.AutoRepliesSince(addr, "", tx.Now.Add(-time.Hour)); err != nil {
+			return l, err
 		}
 	}
 	if perDay > 0 {
-		n, err := tx.AutoRepliesSince(addr, string(kind), tx.Now.Add(-24*time.Hour))
-		if err != nil {
-			return false, "", err
-		}
-		if n >= perDay {
-			return false, fmt.Sprintf("%s already sent to %s in the last 24 hours", kind, addr), nil
+		if l.KindToday, err = tx.AutoRepliesSince(addr, string(kind), tx.Now.Add(-24*time.Hour)); err != nil {
+			return l, err
 		}
 	}
-	return true, "", nil
+	if allPerHour > 0 {
+		if l.KindAllHour, err = tx.AutoRepliesOfKindSince(string(kind), tx.Now.Add(-time.Hour)); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
+}
+
+// autoReplyAllowed applies the per-sender limit on automatic mail
+// (decideAutoReply) to an automatic mail of kind to addr.
+func (d *Desk) autoReplyAllowed(tx *store.Tx, addr string, kind templates.Kind) (bool, string, error) {
+	addr = ticket.NormalizeAddress(addr)
+	l, err := d.replyLimits(tx, addr, kind, 0, 0)
+	if err != nil {
+		return false, "", err
+	}
+	ok, why := decideAutoReply(addr, string(kind), l)
+	return ok, why, nil
 }

@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const (
 // breach notice at 100 %, and optionally the customer's holding reply.
 // Fractions are of business time on the plan's calendar. Already-sent
 // reminders are kept as sent; unsent ones move (e.g. after #level).
-func (d *Daemon) scheduleReminders(tx *store.Tx, t *ticket.Ticket) error {
+func (d *Desk) scheduleReminders(tx *store.Tx, t *ticket.Ticket) error {
 	if err := tx.CancelReminders(t.ID); err != nil {
 		return err
 	}
@@ -37,15 +37,13 @@ func (d *Daemon) scheduleReminders(tx *store.Tx, t *ticket.Ticket) error {
 		percent int
 	}
 	var slots []slot
-	for _, a := range d.cfg.Reminders.At {
-		p, err := ParsePercent(a)
-		if err != nil || p >= 100 {
-			continue
+	for _, p := range d.cfg.ReminderPercents {
+		if p > 0 && p < 100 {
+			slots = append(slots, slot{reminderKind, p})
 		}
-		slots = append(slots, slot{reminderKind, p})
 	}
 	slots = append(slots, slot{breachKind, 100})
-	if d.cfg.Reminders.CustomerHoldingReply {
+	if d.cfg.HoldingReply {
 		slots = append(slots, slot{holdingKind, 100})
 	}
 	for _, s := range slots {
@@ -63,9 +61,20 @@ func (d *Daemon) scheduleReminders(tx *store.Tx, t *ticket.Ticket) error {
 	return nil
 }
 
+// SendDue sends every reminder and folded-alert summary due now, each in
+// its own transaction; the daemon's timer loop calls it.
+func (d *Desk) SendDue(ctx context.Context) (int, error) {
+	n, err := d.sendDueReminders(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := d.sendDueFolds(ctx)
+	return n + m, err
+}
+
 // sendDueReminders sends every reminder due now, each in its own
 // transaction together with its outbox row, so it is sent exactly once.
-func (d *Daemon) sendDueReminders(ctx context.Context) (int, error) {
+func (d *Desk) sendDueReminders(ctx context.Context) (int, error) {
 	now := d.clock.Now()
 	var due []store.Reminder
 	if err := d.db.View(ctx, func(tx *store.Tx) (err error) { due, err = tx.DueReminders(now, 200); return err }); err != nil {
@@ -110,18 +119,18 @@ func (d *Daemon) sendDueReminders(ctx context.Context) (int, error) {
 				kind := templates.Reminder
 				if r.Kind == breachKind {
 					kind = templates.Breach
-					d.metrics.breach(t)
+					d.obs.Breach(t)
 				}
-				to := d.routeFor(t.Level)
+				to := routeFor(d.cfg.Routes, t.Level)
 				if t.Assignee != "" {
 					to = append(to, mail.Address{Address: t.Assignee})
 				}
-				data := d.baseData(t, tc, d.cfg.Staff.Zone)
+				data := d.baseData(t, tc, d.cfg.StaffZone)
 				data.Reminder = templates.ReminderInfo{Percent: r.Percent, Elapsed: d.elapsed(t, now)}
 				if last, err := tx.LastInbound(t.ID); err == nil {
 					data.Message = templates.MessageInfo{Subject: last.Subject, Text: last.NewText, ReceivedAt: last.CreatedAt}
 				}
-				return d.enqueue(tx, outMail{kind: kind, lang: d.cfg.Templates.DefaultLanguage, data: data, ticket: t, to: to, auto: true})
+				return d.enqueue(tx, outMail{kind: kind, lang: d.cfg.DefaultLanguage, data: data, ticket: t, to: to, auto: true})
 			}
 		})
 		if err != nil {
@@ -129,13 +138,13 @@ func (d *Daemon) sendDueReminders(ctx context.Context) (int, error) {
 		}
 	}
 	if sent > 0 {
-		d.kickOutbox()
+		d.wakeOutbox()
 	}
 	return sent, nil
 }
 
 // elapsed is the business time since the ticket's SLA start, for reminders.
-func (d *Daemon) elapsed(t *ticket.Ticket, now time.Time) string {
+func (d *Desk) elapsed(t *ticket.Ticket, now time.Time) string {
 	if t.SLAStartedAt == nil {
 		return ""
 	}
@@ -160,8 +169,9 @@ func (d *Daemon) elapsed(t *ticket.Ticket, now time.Time) string {
 	return fmt.Sprintf("%dh %02dm", h, m)
 }
 
-// nextReminder reports when the reminder loop must wake next.
-func (d *Daemon) nextReminder(ctx context.Context) (time.Time, bool, error) {
+// NextDue reports when the timer loop must wake next: the earliest
+// reminder or folded-alert window end.
+func (d *Desk) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var at time.Time
 	var ok bool
 	err := d.db.View(ctx, func(tx *store.Tx) error {

@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"context"
@@ -24,10 +24,9 @@ func FuzzThreading(f *testing.F) {
 	f.Add("[Ticket#99999999999999999999]", "support+t-1.x@example.com", "<<>>", false)
 	f.Add("Fwd: [Ticket#1][P0] down", "", "", true)
 
-	hh := newHarness(f, withClock(ticket.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))))
-	hh.deliver(1, readTestdata(f, "new-acme.eml"))
-	hh.deliver(2, readTestdata(f, "new-globex.eml"))
-	hh.runOnce()
+	td := newTestDesk(f, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	td.deliver(readTestdata(f, "new-acme.eml"))
+	td.deliver(readTestdata(f, "new-globex.eml"))
 	f.Fuzz(func(t *testing.T, subject, to, refs string, fromCustomer bool) {
 		in := &inbound{raw: &store.RawMessage{ID: 1, SHA256: strings.Repeat("0", 64)}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		in.msg = &ticket.Message{Subject: subject, References: strings.Fields(refs), InReplyTo: strings.Fields(refs)}
@@ -38,11 +37,17 @@ func FuzzThreading(f *testing.F) {
 		if fromCustomer {
 			in.sender = classify.SenderResult{Outcome: ticket.SenderContact, Customer: &ticket.Customer{ID: 2}}
 		}
-		err := hh.d.DB().Update(context.Background(), func(tx *store.Tx) error {
-			tk, how, _, err := hh.d.findTicket(tx, in)
+		err := td.db.Update(context.Background(), func(tx *store.Tx) error {
+			cands, err := td.d.threadCandidates(tx, in.msg)
 			if err != nil {
 				return err
 			}
+			var senderCustomer int64
+			if in.sender.Customer != nil {
+				senderCustomer = in.sender.Customer.ID
+			}
+			dec := decideInbound(inboundFacts{Sender: in.sender.Outcome, SenderCustomer: senderCustomer, Candidates: cands, Now: tx.Now, ReopenDays: 14})
+			tk, how := dec.Ticket, dec.Via
 			if tk == nil {
 				return nil
 			}

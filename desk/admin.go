@@ -1,4 +1,4 @@
-package daemon
+package desk
 
 import (
 	"context"
@@ -309,7 +309,7 @@ func (dir Directory) ExportContacts(ctx context.Context, w io.Writer) error {
 // ReleaseQuarantine turns a held mail into a ticket as if it had just
 // arrived: the SLA clock starts now. With addContact, its sender is first
 // added as a contact of customer.
-func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact bool, customer string) (*ticket.Ticket, error) {
+func (d *Desk) ReleaseQuarantine(ctx context.Context, id int64, addContact bool, customer string) (*ticket.Ticket, error) {
 	var entry *store.QuarantineEntry
 	var msg *store.Message
 	var raw *store.RawMessage
@@ -339,7 +339,7 @@ func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact boo
 		}
 	}
 	in := &inbound{raw: raw, msg: intake.Parse(raw.Data), log: d.log.With("quarantine", id)}
-	if reason, ok := intake.Automated(in.msg, d.cfg.Support.Address); ok {
+	if reason, ok := intake.Automated(in.msg, d.cfg.SupportAddress); ok {
 		in.automated = reason
 	}
 	// The admin vouches for this mail: only the directory decides now.
@@ -365,7 +365,7 @@ func (d *Daemon) ReleaseQuarantine(ctx context.Context, id int64, addContact boo
 		}
 		// The acknowledgement and alert are queued: wake the running
 		// daemon's outbox now.
-		return tx.Nudge(NudgeOutbox)
+		return tx.Nudge(store.NudgeOutbox)
 	})
 	if err != nil {
 		return nil, err
@@ -390,7 +390,7 @@ func DropQuarantine(ctx context.Context, db *store.DB, id int64) error {
 // TemplateData builds the data a template of kind would get for ticket
 // number, for `templates preview --ticket N`; it also returns the
 // ticket's language.
-func (d *Daemon) TemplateData(ctx context.Context, kind templates.Kind, number int64) (templates.Data, string, error) {
+func (d *Desk) TemplateData(ctx context.Context, kind templates.Kind, number int64) (templates.Data, string, error) {
 	var data templates.Data
 	var lang string
 	err := d.db.View(ctx, func(tx *store.Tx) error {
@@ -402,7 +402,7 @@ func (d *Daemon) TemplateData(ctx context.Context, kind templates.Kind, number i
 		if err != nil {
 			return err
 		}
-		zone := d.cfg.Staff.Zone
+		zone := d.cfg.StaffZone
 		switch kind {
 		case templates.Ack, templates.FollowupAck, templates.Relay, templates.HoldingReply:
 			zone = tc.zone
@@ -411,7 +411,7 @@ func (d *Daemon) TemplateData(ctx context.Context, kind templates.Kind, number i
 			}
 		}
 		data = d.baseData(t, tc, zone)
-		data.Support = templates.SupportInfo{Name: d.cfg.Support.Name, Address: d.cfg.Support.Address}
+		data.Support = templates.SupportInfo{Name: d.cfg.SupportName, Address: d.cfg.SupportAddress}
 		if last, err := tx.LastInbound(t.ID); err == nil {
 			data.Message = templates.MessageInfo{Subject: last.Subject, Text: last.NewText, ReceivedAt: last.CreatedAt,
 				From: formatFrom(last.FromName, last.FromAddr)}
@@ -431,4 +431,53 @@ func formatFrom(name, addr string) string {
 		return addr
 	}
 	return (&mail.Address{Name: name, Address: addr}).String()
+}
+
+// AdminNotice queues a notice to the admin address, if one is configured;
+// key names its kind (the outbox row's kind is "admin-" + key).
+func (d *Desk) AdminNotice(ctx context.Context, key, title, body string) error {
+	if d.cfg.Admin == "" {
+		return nil
+	}
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		return d.enqueue(tx, outMail{kind: templates.AdminNotice, lang: d.cfg.DefaultLanguage,
+			data: templates.Data{Notice: templates.Notice{Title: title, Body: body}},
+			to:   []mail.Address{{Address: d.cfg.Admin}}, auto: true, msgKind: "admin-" + key})
+	})
+	if err != nil {
+		return err
+	}
+	d.wakeOutbox()
+	return nil
+}
+
+// DeliveryFailed records a permanent delivery failure on its ticket and
+// tells the admin (unless the failed mail was itself an admin notice or a
+// spoofing alert: those would only fail again).
+func (d *Desk) DeliveryFailed(ctx context.Context, item ticket.OutboxItem, cause error) error {
+	var number int64
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		it, err := tx.OutboxItemByID(item.ID)
+		if err != nil || it.TicketID == 0 {
+			return err
+		}
+		t, err := tx.TicketByID(it.TicketID)
+		if err != nil {
+			return err
+		}
+		number = t.Number
+		return tx.AddEvent(it.TicketID, "ticketd", "delivery-failed", fmt.Sprintf("%s to %v: %v", item.Kind, item.Recipients, cause))
+	})
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(item.Kind, "admin-") || item.Kind == string(templates.SpoofedAlert) {
+		return nil
+	}
+	about := ""
+	if number != 0 {
+		about = fmt.Sprintf(" (ticket #%d)", number)
+	}
+	return d.AdminNotice(ctx, "delivery", "Delivery failed permanently",
+		fmt.Sprintf("The %s mail %s%s to %v could not be delivered and will not be retried:\n%v", item.Kind, item.MessageID, about, item.Recipients, cause))
 }
