@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -411,6 +412,7 @@ func (c *Config) applyDefaults() {
 // Validate checks every key it can without touching the network and
 // returns ConfigErrors naming each bad key. Non-fatal findings go to Warnings.
 func (c *Config) Validate() error {
+	c.Warnings = nil // idempotent: validating twice reports once
 	var errs ConfigErrors
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, &ConfigError{File: c.File, Key: key, Reason: fmt.Sprintf(format, args...)})
@@ -438,17 +440,10 @@ func (c *Config) Validate() error {
 			bad(key, "%q is not an email address", v)
 		}
 	}
-	hostPort("imap.address", c.IMAP.Address)
-	oneOf("imap.security", c.IMAP.Security, "tls", "starttls", "none")
-	oneOf("imap.processed", c.IMAP.Processed, "leave", "seen", "move")
-	oneOf("imap.auth", c.IMAP.Auth, "plain", "xoauth2", "oauthbearer")
-	if c.IMAP.Username == "" {
-		bad("imap.username", "required")
+	for _, e := range c.IMAPClientConfig(nil).Check() {
+		bad("imap."+e.Key, "%s", e.Reason)
 	}
 	c.checkSecret("imap", c.IMAP.Secret, c.IMAP.Auth, true, bad, warn)
-	if c.IMAP.PollInterval.Duration < time.Second {
-		bad("imap.poll_interval", "%s is too short (at least 1s)", c.IMAP.PollInterval.Duration)
-	}
 	if c.IMAP.Security == "none" && c.IMAP.Secret != (Secret{}) && !isLoopback(c.IMAP.Address) {
 		warn("imap.security = \"none\" with a password: the password and every mail cross the network to %s unencrypted; use tls or starttls", c.IMAP.Address)
 	}
@@ -695,4 +690,21 @@ func ParsePercent(s string) (int, error) {
 		return 0, fmt.Errorf("%q is not a percentage between 1%% and 100%%", s)
 	}
 	return n, nil
+}
+
+// IMAPClientConfig is the intake client's configuration for [imap], with
+// tlsConfig (a test CA; nil: the system's) and the [limits] it uses. Both
+// the configuration check and the daemon use it, so the rules are
+// intake's alone.
+func (c *Config) IMAPClientConfig(tlsConfig *tls.Config) intake.Config {
+	ic := intake.Config{
+		Address: c.IMAP.Address, Security: c.IMAP.Security, Username: c.IMAP.Username,
+		Password: c.IMAP.Secret.Provider(), Auth: c.IMAP.Auth, Mailbox: c.IMAP.Mailbox,
+		PollInterval: c.IMAP.PollInterval.Duration, Processed: c.IMAP.Processed, MoveTo: c.IMAP.MoveTo,
+		MaxMessageBytes: c.Limits.MaxMessageBytes, TLSConfig: tlsConfig,
+	}
+	if c.IMAP.InsecureSkipVerify {
+		ic.TLSConfig = insecure(ic.TLSConfig)
+	}
+	return ic
 }

@@ -46,3 +46,18 @@ func TestConfig_errorsNameFileKeyAndReason(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig_validateIsIdempotentAndIMAPRulesAreIntakes(t *testing.T) {
+	c, err := ParseConfig("t.toml", []byte(minimalConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(c.Warnings)
+	if err := c.Validate(); err != nil || len(c.Warnings) != n {
+		t.Fatalf("validating again: %v, %d warnings (was %d)", err, len(c.Warnings), n)
+	}
+	_, err = ParseConfig("t.toml", []byte(strings.Replace(minimalConfig, "[imap]\n", "[imap]\nprocessed = \"move\"\nmove_to = \"INBOX\"\n", 1)))
+	if err == nil || !strings.Contains(err.Error(), "t.toml: imap.move_to: \"INBOX\" is the mailbox being read") {
+		t.Fatalf("intake's rule not reported under its key: %v", err)
+	}
+}

@@ -240,20 +240,12 @@ func (d *Daemon) buildMailParts() error {
 		OnFailed: d.deliveryFailed,
 		OnSent:   d.delivered,
 	}
-	imapCfg := intake.Config{
-		Address: d.cfg.IMAP.Address, Security: d.cfg.IMAP.Security, Username: d.cfg.IMAP.Username,
-		Password: d.cfg.IMAP.Secret.Provider(), Auth: d.cfg.IMAP.Auth, Mailbox: d.cfg.IMAP.Mailbox,
-		PollInterval: d.cfg.IMAP.PollInterval.Duration, Processed: d.cfg.IMAP.Processed, MoveTo: d.cfg.IMAP.MoveTo,
-		MaxMessageBytes: d.cfg.Limits.MaxMessageBytes, TLSConfig: d.opts.IMAPTLS,
-		OnStored: func(duplicate bool) {
-			d.metrics.fetched(duplicate)
-			if !duplicate {
-				kick(d.kickProcess)
-			}
-		},
-	}
-	if d.cfg.IMAP.InsecureSkipVerify {
-		imapCfg.TLSConfig = insecure(imapCfg.TLSConfig)
+	imapCfg := d.cfg.IMAPClientConfig(d.opts.IMAPTLS)
+	imapCfg.OnStored = func(duplicate bool) {
+		d.metrics.fetched(duplicate)
+		if !duplicate {
+			kick(d.kickProcess)
+		}
 	}
 	if d.intake, err = intake.NewClient(imapCfg, d.db, d.clock, d.log.With("part", "imap")); err != nil {
 		return fmt.Errorf("imap: %w", err)

@@ -138,54 +138,64 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// validate reports every problem in cfg (after defaults), naming the field.
-func (cfg Config) validate() error {
-	var errs []error
+// FieldError is a problem with one Config field, named by its key in
+// ticketd's [imap] configuration section ("address", "move_to", …), so the
+// configuration reports it as "imap.KEY: reason" without checking again.
+type FieldError struct{ Key, Reason string }
+
+func (e FieldError) Error() string { return e.Key + ": " + e.Reason }
+
+// Check reports every problem in cfg (after defaults are applied). These
+// are the only rules IMAP settings have: ticketd's configuration check
+// calls it instead of repeating them.
+func (cfg Config) Check() []FieldError {
+	cfg = cfg.withDefaults()
+	var errs []FieldError
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, FieldError{key, fmt.Sprintf(format, args...)})
+	}
 	if cfg.Address == "" {
-		errs = append(errs, errors.New("Address: required (host:port)"))
+		bad("address", "required (host:port)")
 	} else if _, _, err := net.SplitHostPort(cfg.Address); err != nil {
-		errs = append(errs, fmt.Errorf("Address: %q is not host:port: %w", cfg.Address, err))
+		bad("address", "%q is not host:port", cfg.Address)
 	}
 	switch cfg.Security {
 	case SecurityTLS, SecurityStartTLS, SecurityNone:
 	default:
-		errs = append(errs, fmt.Errorf("Security: %q is not one of tls, starttls, none", cfg.Security))
+		bad("security", "%q is not one of tls, starttls, none", cfg.Security)
 	}
 	if cfg.Username == "" {
-		errs = append(errs, errors.New("Username: required"))
-	}
-	if cfg.Password == nil {
-		errs = append(errs, errors.New("Password: a secret provider is required"))
+		bad("username", "required")
 	}
 	switch cfg.Auth {
 	case AuthPlain, AuthXOAUTH2, AuthOAuthBearer:
 	default:
-		errs = append(errs, fmt.Errorf("Auth: %q is not one of plain, xoauth2, oauthbearer", cfg.Auth))
+		bad("auth", "%q is not one of plain, xoauth2, oauthbearer", cfg.Auth)
 	}
 	switch cfg.Processed {
 	case ProcessedLeave, ProcessedSeen:
 	case ProcessedMove:
 		if cfg.MoveTo == "" {
-			errs = append(errs, errors.New("MoveTo: required when Processed is move"))
+			bad("move_to", "required when processed = move")
 		} else if cfg.MoveTo == cfg.Mailbox {
-			errs = append(errs, fmt.Errorf("MoveTo: %q is the mailbox being read", cfg.MoveTo))
+			bad("move_to", "%q is the mailbox being read", cfg.MoveTo)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("Processed: %q is not one of leave, seen, move", cfg.Processed))
+		bad("processed", "%q is not one of leave, seen, move", cfg.Processed)
 	}
-	if cfg.PollInterval < 0 {
-		errs = append(errs, fmt.Errorf("PollInterval: %v is negative", cfg.PollInterval))
+	if cfg.PollInterval < time.Second {
+		bad("poll_interval", "%s is too short (at least 1s)", cfg.PollInterval)
 	}
 	if cfg.MaxMessageBytes < 0 || cfg.MaxMessageBytes > 1<<32-1 {
-		errs = append(errs, fmt.Errorf("MaxMessageBytes: %d is out of range", cfg.MaxMessageBytes))
+		bad("max_message_bytes", "%d is out of range", cfg.MaxMessageBytes)
 	}
 	if cfg.BackoffMin < 0 || cfg.BackoffMax < cfg.BackoffMin {
-		errs = append(errs, fmt.Errorf("BackoffMin, BackoffMax: need 0 < %v <= %v", cfg.BackoffMin, cfg.BackoffMax))
+		bad("backoff", "need 0 < %v <= %v", cfg.BackoffMin, cfg.BackoffMax)
 	}
 	if cfg.IdleRestart < 0 {
-		errs = append(errs, fmt.Errorf("IdleRestart: %v is negative", cfg.IdleRestart))
+		bad("idle_restart", "%v is negative", cfg.IdleRestart)
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Sink stores fetched messages. It is the intake's only way into the
@@ -277,8 +287,15 @@ type Client struct {
 // clock means ticket.SystemClock, a nil logger slog.Default().
 func NewClient(cfg Config, sink Sink, clock ticket.Clock, logger *slog.Logger) (*Client, error) {
 	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("imap intake config: %w", err)
+	if errs := cfg.Check(); len(errs) > 0 {
+		joined := make([]error, len(errs))
+		for i, e := range errs {
+			joined[i] = e
+		}
+		return nil, fmt.Errorf("imap intake config: %w", errors.Join(joined...))
+	}
+	if cfg.Password == nil {
+		return nil, errors.New("imap intake config: Password: a secret provider is required")
 	}
 	if sink == nil {
 		return nil, errors.New("imap intake: nil Sink")

@@ -408,15 +408,15 @@ func TestNewClientRejectsInvalidConfig(t *testing.T) {
 		mutate func(*Config)
 		want   string
 	}{
-		"missing address":     {func(c *Config) { c.Address = "" }, "Address"},
-		"address not a port":  {func(c *Config) { c.Address = "mail.example.test" }, "Address"},
-		"unknown security":    {func(c *Config) { c.Security = "ssl" }, "Security"},
+		"missing address":     {func(c *Config) { c.Address = "" }, "address: required"},
+		"address not a port":  {func(c *Config) { c.Address = "mail.example.test" }, "address:"},
+		"unknown security":    {func(c *Config) { c.Security = "ssl" }, "security:"},
 		"no password":         {func(c *Config) { c.Password = nil }, "Password"},
-		"unknown auth":        {func(c *Config) { c.Auth = "cram-md5" }, "Auth"},
-		"move without folder": {func(c *Config) { c.Processed = ProcessedMove }, "MoveTo"},
-		"move to itself":      {func(c *Config) { c.Processed, c.MoveTo = ProcessedMove, "INBOX" }, "MoveTo"},
-		"unknown processed":   {func(c *Config) { c.Processed = "delete" }, "Processed"},
-		"backoff inverted":    {func(c *Config) { c.BackoffMin, c.BackoffMax = time.Minute, time.Second }, "Backoff"},
+		"unknown auth":        {func(c *Config) { c.Auth = "cram-md5" }, "auth:"},
+		"move without folder": {func(c *Config) { c.Processed = ProcessedMove }, "move_to:"},
+		"move to itself":      {func(c *Config) { c.Processed, c.MoveTo = ProcessedMove, "INBOX" }, "move_to:"},
+		"unknown processed":   {func(c *Config) { c.Processed = "delete" }, "processed:"},
+		"backoff inverted":    {func(c *Config) { c.BackoffMin, c.BackoffMax = time.Minute, time.Second }, "backoff:"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := valid
