@@ -50,20 +50,80 @@ func parseCommands(text string) ([]command, string) {
 	return cmds, strings.TrimSpace(strings.Join(lines[i:], "\n"))
 }
 
-// engineerReply applies an engineer's commands and relays the rest of what
-// they wrote to the customer, from the support address. The first relayed
-// reply is the first human response: it stops the clock and the reminders.
-func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
-	from := in.from()
-	cmds, text := parseCommands(in.msg.NewText)
-	note := false
+// engineerPlan is what an engineer's reply does to its ticket.
+type engineerPlan struct {
+	Note     bool         // "#note": internal only, nothing relayed
+	Level    ticket.Level // "#level Pn": the level to set; "" for none
+	Assignee string       // "#assign me|ADDRESS": the new assignee; "" for none
+	Status   ticket.Status
+	// Relay is the text to relay to the customer ("" for none): what the
+	// engineer wrote below the commands.
+	Relay string
+	// Refused lists commands that were not obeyed, with why, for the
+	// ticket's history.
+	Refused []string
+}
+
+// decideEngineerReply reads an engineer's reply (from an engineer with the
+// authority to command, see decideAccess): the commands on its first lines
+// and the text to relay. A relayed answer opens the ticket unless a
+// command set another status. isStaff says whether an address is staff:
+// only staff can be assigned, since the assignee receives the customer's
+// follow-ups.
+func decideEngineerReply(text, from string, isStaff func(string) bool) engineerPlan {
+	cmds, rest := parseCommands(text)
+	var p engineerPlan
 	for _, c := range cmds {
-		if c.name == "note" {
-			note = true
+		switch c.name {
+		case "note":
+			p.Note = true
+		case "level":
+			l, err := ticket.ParseLevel(c.arg)
+			if err != nil {
+				p.Refused = append(p.Refused, fmt.Sprintf("#level %s: %v", c.arg, err))
+				continue
+			}
+			p.Level = l
+		case "close":
+			p.Status = ticket.StatusClosed
+		case "reopen":
+			p.Status = ticket.StatusOpen
+		case "waiting":
+			p.Status = ticket.StatusWaiting
+		case "assign":
+			who := c.arg
+			if who == "" || strings.EqualFold(who, "me") {
+				who = from
+			}
+			who = ticket.NormalizeAddress(who)
+			switch {
+			case !strings.Contains(who, "@"):
+				p.Refused = append(p.Refused, fmt.Sprintf("#assign %s: not an address", c.arg))
+			case !isStaff(who):
+				p.Refused = append(p.Refused, fmt.Sprintf("#assign %s: not a staff address ([staff] addresses and domains)", c.arg))
+			default:
+				p.Assignee = who
+			}
 		}
 	}
+	if !p.Note && rest != "" {
+		p.Relay = rest
+		if p.Status == "" {
+			p.Status = ticket.StatusOpen
+		}
+	}
+	return p
+}
+
+// engineerReply applies an engineer's reply (decideEngineerReply): the
+// commands, then the text relayed to the customer from the support
+// address. The first relayed reply is the first human response: it stops
+// the clock and the reminders.
+func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error {
+	from := in.from()
+	p := decideEngineerReply(in.msg.NewText, from.Address, d.senderPolicy.IsStaff)
 	kind := ticket.KindEngineer
-	if note {
+	if p.Note {
 		kind = ticket.KindNote
 	}
 	if _, err := d.storeInbound(tx, in, t.ID, kind); err != nil {
@@ -74,72 +134,31 @@ func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error 
 		in.log.Info("automated staff mail kept on the ticket, not relayed", "reason", in.automated)
 		return tx.AddEvent(t.ID, from.Address, "note", "automated staff mail not relayed: "+in.automated)
 	}
-	status := ticket.StatusOpen
-	statusSet := false
-	for _, c := range cmds {
-		switch c.name {
-		case "note":
-			if err := tx.AddEvent(t.ID, from.Address, "note", "internal note"); err != nil {
-				return err
-			}
-		case "level":
-			l, err := ticket.ParseLevel(c.arg)
-			if err != nil {
-				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#level %s: %v", c.arg, err)); err != nil {
-					return err
-				}
-				continue
-			}
-			old := t.Level
-			if t.AssessedFactors != "" {
-				// Learning material: what the classifier assessed, and what
-				// the engineer made of it.
-				if err := tx.AddLevelCorrection(store.LevelCorrection{TicketID: t.ID, Actor: from.Address,
-					Assessed: t.AssessedLevel, Corrected: l, Factors: t.AssessedFactors}); err != nil {
-					return err
-				}
-			}
-			t.LevelUncertain = false
-			reasons := append(t.LevelReasons, fmt.Sprintf("set to %s by %s", l, from.Address))
-			if err := d.applyLevel(tx, t, l, t.DeclaredLevel, reasons); err != nil {
-				return err
-			}
-			if err := tx.AddEvent(t.ID, from.Address, "level", fmt.Sprintf("%s → %s", old, l)); err != nil {
-				return err
-			}
-			if t.FirstResponseAt == nil {
-				if err := d.scheduleReminders(tx, t); err != nil {
-					return err
-				}
-			}
-		case "close":
-			status, statusSet = ticket.StatusClosed, true
-		case "reopen":
-			status, statusSet = ticket.StatusOpen, true
-		case "waiting":
-			status, statusSet = ticket.StatusWaiting, true
-		case "assign":
-			who := c.arg
-			if who == "" || strings.EqualFold(who, "me") {
-				who = from.Address
-			}
-			who = ticket.NormalizeAddress(who)
-			if problem := d.assignProblem(who); problem != "" {
-				in.log.Warn("#assign refused", "assignee", who, "reason", problem)
-				if err := tx.AddEvent(t.ID, from.Address, "command-error", fmt.Sprintf("#assign %s: %s", c.arg, problem)); err != nil {
-					return err
-				}
-				continue
-			}
-			t.Assignee = who
-			if err := tx.AddEvent(t.ID, from.Address, "assign", who); err != nil {
-				return err
-			}
+	event := func(kind, detail string) error { return tx.AddEvent(t.ID, from.Address, kind, detail) }
+	if p.Note {
+		if err := event("note", "internal note"); err != nil {
+			return err
 		}
 	}
-	relay := !note && text != ""
-	if relay {
-		if err := d.relay(tx, in, t, text); err != nil {
+	for _, why := range p.Refused {
+		in.log.Warn("engineer command refused", "reason", why)
+		if err := event("command-error", why); err != nil {
+			return err
+		}
+	}
+	if p.Level != "" {
+		if err := d.setLevel(tx, t, p.Level, from.Address); err != nil {
+			return err
+		}
+	}
+	if p.Assignee != "" {
+		t.Assignee = p.Assignee
+		if err := event("assign", p.Assignee); err != nil {
+			return err
+		}
+	}
+	if p.Relay != "" {
+		if err := d.relay(tx, in, t, p.Relay); err != nil {
 			return err
 		}
 		if t.Answered(tx.Now) {
@@ -148,28 +167,47 @@ func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error 
 			}
 			d.obs.FirstResponse(t)
 		}
-		if !statusSet {
-			status, statusSet = ticket.StatusOpen, true
-		}
 	}
-	if statusSet {
-		old, unchanged := t.SetStatus(status, tx.Now)
-		if unchanged {
-			return tx.UpdateTicket(t)
-		}
-		if status == ticket.StatusClosed {
-			if err := confirmAssessment(tx, t, from.Address); err != nil {
+	if p.Status != "" {
+		if old, unchanged := t.SetStatus(p.Status, tx.Now); !unchanged {
+			if p.Status == ticket.StatusClosed {
+				if err := confirmAssessment(tx, t, from.Address); err != nil {
+					return err
+				}
+				if err := tx.CancelReminders(t.ID); err != nil {
+					return err
+				}
+			}
+			if err := event("status", fmt.Sprintf("%s → %s", old, p.Status)); err != nil {
 				return err
 			}
-			if err := tx.CancelReminders(t.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.AddEvent(t.ID, from.Address, "status", fmt.Sprintf("%s → %s", old, status)); err != nil {
-			return err
 		}
 	}
 	return tx.UpdateTicket(t)
+}
+
+// setLevel applies an engineer's "#level": the level and due time change,
+// the correction is kept with what the classifier had assessed (learning
+// material), and unanswered tickets get a new reminder schedule.
+func (d *Desk) setLevel(tx *store.Tx, t *ticket.Ticket, l ticket.Level, by string) error {
+	old := t.Level
+	if t.AssessedFactors != "" {
+		if err := tx.AddLevelCorrection(store.LevelCorrection{TicketID: t.ID, Actor: by,
+			Assessed: t.AssessedLevel, Corrected: l, Factors: t.AssessedFactors}); err != nil {
+			return err
+		}
+	}
+	t.LevelUncertain = false
+	if err := d.applyLevel(tx, t, l, t.DeclaredLevel, append(t.LevelReasons, fmt.Sprintf("set to %s by %s", l, by))); err != nil {
+		return err
+	}
+	if err := tx.AddEvent(t.ID, by, "level", fmt.Sprintf("%s → %s", old, l)); err != nil {
+		return err
+	}
+	if t.FirstResponseAt == nil {
+		return d.scheduleReminders(tx, t)
+	}
+	return nil
 }
 
 // confirmAssessment records, when a ticket closes without anyone having
@@ -184,19 +222,6 @@ func confirmAssessment(tx *store.Tx, t *ticket.Ticket, actor string) error {
 	}
 	return tx.AddLevelCorrection(store.LevelCorrection{TicketID: t.ID, Actor: actor,
 		Assessed: t.AssessedLevel, Corrected: t.Level, Factors: t.AssessedFactors})
-}
-
-// assignProblem says why who cannot be a ticket's assignee, "" if it can.
-// Only staff: the assignee receives the customer's follow-ups, so an
-// assignment to an outside address would redirect the conversation.
-func (d *Desk) assignProblem(who string) string {
-	switch {
-	case !strings.Contains(who, "@"):
-		return "not an address"
-	case !d.senderPolicy.IsStaff(who):
-		return "not a staff address ([staff] addresses and domains)"
-	}
-	return ""
 }
 
 // relay sends the engineer's words to the customer: From "Erin via Support"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"ticketd/store"
 	"ticketd/templates"
@@ -27,7 +28,7 @@ func (d *Desk) foldKey(t *ticket.Ticket, sender string, followUp bool) (string, 
 }
 
 // holdAlert counts an alert about t against its fold and reports whether
-// to hold it back.
+// to hold it back (decideFold).
 func (d *Desk) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, followUp bool) (bool, error) {
 	window := d.cfg.AlertFoldWindow
 	if window <= 0 {
@@ -38,20 +39,27 @@ func (d *Desk) holdAlert(tx *store.Tx, t *ticket.Ticket, sender string, followUp
 	if err != nil {
 		return false, err
 	}
-	if (f.WindowEnd.IsZero() || !tx.Now.Before(f.WindowEnd)) && f.Folded == 0 {
-		// A new window; a fold whose window ended with alerts held back
-		// keeps counting until sendDueFolds sums it up.
-		f = store.AlertFold{Key: key, WindowEnd: tx.Now.Add(window)}
+	held, next := decideFold(f, tx.Now, window, budget, t.ID, followUp)
+	return held, tx.SaveAlertFold(next)
+}
+
+// decideFold counts one alert against fold f at now: within a window the
+// first budget alerts go out, the rest are held (and, for a sender's new
+// tickets, remembered by ticket) until sendDueFolds sums them up. A fold
+// whose window ended with alerts held back keeps counting until then.
+func decideFold(f store.AlertFold, now time.Time, window time.Duration, budget int, ticketID int64, followUp bool) (held bool, next store.AlertFold) {
+	if (f.WindowEnd.IsZero() || !now.Before(f.WindowEnd)) && f.Folded == 0 {
+		f = store.AlertFold{Key: f.Key, WindowEnd: now.Add(window)}
 	}
 	if f.Sent < budget && f.Folded == 0 {
 		f.Sent++
-		return false, tx.SaveAlertFold(f)
+		return false, f
 	}
 	f.Folded++
 	if !followUp {
-		f.TicketIDs = append(f.TicketIDs, t.ID)
+		f.TicketIDs = append(f.TicketIDs, ticketID)
 	}
-	return true, tx.SaveAlertFold(f)
+	return true, f
 }
 
 // sendDueFolds sends one summing-up alert for every fold whose window
