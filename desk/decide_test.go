@@ -176,7 +176,7 @@ func TestDecideEngineerReply(t *testing.T) {
 		{"waiting_without_text", "#waiting", engineerPlan{Status: ticket.StatusWaiting}},
 		{"assign_me", "#assign me", engineerPlan{Assignee: "erin@example.com"}},
 		{"assign_outsider_refused", "#assign evil@attacker.example", engineerPlan{Refused: []string{"#assign evil@attacker.example: not a staff address ([staff] addresses and domains)"}}},
-		{"bad_level_refused", "#level urgent\nText", engineerPlan{Refused: []string{`#level urgent: unknown level "urgent" (want P0…P4)`}, Relay: "Text", Status: ticket.StatusOpen}},
+		{"bad_level_refused", "#level urgent\nText", engineerPlan{Refused: []string{`#level urgent: unknown level "urgent" (want P0, P1, P2, P3 or P4)`}, Relay: "Text", Status: ticket.StatusOpen}},
 		{"hash_later_is_text", "Use #close to close.", engineerPlan{Relay: "Use #close to close.", Status: ticket.StatusOpen}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
