@@ -443,6 +443,11 @@ func (c *Config) Validate() error {
 	for _, e := range c.IMAPClientConfig(nil).Check() {
 		bad("imap."+e.Key, "%s", e.Reason)
 	}
+	if d := c.IMAP.PollInterval.Duration; d > 0 && d < time.Second {
+		// intake polls as often as asked (tests do, every few ms); a
+		// server is not to be hammered.
+		bad("imap.poll_interval", "%s is too short (at least 1s)", d)
+	}
 	c.checkSecret("imap", c.IMAP.Secret, c.IMAP.Auth, true, bad, warn)
 	if c.IMAP.Security == "none" && c.IMAP.Secret != (Secret{}) && !isLoopback(c.IMAP.Address) {
 		warn("imap.security = \"none\" with a password: the password and every mail cross the network to %s unencrypted; use tls or starttls", c.IMAP.Address)

@@ -183,8 +183,8 @@ func (cfg Config) Check() []FieldError {
 	default:
 		bad("processed", "%q is not one of leave, seen, move", cfg.Processed)
 	}
-	if cfg.PollInterval < time.Second {
-		bad("poll_interval", "%s is too short (at least 1s)", cfg.PollInterval)
+	if cfg.PollInterval < 0 {
+		bad("poll_interval", "%s is negative", cfg.PollInterval)
 	}
 	if cfg.MaxMessageBytes < 0 || cfg.MaxMessageBytes > 1<<32-1 {
 		bad("max_message_bytes", "%d is out of range", cfg.MaxMessageBytes)

@@ -10,7 +10,6 @@ import (
 	"net/textproto"
 	"runtime/debug"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -319,7 +318,7 @@ func (p *parseState) headers(h textproto.MIMEHeader) {
 
 	subject := h.Get("Subject")
 	var cut bool
-	if m.Subject, cut = capText(oneLine(decodeHeader(unfold(preCap(subject, MaxSubjectBytes)))), MaxSubjectBytes); cut {
+	if m.Subject, cut = capText(ticket.HeaderText(decodeHeader(unfold(preCap(subject, MaxSubjectBytes)))), MaxSubjectBytes); cut {
 		p.errorf("Subject is %d bytes; kept the first %d", len(subject), MaxSubjectBytes)
 	}
 
@@ -411,16 +410,6 @@ func unfold(v string) string {
 		return v
 	}
 	return strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(v)
-}
-
-// oneLine makes a decoded header value one readable line: control
-// characters that an encoded-word smuggled in (CR, LF, TAB…) become spaces,
-// so "Help=0D=0ABcc: x" reads "Help Bcc: x", and runs of space collapse.
-func oneLine(v string) string {
-	return strings.Join(strings.FieldsFunc(v, func(r rune) bool {
-		// No-break spaces stay: French typography needs them ("Re\u00a0:").
-		return r == ' ' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	}), " ")
 }
 
 // cleanText normalises line ends to \n and guarantees valid UTF-8.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"ticketd/ticket"
@@ -272,7 +273,7 @@ func formatAddress(a mail.Address) (string, error) {
 		return "", errors.New("empty address")
 	}
 	for _, r := range addr {
-		if r <= ' ' || r == 0x7f || r == '<' || r == '>' || r == ',' || isBreakingRune(r) {
+		if r <= ' ' || r == '<' || r == '>' || r == ',' || unicode.IsControl(r) || unicode.IsSpace(r) || r == 0x2028 || r == 0x2029 {
 			return "", fmt.Errorf("address %q contains a forbidden character", addr)
 		}
 	}
@@ -285,7 +286,7 @@ func formatAddress(a mail.Address) (string, error) {
 		return "", fmt.Errorf("address %q: %v", addr, err)
 	}
 	angle := (&mail.Address{Address: addr}).String() // "<addr>", local part quoted if needed
-	name := truncateRunes(sanitize(a.Name), maxNameRunes)
+	name := truncateRunes(ticket.HeaderText(a.Name), maxNameRunes)
 	if name == "" {
 		return angle, nil
 	}
@@ -301,36 +302,6 @@ func displayName(name string) string {
 		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
 	}
 	return qEncode(name)
-}
-
-// isBreakingRune reports runes that some software treats as line breaks
-// or that RFC 5322 forbids in headers: C0 and C1 controls, DEL, and the
-// Unicode line and paragraph separators.
-func isBreakingRune(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029
-}
-
-// sanitize makes s safe for one header line: invalid UTF-8 becomes U+FFFD,
-// controls and line breaks become spaces, runs of space collapse to one
-// and the ends are trimmed. The result contains no CR or LF, so it can
-// never start a new header field (RFC 5322 §2.2).
-func sanitize(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	b.Grow(len(s))
-	pendingSpace := false
-	for _, r := range s {
-		if r == ' ' || r == '\t' || isBreakingRune(r) {
-			pendingSpace = b.Len() > 0
-			continue
-		}
-		if pendingSpace {
-			b.WriteByte(' ')
-			pendingSpace = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func truncateRunes(s string, n int) string {
@@ -363,7 +334,7 @@ func truncateBytes(s string, n int) string {
 // a decoder would mistake for an encoded-word ("=?"), or a word too long
 // to fold.
 func unstructured(s string) string {
-	s = sanitize(s)
+	s = ticket.HeaderText(s)
 	need := strings.Contains(s, "=?")
 	for _, w := range strings.Split(s, " ") {
 		if len(w) > foldLen-2 {
@@ -551,8 +522,8 @@ func attachmentPart(a ticket.Attachment) part {
 	body.WriteString(enc)
 	return part{
 		header: []field{
-			{"Content-Type", sanitize(ctValue)},
-			{"Content-Disposition", sanitize(mime.FormatMediaType("attachment", map[string]string{"filename": name}))},
+			{"Content-Type", ticket.HeaderText(ctValue)},
+			{"Content-Disposition", ticket.HeaderText(mime.FormatMediaType("attachment", map[string]string{"filename": name}))},
 			{"Content-Transfer-Encoding", "base64"},
 		},
 		body: body.Bytes(),
@@ -562,7 +533,7 @@ func attachmentPart(a ticket.Attachment) part {
 // attachmentName keeps a file name displayable and harmless: one line, no
 // path separators, bounded length, never empty.
 func attachmentName(s string) string {
-	s = sanitize(s)
+	s = ticket.HeaderText(s)
 	s = strings.NewReplacer("/", "_", "\\", "_").Replace(s)
 	// RFC 2231 percent-encoding triples non-ASCII octets; 250 octets keep
 	// the encoded parameter on one line under 998 octets.

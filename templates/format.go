@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 )
 
 var (
@@ -90,25 +89,4 @@ func zoneLocation(zone string) *time.Location {
 	}
 	zoneCache.Store(zone, loc)
 	return loc
-}
-
-// cleanSubject removes control characters (CR and LF included, so a
-// subject can never inject a header) and collapses runs of white space
-// to one space. No-break spaces stay: French typography needs them.
-func cleanSubject(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		keep := r == '\u00a0' || r == '\u202f' || r == '\u2007'
-		if !keep && (unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"ticketd/ticket"
 	"time"
 	_ "time/tzdata" // the tests name zones; do not depend on the host's zoneinfo
 )
@@ -89,8 +90,8 @@ func TestRender_subjectHasNoControlCharactersAndCollapsedSpace(t *testing.T) {
 
 func TestCleanSubject_keepsNoBreakSpacesOfFrenchTypography(t *testing.T) {
 	in := "  Demande reçue\u00a0: test \n\n "
-	if got, want := cleanSubject(in), "Demande reçue\u00a0: test"; got != want {
-		t.Errorf("cleanSubject(%q) = %q, want %q", in, got, want)
+	if got, want := ticket.HeaderText(in), "Demande reçue\u00a0: test"; got != want {
+		t.Errorf("HeaderText(%q) = %q, want %q", in, got, want)
 	}
 }
 

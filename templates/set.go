@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	ttemplate "text/template"
+	"ticketd/ticket"
 )
 
 //go:embed builtin/*.tmpl
@@ -193,7 +194,7 @@ func (s *Set) Render(kind Kind, lang string, d Data) (Rendered, error) {
 		}
 		out[i] = text
 	}
-	return Rendered{Subject: cleanSubject(out[0]), Text: cleanText(out[1]), HTML: out[2]}, nil
+	return Rendered{Subject: ticket.HeaderText(out[0]), Text: cleanText(out[1]), HTML: out[2]}, nil
 }
 
 func (s *Set) renderPart(k partKey, d Data) (string, error) {

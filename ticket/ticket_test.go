@@ -89,3 +89,19 @@ func TestTicketRules(t *testing.T) {
 		}
 	})
 }
+
+func TestHeaderText(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Export\r\nBcc: evil@x  ":    "Export Bcc: evil@x",
+		"a\tb\u2028c\u0085d\x7fe\x00f": "a b c d e f",
+		"Demande reçue\u00a0: test":    "Demande reçue\u00a0: test",
+		"bad \xff utf8":                "bad \uFFFD utf8",
+		"em\u2003space  and   runs":    "em space and runs",
+		"":                             "",
+		"\r\n\r\n":                     "",
+	} {
+		if got := HeaderText(in); got != want {
+			t.Errorf("HeaderText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
