@@ -140,6 +140,12 @@ func tokenizeText(src string) *tokenizedText {
 			i += size
 			continue
 		}
+		if wordStart >= 0 && joinsIdentifier(r, src[wordStart:i], src[i+size:]) {
+			// "session.idle-timeout", "order_ref_uk", "o.h.e.j.s": names
+			// from configuration, code and logs are one word, not prose.
+			i += size
+			continue
+		}
 		if isApostrophe(r) && wordStart >= 0 && isNegatedContraction(src[wordStart:i], src[i+size:]) {
 			// "isn't", "don't": the stem, then "not" for the "'t".
 			flush(i)
@@ -187,6 +193,34 @@ func tokenizeText(src string) *tokenizedText {
 	}
 	endSentence(false)
 	return t
+}
+
+// joinsIdentifier reports whether r, standing between word (so far) and
+// rest, joins them into one identifier: a dot or underscore between two
+// word characters ("session.idle", "order_ref"), and a hyphen or slash
+// inside a word that already is one ("session.idle-timeout"). Dotted
+// abbreviations stay words: "z.B", "e.g" are short.
+func joinsIdentifier(r rune, word, rest string) bool {
+	next, _ := utf8.DecodeRuneInString(rest)
+	if rest == "" || !isWordRune(next) {
+		return false
+	}
+	switch r {
+	case '_':
+		return true
+	case '.':
+		// Letters on both sides and more than an abbreviation's one or two
+		// letters on one of them: "session.idle", "v5.2", "ticketd.example".
+		end := strings.IndexFunc(rest, func(r rune) bool { return !isWordRune(r) })
+		if end < 0 {
+			end = len(rest)
+		}
+		last := word[strings.LastIndexAny(word, "._-/")+1:]
+		return utf8.RuneCountInString(last) > 2 || end > 2 || strings.ContainsAny(word, "._")
+	case '-', '/':
+		return strings.ContainsAny(word, "._")
+	}
+	return false
 }
 
 // isDigitRun reports whether s ends in an ASCII digit and is all digits

@@ -298,3 +298,25 @@ func BenchmarkClassify(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(corpus))/1e3, "µs/mail")
 	b.ReportMetric(float64(median.Nanoseconds())/1e3, "median-µs/mail")
 }
+
+// TestExplainMail prints what the classifier read in the mails named by
+// CLASSIFY_EXPLAIN ("dev3/en-foo.eml,heldout1/…"): the text it judged,
+// the factors and every reason. A development aid; it checks nothing.
+func TestExplainMail(t *testing.T) {
+	names := os.Getenv("CLASSIFY_EXPLAIN")
+	if names == "" {
+		t.Skip("set CLASSIFY_EXPLAIN=corpus/file.eml[,…]")
+	}
+	for _, name := range strings.Split(names, ",") {
+		dir, file := filepath.Split(name)
+		raw, err := os.ReadFile(filepath.Join(corpusRoot, dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := intake.Parse(raw)
+		newText, forwarded := stripQuotedText(msg.NewText)
+		r := Default().Classify(Input{Subject: msg.Subject, Body: msg.NewText, Header: msg.Header})
+		t.Logf("%s: %s (conf %.2f, cands %v, page %s)\nSUBJECT: %s\nTEXT:\n%s\nFORWARDED: %d bytes\n%s\n%s", name, r.Level, r.Confidence, r.Candidates, r.PageLevel,
+			msg.Subject, newText, len(forwarded), r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
+	}
+}
