@@ -66,10 +66,16 @@ func isProblemConcept(c concept) bool {
 	return c == cSecurityBreach || c == cSecuritySuspected
 }
 
+// assess finds the cues and the stated shares in tt and reads the factors
+// from them.
+func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *assessment {
+	return assess(tt, e.findHits(tt), findShares(tt, e.people), subjectSentences, reply)
+}
+
 // assess reads the factors from the hits. Sentences below subjectSentences
 // are the subject; in a reply the subject names the original topic and
 // only gives context (environment, function, scope).
-func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *assessment {
+func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int, reply bool) *assessment {
 	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
 	flags := make([]sentenceFlags, len(tt.question)+1)
 	historyClause := map[int]bool{}
@@ -139,7 +145,7 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 	live = a.dropWhenNoProblem(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
-	a.readScope(tt, live, flags, isSubject)
+	a.readScope(tt, live, shares, flags, isSubject)
 	a.readFunction(tt, live, isSubject)
 	a.readWorkaround(live)
 	a.readImpact(live)
@@ -401,7 +407,7 @@ var scopeRank = map[concept]Scope{cScopeEveryone: ScopeEveryone, cScopeTeam: Sco
 // readScope takes the widest scope named where a problem is described
 // (else anywhere). "All … above 50 MB" is a part, not everyone; "operation
 // continues" means not everyone.
-func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFlags, isSubject func(int) bool) {
+func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, flags []sentenceFlags, isSubject func(int) bool) {
 	problemSentence := map[int]bool{}
 	var continues, subsets []hit
 	for _, h := range live {
@@ -413,6 +419,24 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFl
 		case h.concept == cScopeSubset:
 			subsets = append(subsets, h)
 		}
+	}
+	// A share stated in a sentence that describes a problem decides: the
+	// widest one. A share elsewhere ("85 % of our customers pay by card")
+	// tells how many depend on something, not how much of it fails.
+	var widest *share
+	for i := range shares {
+		sh := &shares[i]
+		fl := flags[sh.sentence]
+		if fl.history || fl.hypothetical || !problemSentence[sh.sentence] {
+			continue
+		}
+		if widest == nil || sh.ratio > widest.ratio {
+			widest = sh
+		}
+	}
+	if widest != nil {
+		a.f.Scope, a.because["scope"] = scopeOfShare(*widest), []hit{shareHit(tt, *widest)}
+		return
 	}
 	pick := func(near bool) (Scope, []hit) {
 		order := []concept{cScopeEveryone, cScopeTeam, cScopeOneUser, cScopeOneRecord}

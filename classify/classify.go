@@ -22,14 +22,14 @@ func (e *Engine) Classify(in Input) Result {
 
 	tt, bodyStart := tokenizeMail(subject, body)
 	subjectSentences := sentencesBefore(tt, bodyStart)
-	a := assess(tt, e.findHits(tt), subjectSentences, followUp)
+	a := e.assess(tt, subjectSentences, followUp)
 
 	// A mail with a reply prefix that opens a new ticket (the daemon did
 	// not find one to join) and says nothing in its text is judged on
 	// its subject, with low confidence: the subject is all there is.
 	fromSubject := false
 	if reply && !in.FollowUp && !describesAnything(a) {
-		if sa := assess(tt, e.findHits(tt), subjectSentences, false); describesAnything(sa) {
+		if sa := e.assess(tt, subjectSentences, false); describesAnything(sa) {
 			a, fromSubject = sa, true
 		}
 	}
@@ -40,7 +40,7 @@ func (e *Engine) Classify(in Input) Result {
 	fromForward := false
 	if forwarded != "" && !in.FollowUp && !fromSubject && !describesAnything(a) {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
-		if fa := assess(ftt, e.findHits(ftt), sentencesBefore(ftt, fStart), true); describesAnything(fa) {
+		if fa := e.assess(ftt, sentencesBefore(ftt, fStart), true); describesAnything(fa) {
 			a, tt, fromForward = fa, ftt, true
 		}
 	}

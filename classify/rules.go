@@ -151,6 +151,15 @@ func compileRules(base, f *ruleFile) (*Engine, error) {
 		}
 	}
 
+	e.people = map[string]bool{}
+	for _, alt := range words["people"] {
+		if len(alt) == 1 {
+			for _, v := range alt[0].variants {
+				e.people[v] = true
+			}
+		}
+	}
+
 	lists := map[concept][]string{}
 	for _, layer := range []struct {
 		src    *ruleFile

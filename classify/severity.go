@@ -18,6 +18,7 @@ type Engine struct {
 	window       int
 	explicit     explicitSpec
 	rows         []tableRow
+	people       map[string]bool // the one-word spellings of [words] people, for shares of people
 }
 
 // Input is what severity classification looks at.

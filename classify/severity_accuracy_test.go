@@ -204,9 +204,11 @@ func TestAccuracy(t *testing.T) {
 		return per[k]
 	}
 	show := os.Getenv("CLASSIFY_SHOW")
+	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail, to compare versions
 	for _, m := range corpus {
 		got := e.Classify(m.input)
 		held := heldOut(m.corpus, m.file)
+		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\n", m.corpus, m.file, m.want, got.Level, got.Row)
 		get(m.corpus).add(m.want, got.Level)
 		get("author "+authors[m.corpus]).add(m.want, got.Level)
 		if held {
@@ -216,6 +218,11 @@ func TestAccuracy(t *testing.T) {
 		if got.Level != m.want && !held && (show == "tune" || show == m.corpus) {
 			t.Logf("MISS %s/%s: want %s, got %s (conf %.2f, cands %v, page %s) %s\n    %s\n    %s", m.corpus, m.file, m.want, got.Level,
 				got.Confidence, got.Candidates, got.PageLevel, m.note, got.Factors, strings.Join(reasonStrings(got.Reasons), "\n    "))
+		}
+	}
+	if path := os.Getenv("CLASSIFY_DUMP"); path != "" {
+		if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	var b strings.Builder

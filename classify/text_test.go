@@ -43,3 +43,40 @@ func TestStripQuotedTextDropsLogsAndFooters(t *testing.T) {
 		})
 	}
 }
+
+func TestFindShares(t *testing.T) {
+	people := Default().people
+	for _, tc := range []struct {
+		text  string
+		want  []float64
+		scope Scope
+	}{
+		{"It is now 412 of 415 branches which cannot open the app.", []float64{412.0 / 415}, ScopeEveryone},
+		{"Roughly 40% of logins to the portal fail.", []float64{0.4}, ScopeTeam},
+		{"We see about 3 orders out of ~9000 per hour fail.", []float64{3.0 / 9000}, ScopeOneRecord},
+		{"Environ septante pour cent des clients paient avec Bancontact.", []float64{0.7}, ScopeTeam},
+		{"Rund 85 % unserer Kundschaft zahlt mit Karte.", []float64{0.85}, ScopeTeam},
+		{"Nonante-deux pour cent des paniers sont abandonnés.", []float64{0.92}, ScopeTeam},
+		{"Zweiundvierzig von fünfzig Filialen sind betroffen.", []float64{42.0 / 50}, ScopeTeam},
+		{"Only one of our 400 users cannot log in.", []float64{1.0 / 400}, ScopeOneUser},
+		{"350/600 remote staff cannot connect.", []float64{350.0 / 600}, ScopeTeam},
+		{"Since 12/03 the server EHR-APP-01/02 is down.", nil, ""},
+		{"Availability fell below the 99.8% commitment; the disk is 100% full.", nil, ""},
+		{"Since 9:00 100 % of card payments are refused.", []float64{1}, ScopeEveryone},
+	} {
+		tt := tokenizeText(tc.text)
+		got := findShares(tt, people)
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: %d shares %v, want %v", tc.text, len(got), got, tc.want)
+			continue
+		}
+		for i, s := range got {
+			if d := s.ratio - tc.want[i]; d > 1e-9 || d < -1e-9 {
+				t.Errorf("%q: share %v, want %v", tc.text, s.ratio, tc.want[i])
+			}
+			if sc := scopeOfShare(s); sc != tc.scope {
+				t.Errorf("%q: scope %s, want %s", tc.text, sc, tc.scope)
+			}
+		}
+	}
+}
