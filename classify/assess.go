@@ -119,6 +119,10 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case h.negation != "" && h.concept == cScopeEveryone:
 			// "not all users": some of them.
 			h.concept, h.negation = cScopeTeam, ""
+		case h.concept == cScopeEveryone && complement(tt, h):
+			// "all other users", "alle anderen Aufträge", "tous les
+			// autres": the ones not affected.
+			h.concept = cScopeContinues
 		case h.negation != "" && fl.wish && isStateRanked(h.concept) && conditional(tt, h.sentence):
 			// "It would be nice if the export did not crash": it crashes.
 			h.negation = ""
@@ -176,6 +180,27 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 		out = append(out, h)
 	}
 	return out
+}
+
+// diagnosisWords mark a part said to be fine as a diagnosis ("the
+// terminals themselves are fine"), not as a function that still works.
+var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
+	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true}
+
+// otherWords make a quantifier the complement of what is affected.
+var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,
+	"anderer": true, "übrigen": true, "ubrigen": true, "restlichen": true, "autres": true, "autre": true, "reste": true}
+
+// complement reports whether an "everyone" hit names the others: an
+// "other" word among or right after its words.
+func complement(tt *tokenizedText, h hit) bool {
+	first, last := h.tokens[0], h.tokens[len(h.tokens)-1]
+	for i := first; i <= last+1 && i < len(tt.tokens); i++ {
+		if otherWords[tt.tokens[i].word] {
+			return true
+		}
+	}
+	return false
 }
 
 // conditionalWords introduce the wished-for condition of a bug report
@@ -418,6 +443,22 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 			continues = append(continues, h)
 		case h.concept == cScopeSubset:
 			subsets = append(subsets, h)
+		}
+	}
+	// "Visa and PayPal work normally": a sentence that says something
+	// works, naming no environment and no problem, says the rest works.
+	envSentence := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvProduction || h.concept == cEnvNonProduction {
+			envSentence[h.sentence] = true
+		}
+	}
+	if len(problemSentence) > 0 {
+		for _, h := range live {
+			if h.concept == cEnvFine && !problemSentence[h.sentence] && !envSentence[h.sentence] && !isSubject(h.sentence) && !flags[h.sentence].history &&
+				!hasWord(tt, h.sentence, diagnosisWords) {
+				continues = append(continues, h)
+			}
 		}
 	}
 	// A share stated in a sentence that describes a problem decides: the

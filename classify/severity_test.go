@@ -428,3 +428,16 @@ level = "P3"
 		t.Errorf("table has %d rows", len(e.Table()))
 	}
 }
+
+func TestClassifyScopeFromSharesAndSiblings(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"nearly_all_branches", "", "It is now 412 of 415 branches which cannot open the teller application.", ticket.P0},
+		{"share_beats_all", "", "Roughly 40% of logins to the portal fail. It affects all 58 branches.", ticket.P1},
+		{"negligible_share", "", "About 3 orders out of 9000 per hour fail on submit; clicking submit again works.", ticket.P3},
+		{"fr_number_words", "", "Environ septante pour cent des paiements sont refusés depuis ce matin.", ticket.P1},
+		{"sibling_works", "", "Seit 9 Uhr werden alle Mastercard-Zahlungen abgelehnt. Visa und PayPal funktionieren normal.", ticket.P1},
+		{"fr_sibling_works", "", "Tous les paiements Bancontact sont refusés. Visa et Mastercard passent sans problème.", ticket.P1},
+		{"diagnosis_is_no_sibling", "", "All card payments are declined at every till. The terminals themselves are fine.", ticket.P0},
+		{"all_others_are_the_complement", "", "Bei einem Kollegen bricht der Export ab. Bei allen anderen Kollegen funktioniert es.", ticket.P3},
+	})
+}
