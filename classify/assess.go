@@ -85,7 +85,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		}
 		fl := &flags[h.sentence]
 		switch h.concept {
-		case cHistory:
+		case cHistory, cRestored:
 			fl.history = true
 			historyClause[clauseOf(tt, h)] = true
 		case cHypothetical:
@@ -108,11 +108,29 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		}
 	}
 
+	// A status update ("the webshop is back since 10:40, but …") judges
+	// what is wrong now: a problem counts when its sentence says it is
+	// current (still, again, now, since …) or stands in a "but" clause;
+	// the others tell the outage that is over.
+	var restored []hit
+	for _, h := range hits {
+		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) {
+			restored = append(restored, h)
+		}
+	}
+	isCurrent := func(h hit) bool {
+		return hasWord(tt, h.sentence, ongoingWords) || tt.startsWithContrast(clauseOf(tt, h))
+	}
+
 	var live []hit
 	var prodFine []hit // "no production impact": production named as fine
 	for _, h := range hits {
 		fl := flags[h.sentence]
 		switch {
+		case len(restored) > 0 && h.negation == "" && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
+			!isCurrent(h) && !slices.ContainsFunc(restored, func(r hit) bool { return r.sentence == h.sentence }):
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the service is back; this tells the outage that is over"})
+			continue
 		case h.negation != "" && h.concept == cEnvProduction:
 			prodFine = append(prodFine, h)
 			continue
@@ -145,6 +163,13 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		live = append(live, h)
 	}
 
+	// Something is still wrong: what came back is the part that works.
+	if len(restored) > 0 && slices.ContainsFunc(live, func(h hit) bool { return isProblemConcept(h.concept) }) {
+		for _, r := range restored {
+			r.concept = cScopeContinues
+			live = append(live, r)
+		}
+	}
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(live)
 	a.readState(tt, live, flags)
@@ -186,6 +211,17 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 // terminals themselves are fine"), not as a function that still works.
 var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
 	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true}
+
+// restoreAsked: a restoration asked for or wished ("whether the data
+// can be restored", "please restore") reports none.
+var restoreAsked = map[string]bool{"if": true, "whether": true, "can": true, "could": true, "please": true, "when": true, "until": true,
+	"ob": true, "falls": true, "wenn": true, "konnen": true, "kann": true, "bitte": true, "wann": true, "bis": true,
+	"si": true, "pouvez": true, "pourriez": true, "peut": true, "quand": true}
+
+// ongoingWords say that a problem is current.
+var ongoingWords = map[string]bool{"still": true, "again": true, "now": true, "currently": true, "today": true, "since": true, "remains": true, "anymore": true,
+	"noch": true, "wieder": true, "weiterhin": true, "jetzt": true, "aktuell": true, "derzeit": true, "momentan": true, "heute": true, "seit": true, "nach": true,
+	"toujours": true, "encore": true, "nouveau": true, "maintenant": true, "actuellement": true, "aujourd": true, "depuis": true, "reste": true, "restent": true}
 
 // otherWords make a quantifier the complement of what is affected.
 var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,

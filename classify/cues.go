@@ -48,7 +48,8 @@ const (
 	cSecuritySuspected
 	cSecurityVulnerability
 	cHedge        // "we believe", "Verdacht", "probablement"
-	cHistory      // "was resolved", "root cause analysis", "last week's outage"
+	cHistory      // "root cause analysis", "last week's outage", "was down for two hours"
+	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
 	cHypothetical // "what happens if", "falls", "au cas où"
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cIntentQuestion
@@ -69,7 +70,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.hypothetical", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

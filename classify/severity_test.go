@@ -441,3 +441,14 @@ func TestClassifyScopeFromSharesAndSiblings(t *testing.T) {
 		{"all_others_are_the_complement", "", "Bei einem Kollegen bricht der Export ab. Bei allen anderen Kollegen funktioniert es.", ticket.P3},
 	})
 }
+
+func TestClassifyStatusUpdates(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"restored_but_one_function_still_down", "Re: shop and ordering down", "Update: the webshop is back since 10:40. But the store ordering API is still returning 502 for all 120 stores.", ticket.P1},
+		{"rca_after_the_outage", "Outage 14 May", "On 14 May the platform was completely unavailable for all depots and caused significant disruption. The service has been stable since the fix. Please send the RCA and the SLA credit.", ticket.P4},
+		{"new_problem_today", "", "Yesterday's VPN problem is resolved, thanks. Today the ERP is down for everyone.", ticket.P0},
+		{"de_restored_but_data_gone", "", "Die Kasse läuft wieder, aber alle Bons von heute früh sind verschwunden.", ticket.P0},
+		{"restoration_asked_for", "", "Alle Lieferscheine 2024 sind verschwunden. Bitte melden Sie sich, ob die Daten wiederhergestellt werden können.", ticket.P0},
+		{"fr_retabli_rapport", "", "Le 12 mars la plateforme a été totalement indisponible pour l'ensemble de nos cliniques. Le service est rétabli depuis. Nous demandons un rapport d'incident.", ticket.P4},
+	})
+}
