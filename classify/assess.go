@@ -172,11 +172,11 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	}
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(live)
+	live = a.readWorkaround(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
 	a.readScope(tt, live, shares, flags, isSubject)
 	a.readFunction(tt, live, isSubject)
-	a.readWorkaround(live)
 	a.readImpact(live)
 	a.readLossAndSecurity(live, flags, isSubject)
 	a.readIntent(tt, live, isSubject)
@@ -662,9 +662,34 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 // readWorkaround: a workaround said to be unacceptable ("does not
 // scale") is none; a costly workaround outranks "no workaround" (the text
 // then says the only way around is costly); "no workaround" and an easy
-// one together are contradictory.
-func (a *assessment) readWorkaround(live []hit) {
-	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable)
+// one together are contradictory. Effort stated with a workaround, or in
+// the two sentences after it ("Our workaround: … It takes two people
+// most of the day"), makes it costly; that effort is then no slowness,
+// and a minor impact stated with a limit ("we can live with it, but not
+// for the month end") no minor impact. It returns live without those.
+func (a *assessment) readWorkaround(live []hit) []hit {
+	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable, cWorkaroundEffort)
+	for _, eff := range by[cWorkaroundEffort] {
+		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly, cWorkaroundNone} {
+			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+2 }) {
+				by[cWorkaroundCostly] = append(by[cWorkaroundCostly], eff)
+				break
+			}
+		}
+	}
+	costly := append(slices.Clone(by[cWorkaroundCostly]), by[cWorkaroundUnacceptable]...)
+	live = slices.DeleteFunc(live, func(h hit) bool {
+		if h.concept != cStateDegraded && h.concept != cImpactMinor {
+			return false
+		}
+		for _, c := range costly {
+			if overlaps(h.tokens, c.tokens) || (h.concept == cImpactMinor && c.concept == cWorkaroundCostly && c.sentence == h.sentence && len(c.spans) > 1) {
+				a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("part of a costly workaround (%q)", c.src)})
+				return true
+			}
+		}
+		return false
+	})
 	switch {
 	case len(by[cWorkaroundUnacceptable]) > 0:
 		a.f.Workaround, a.because["workaround"] = WorkaroundNone, by[cWorkaroundUnacceptable]
@@ -678,6 +703,7 @@ func (a *assessment) readWorkaround(live []hit) {
 	case len(by[cWorkaroundEasy]) > 0:
 		a.f.Workaround, a.because["workaround"] = WorkaroundEasy, by[cWorkaroundEasy]
 	}
+	return live
 }
 
 // readImpact takes the strongest impact stated; a minor one stated too

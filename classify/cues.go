@@ -38,6 +38,7 @@ const (
 	cWorkaroundCostly
 	cWorkaroundEasy
 	cWorkaroundUnacceptable // "the workaround does not scale": as good as none
+	cWorkaroundEffort       // "it takes two people most of the day": a workaround's cost, when one is described
 	cImpactCritical
 	cImpactSignificant
 	cImpactMinor
@@ -66,7 +67,7 @@ var conceptNames = [numConcepts]string{
 	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues",
 	"function.system", "function.critical", "function.peripheral", "function.documentation", "function.administrative",
 	"state.stopped", "state.degraded", "state.failing", "state.wrong", "state.cosmetic", "state.problem", "state.not",
-	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable",
+	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable", "workaround.effort",
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
@@ -89,7 +90,7 @@ func (c concept) family() string {
 func (c concept) negatable() bool {
 	switch c {
 	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
-		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable:
+		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort:
 		return false
 	}
 	return true

@@ -452,3 +452,13 @@ func TestClassifyStatusUpdates(t *testing.T) {
 		{"fr_retabli_rapport", "", "Le 12 mars la plateforme a été totalement indisponible pour l'ensemble de nos cliniques. Le service est rétabli depuis. Nous demandons un rapport d'incident.", ticket.P4},
 	})
 }
+
+func TestClassifyWorkaroundEffort(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"effort_in_the_next_sentence", "", "Since Friday generating PDF invoices in production fails. Our workaround: we export the data and do a mail merge. It works, but it takes two people most of the day.", ticket.P2},
+		{"fr_effort_next_sentence", "", "L'envoi automatique des bons de commande échoue en production. En attendant, nous les envoyons à la main. Ça nous prend environ 3 heures par jour.", ticket.P2},
+		{"de_effort", "", "Der Abgleich der Kontoauszüge bricht seit Montag ab. Wir buchen die Zahlungen derzeit manuell. Das kostet uns täglich 4 Stunden.", ticket.P2},
+		{"limited_acceptance_is_no_minor_impact", "", "The bank reconciliation rejects our statements. We match them manually, which costs 4 hours a day. We can live with it for a few days, but not into the month end.", ticket.P2},
+		{"slowness_without_workaround_stays_slowness", "", "In production saving an order takes 3 minutes for all users since the update.", ticket.P1},
+	})
+}
