@@ -348,7 +348,7 @@ func dropContained(hits []hit) []hit {
 					continue
 				}
 				o := hits[j]
-				if o.concept.family() != fam {
+				if o.concept.family() != fam && !(o.concept == cStateNot && describesProblem(h.concept)) {
 					continue
 				}
 				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) {
@@ -368,6 +368,17 @@ func dropContained(hits []hit) []hit {
 		}
 	}
 	return out
+}
+
+// describesProblem reports the concepts a "state.not" phrase takes back:
+// "breach notification procedures", "incident response", "failure to
+// respond" name no breach, incident or failure.
+func describesProblem(c concept) bool {
+	switch c.family() {
+	case "state", "data", "security":
+		return c != cStateNot
+	}
+	return false
 }
 
 // negationCue returns the cue word standing within the window before one

@@ -462,3 +462,14 @@ func TestClassifyWorkaroundEffort(t *testing.T) {
 		{"slowness_without_workaround_stays_slowness", "", "In production saving an order takes 3 minutes for all users since the update.", ticket.P1},
 	})
 }
+
+func TestClassifySecurityEventsAndTopics(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"outsiders_downloaded_documents", "", "Our forensic partner confirmed that unauthorised third parties downloaded client documents from our extranet.", ticket.P0},
+		{"hedged_download_is_suspected", "", "We suspect that unknown parties may have downloaded some files from the extranet.", ticket.P1},
+		{"fr_dossiers_telecharges", "", "Des adresses IP externes ont téléchargé les dossiers de 3 480 étudiants.", ticket.P0},
+		{"de_unbefugte_heruntergeladen", "", "Unbefugte haben über den Freigabelink Kundendaten heruntergeladen.", ticket.P0},
+		{"data_publicly_accessible", "", "Since the update the student records are publicly accessible without login.", ticket.P0},
+		{"questionnaire_topics_are_no_events", "Annual security questionnaire", "Please complete the questionnaire. It covers incident response and breach notification procedures and vulnerability management. Failure to respond may affect your rating.", ticket.P4},
+	})
+}
