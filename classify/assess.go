@@ -411,9 +411,13 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		if e.concept == cEnvProduction && len(prodFine) > 0 {
 			// Production is said to be fine: a test system named with the
 			// problem is where it is ("the staging refresh from
-			// production stopped; production is untouched").
+			// production stopped; production is untouched"), and so is
+			// one named elsewhere when production is only in the
+			// problem's sentence, not its clause ("the load test was
+			// aborted, and the go-live on Monday is at risk").
+			sameClause := clauseOf(tt, e) == clauseOf(tt, p)
 			for _, o := range envs {
-				if o.concept == cEnvNonProduction && o.sentence == p.sentence && !fineEnv[o.tokens[0]] {
+				if o.concept == cEnvNonProduction && !fineEnv[o.tokens[0]] && (o.sentence == p.sentence || !sameClause) {
 					e = o
 					break
 				}

@@ -473,3 +473,11 @@ func TestClassifySecurityEventsAndTopics(t *testing.T) {
 		{"questionnaire_topics_are_no_events", "Annual security questionnaire", "Please complete the questionnaire. It covers incident response and breach notification procedures and vulnerability management. Failure to respond may affect your rating.", ticket.P4},
 	})
 }
+
+func TestClassifyProductionSaidFine(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_go_live_date_is_no_production", "AW: Preprod - Datenbank läuft voll", "Die Preprod-Datenbank steht seit 14:50 wieder. Unser Lasttest wurde dadurch abgebrochen, und der Termin für die Produktivsetzung am Montag wackelt. In Produktion ist alles unauffällig.", ticket.P2},
+		{"de_system_available", "", "Das neue System steht Ihnen ab Montag zur Verfügung. Wie melden wir uns an?", ticket.P4},
+		{"de_database_down", "", "Seit 9 Uhr steht die Datenbank, niemand kann arbeiten.", ticket.P0},
+	})
+}
