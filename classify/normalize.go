@@ -218,7 +218,9 @@ func joinsIdentifier(r rune, word, rest string) bool {
 		last := word[strings.LastIndexAny(word, "._-/")+1:]
 		return utf8.RuneCountInString(last) > 2 || end > 2 || strings.ContainsAny(word, "._")
 	case '-', '/':
-		return strings.ContainsAny(word, "._")
+		// "re-issue", "re-send", "ré-émettre": a prefix, not the word
+		// "issue".
+		return strings.ContainsAny(word, "._") || (r == '-' && (strings.EqualFold(word, "re") || strings.EqualFold(word, "ré")))
 	}
 	return false
 }

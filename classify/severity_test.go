@@ -481,3 +481,14 @@ func TestClassifyProductionSaidFine(t *testing.T) {
 		{"de_database_down", "", "Seit 9 Uhr steht die Datenbank, niemand kann arbeiten.", ticket.P0},
 	})
 }
+
+func TestClassifySingleRecordsAndRequirements(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_record_by_number", "", "Der Kundenauftrag 4711-2291 lässt sich weder ändern noch stornieren (Datensatz gesperrt). Alle anderen Aufträge lassen sich normal bearbeiten.", ticket.P3},
+		{"only_this_one_supplier", "", "The supplier master refuses to save a Maltese IBAN. It's only this one supplier for now; we pay the first invoice manually.", ticket.P3},
+		{"fr_une_seule_commande", "", "La commande 88123 est bloquée au statut « en cours ». Seulement cette commande, les autres passent.", ticket.P3},
+		{"requirement_is_no_failure", "Invoice INV-2024-11873 - PO number missing", "Your invoice INV-2024-11873 does not show our purchase order number, and our system cannot process invoices without one. Please re-issue the invoice.", ticket.P4},
+		{"de_requirement", "", "Ihre Rechnung 2024-118 enthält keine Bestellnummer. Ohne Bestellnummer können wir Rechnungen nicht verbuchen. Bitte senden Sie eine korrigierte Rechnung.", ticket.P4},
+		{"ticket_number_says_nothing_about_scope", "", "Regarding ticket 48812: the shop is still down for all customers.", ticket.P0},
+	})
+}
