@@ -15,6 +15,9 @@ type assessment struct {
 	// as well (production and test both named as broken; "no workaround"
 	// and "we can work around it"). They make a result uncertain.
 	alternatives []alternative
+	// restored are the statements that something is back ("the webshop
+	// is back since 10:40").
+	restored []hit
 	// weakState: the state rests on a question ("why does the export
 	// fail?") or on a generic fault word with nothing known about what
 	// failed.
@@ -79,6 +82,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
 	flags := make([]sentenceFlags, len(tt.question)+1)
 	historyClause := map[int]bool{}
+	hypotheticalClause := map[int]bool{}
 	for _, h := range hits {
 		if h.negation != "" {
 			continue
@@ -89,6 +93,12 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			fl.history = true
 			historyClause[clauseOf(tt, h)] = true
 		case cHypothetical:
+			if w := tt.tokens[h.tokens[0]].word; w == "without" || w == "ohne" || w == "sans" {
+				// "… reset without him asking", "ohne dass … unterbrochen
+				// wird": only that clause is not happening.
+				hypotheticalClause[clauseOf(tt, h)] = true
+				break
+			}
 			fl.hypothetical = true
 		case cIntentQuestion:
 			fl.asks = true
@@ -118,8 +128,15 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			restored = append(restored, h)
 		}
 	}
+	lastRestored := -1 // the last paragraph that says something is back
+	for _, r := range restored {
+		lastRestored = max(lastRestored, tt.tokens[r.tokens[0]].paragraph)
+	}
 	isCurrent := func(h hit) bool {
-		return hasWord(tt, h.sentence, ongoingWords) || tt.startsWithContrast(clauseOf(tt, h))
+		// A paragraph after the update tells what is new ("We rolled out
+		// at 01:00. \n\n Since then nothing works …").
+		return hasWord(tt, h.sentence, ongoingWords) || tt.startsWithContrast(clauseOf(tt, h)) ||
+			tt.tokens[h.tokens[0]].paragraph > lastRestored
 	}
 
 	var live []hit
@@ -156,20 +173,14 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			// its own says what is wrong now.
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
-		case fl.hypothetical && isProblemConcept(h.concept):
+		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
 			continue
 		}
 		live = append(live, h)
 	}
 
-	// Something is still wrong: what came back is the part that works.
-	if len(restored) > 0 && slices.ContainsFunc(live, func(h hit) bool { return isProblemConcept(h.concept) }) {
-		for _, r := range restored {
-			r.concept = cScopeContinues
-			live = append(live, r)
-		}
-	}
+	a.restored = restored
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(live)
 	live = a.readWorkaround(live)
@@ -218,6 +229,11 @@ var restoreAsked = map[string]bool{"if": true, "whether": true, "can": true, "co
 	"ob": true, "falls": true, "wenn": true, "konnen": true, "kann": true, "bitte": true, "wann": true, "bis": true,
 	"si": true, "pouvez": true, "pourriez": true, "peut": true, "quand": true}
 
+// reportingQuestion: a question with these words reports a problem
+// ("why is the export still failing?", "warum geht seit gestern …?").
+var reportingQuestion = map[string]bool{"why": true, "warum": true, "wieso": true, "weshalb": true, "pourquoi": true,
+	"since": true, "seit": true, "depuis": true, "still": true, "noch": true, "toujours": true, "again": true, "wieder": true, "anymore": true}
+
 // ongoingWords say that a problem is current.
 var ongoingWords = map[string]bool{"still": true, "again": true, "now": true, "currently": true, "today": true, "since": true, "remains": true, "anymore": true,
 	"noch": true, "wieder": true, "weiterhin": true, "jetzt": true, "aktuell": true, "derzeit": true, "momentan": true, "heute": true, "seit": true, "nach": true,
@@ -261,16 +277,29 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 }
 
 // dropWhenNoProblem: a mail that says nothing is broken ("just an idea,
-// nothing's broken") describes an inconvenience at most as motivation;
-// only a stop or lost data would still count.
+// nothing's broken", "nothing is down, everything works") describes at
+// most a misbehaviour (a wrong result), or, when it asks for something
+// new, the motivation of a wish; only lost data or a breach still count.
 func (a *assessment) dropWhenNoProblem(live []hit) []hit {
 	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
 		return live
 	}
+	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
 	out := live[:0:0]
 	for _, h := range live {
 		switch h.concept {
-		case cStateDegraded, cStateFailing, cStateWrong, cStateProblem, cImpactMinor, cImpactSignificant:
+		case cStateStopped, cStateDegraded, cStateFailing, cStateWrong:
+			if wish {
+				// "Nothing's broken, just an idea … fine but slow": the
+				// motivation of a wish.
+				a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken and asks for something new"})
+				continue
+			}
+			// "It's just that the checkbox has stopped doing anything":
+			// something misbehaves, nothing is down.
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken: read as a wrong behaviour"})
+			h.concept = cStateWrong
+		case cStateProblem, cImpactCritical, cImpactSignificant:
 			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken"})
 			continue
 		}
@@ -321,6 +350,20 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			best = append(best, h)
 		}
 	}
+	allQuestions := len(best) > 0
+	reports := false
+	for _, h := range best {
+		allQuestions = allQuestions && tt.isQuestion(h.sentence)
+		reports = reports || hasWord(tt, h.sentence, reportingQuestion)
+	}
+	if allQuestions && !reports {
+		// "Is the portal offline during the whole window?", "Is there a
+		// bulk endpoint we should use instead?": asked, not reported.
+		for _, h := range best {
+			a.ignored = append(a.ignored, ignoredHit{h, "only asked about"})
+		}
+		best = nil
+	}
 	if len(best) == 0 {
 		if problem {
 			a.f.Intent = IntentIncident
@@ -334,10 +377,6 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 	}
 	a.because["state"] = best
 	a.f.Intent = IntentIncident
-	allQuestions := true
-	for _, h := range best {
-		allQuestions = allQuestions && tt.isQuestion(h.sentence)
-	}
 	if allQuestions {
 		a.weakState = true
 		a.alternatives = append(a.alternatives, alternative{"state", string(StateNone)})
@@ -483,6 +522,19 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 			continues = append(continues, h)
 		case h.concept == cScopeSubset:
 			subsets = append(subsets, h)
+		}
+	}
+	// Something is still wrong: what came back in the same environment is
+	// the part that works ("the webshop is back, but the store API …").
+	if len(problemSentence) > 0 {
+		for _, r := range a.restored {
+			if !slices.ContainsFunc(live, func(e hit) bool {
+				return e.sentence == r.sentence && (e.concept == cEnvProduction && a.f.Environment == EnvNonProduction ||
+					e.concept == cEnvNonProduction && a.f.Environment != EnvNonProduction)
+			}) {
+				r.concept = cScopeContinues
+				continues = append(continues, r)
+			}
 		}
 	}
 	// "Visa and PayPal work normally": a sentence that says something

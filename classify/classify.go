@@ -15,7 +15,12 @@ import (
 // describes no impact (or breaks a tie among the candidates of an
 // uncertain result).
 func (e *Engine) Classify(in Input) Result {
-	subject, reply := stripReplyPrefixes(truncateUTF8(in.Subject, 4<<10))
+	fullSubject := truncateUTF8(in.Subject, 4<<10)
+	subject, reply := stripReplyPrefixes(fullSubject)
+	// A forward ("WG: Erinnerungsmails kommen doppelt") passes a report on:
+	// its subject is the report's, and it is no follow-up of ours.
+	forward := reply && forwardPrefixRE.MatchString(fullSubject[:len(fullSubject)-len(subject)])
+	reply = reply && !forward
 	followUp := reply || in.FollowUp
 	newText, forwarded := stripQuotedText(in.Body)
 	body := truncateUTF8(newText, maxClassifyBytes)
@@ -38,7 +43,13 @@ func (e *Engine) Classify(in Input) Result {
 	// judged on the forwarded text, with low confidence. A follow-up of
 	// an existing ticket never is: what it quotes is history.
 	fromForward := false
-	if forwarded != "" && !in.FollowUp && !fromSubject && !describesAnything(a) {
+	bodySaysNothing := !describesAnything(a)
+	if forward && !bodySaysNothing {
+		// The subject of a forward is the forwarded mail's: it alone does
+		// not make the new text say something.
+		bodySaysNothing = !describesAnything(e.assess(tt, subjectSentences, true))
+	}
+	if forwarded != "" && !in.FollowUp && !fromSubject && bodySaysNothing {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
 		if fa := e.assess(ftt, sentencesBefore(ftt, fStart), true); describesAnything(fa) {
 			a, tt, fromForward = fa, ftt, true

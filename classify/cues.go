@@ -206,6 +206,7 @@ type hit struct {
 	spans    [][2]int // byte ranges to show
 	sentence int
 	negation string // the cue word that cancels it, "" if none
+	negIdx   int    // the token of that word
 	src      string // the cue as written in rules.toml
 }
 
@@ -264,6 +265,7 @@ func (e *Engine) findHits(tt *tokenizedText) []hit {
 		hits = append(hits, e.joinParts(tt, &e.cues.cues[id], as)...)
 	}
 	hits = dropContained(hits)
+	keepNegationsInTheirPhrase(hits)
 	slices.SortStableFunc(hits, func(a, b hit) int { return a.tokens[0] - b.tokens[0] })
 	return hits
 }
@@ -289,7 +291,7 @@ func (e *Engine) joinParts(tt *tokenizedText, cu *cue, as []atom) []hit {
 			}
 			pick := occ[0]
 			for _, o := range occ {
-				if e.negationCue(tt, o, e.window, true) == "" {
+				if neg, _ := e.negationCue(tt, o, e.window, true); neg == "" {
 					pick = o
 					break
 				}
@@ -325,7 +327,7 @@ func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
 			// French "ne" negates the verb: "ne répond plus en production".
 			window, clitic = 2, false
 		}
-		h.negation = e.negationCue(tt, h.tokens, window, clitic)
+		h.negation, h.negIdx = e.negationCue(tt, h.tokens, window, clitic)
 	}
 	return h
 }
@@ -382,8 +384,9 @@ func describesProblem(c concept) bool {
 }
 
 // negationCue returns the cue word standing within the window before one
-// of the matched words (in its clause, outside the match), or "".
-func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) string {
+// of the matched words (in its clause, outside the match), or "", and
+// the index of its token.
+func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) (string, int) {
 	for _, i := range idx {
 		for back := 1; back <= window; back++ {
 			j := i - back
@@ -398,12 +401,42 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 			}
 			for _, cue := range e.negationCues {
 				if cue.matches(tt.tokens[j].word) {
-					return tt.src[tt.tokens[j].start:tt.tokens[j].end]
+					return tt.src[tt.tokens[j].start:tt.tokens[j].end], j
 				}
 			}
 		}
 	}
-	return ""
+	return "", -1
+}
+
+// negativePronouns are negation words that are the subject or object of
+// a phrase of their own ("nothing works", "nobody can"), unlike "not".
+var negativePronouns = map[string]bool{"nothing": true, "nobody": true, "none": true, "noone": true, "niemand": true, "nichts": true,
+	"keiner": true, "personne": true, "rien": true, "aucun": true, "aucune": true}
+
+// keepNegationsInTheirPhrase: a negation word that belongs to a phrase
+// matched for another concept negates nothing outside it: the "nothing"
+// of "nothing works in production" makes a stop, not a production said
+// to be fine; the "nobody" of "nobody can log in to production" a scope.
+func keepNegationsInTheirPhrase(hits []hit) {
+	owner := map[int]concept{}
+	for _, h := range hits {
+		if h.negation != "" {
+			continue
+		}
+		switch h.concept.family() {
+		case "state", "scope", "workaround":
+			for _, t := range h.tokens {
+				owner[t] = h.concept
+			}
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		if c, ok := owner[h.negIdx]; ok && h.negation != "" && negativePronouns[Normalize(h.negation)] && h.concept.family() != c.family() {
+			h.negation = ""
+		}
+	}
 }
 
 // isStrictSubset reports whether a's words are all in b and b has more.

@@ -75,6 +75,7 @@ type textToken struct {
 	start, end int    // byte offsets of the original word in the text
 	sentence   int    // sentence number, counted across subject and body
 	clause     int    // clause number: sentences and commas end clauses
+	paragraph  int    // paragraph number: blank lines end paragraphs
 }
 
 // tokenizedText is a text cut into words and sentences.
@@ -97,7 +98,7 @@ func (t *tokenizedText) startsWithContrast(c int) bool { return slices.Contains(
 // cues see it.
 func tokenizeText(src string) *tokenizedText {
 	t := &tokenizedText{src: src}
-	sentence, clause := 0, 0
+	sentence, clause, paragraph := 0, 0, 0
 	sentenceHasWords := false
 	endSentence := func(isQuestion bool) {
 		if !sentenceHasWords {
@@ -118,7 +119,7 @@ func tokenizeText(src string) *tokenizedText {
 			clause++ // "it was fixed yesterday but is down again": two clauses
 			t.contrast = append(t.contrast, clause)
 		}
-		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause})
+		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause, paragraph: paragraph})
 		sentenceHasWords = true
 		wordStart = -1
 	}
@@ -149,7 +150,7 @@ func tokenizeText(src string) *tokenizedText {
 		if isApostrophe(r) && wordStart >= 0 && isNegatedContraction(src[wordStart:i], src[i+size:]) {
 			// "isn't", "don't": the stem, then "not" for the "'t".
 			flush(i)
-			t.tokens = append(t.tokens, textToken{word: "not", start: i, end: i + size + 1, sentence: sentence, clause: clause})
+			t.tokens = append(t.tokens, textToken{word: "not", start: i, end: i + size + 1, sentence: sentence, clause: clause, paragraph: paragraph})
 			i += size + 1
 			continue
 		}
@@ -160,6 +161,9 @@ func tokenizeText(src string) *tokenizedText {
 			newlines++
 			if newlines >= 2 {
 				endSentence(false)
+				if newlines == 2 && len(t.tokens) > 0 {
+					paragraph++
+				}
 			}
 			lineStart = true
 			continue

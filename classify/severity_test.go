@@ -492,3 +492,16 @@ func TestClassifySingleRecordsAndRequirements(t *testing.T) {
 		{"ticket_number_says_nothing_about_scope", "", "Regarding ticket 48812: the shop is still down for all customers.", ticket.P0},
 	})
 }
+
+func TestClassifyStructureOfTheText(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"forward_subject_is_the_report", "WG: Erinnerungsmails kommen doppelt", "Zur Info, siehe unten. Bei einer Leserin kommen die Erinnerungen doppelt an. Schaden entsteht keiner.", ticket.P3},
+		{"without_marks_its_clause", "", "L'export de 14 000 dossiers clients a été téléchargé depuis une adresse IP inconnue, avec un compte dont le mot de passe avait été réinitialisé sans qu'il en fasse la demande.", ticket.P0},
+		{"state_only_asked_about", "Wartungsfenster 22. November", "Ist das Kundenportal während der ganzen Zeit offline oder nur zeitweise? Können wir das Fenster verschieben?", ticket.P4},
+		{"question_that_reports", "", "Why is the portal still offline since 9:00?", ticket.P0},
+		{"nothing_is_down_but_misbehaves", "", "Nothing is down and no data is lost, everything works. It's just that the keep-me-signed-in checkbox has stopped doing anything since October.", ticket.P3},
+		{"nothing_broken_just_an_idea", "", "Nothing's broken, just an idea: it would be handy to bulk-edit tags. Right now we open each project, which is fine but slow.", ticket.P4},
+		{"news_after_the_update", "Re: staging sync errors", "Our change board approved the rollout on the basis that the staging issue was fixed in 8.4.1. We rolled out at 01:00.\n\nSince then nothing works in production. All 120 stores can't sync and the tills show backend unreachable.", ticket.P0},
+		{"nothing_works_in_production", "", "Since the rollout nothing works in production.", ticket.P0},
+	})
+}

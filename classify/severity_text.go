@@ -111,6 +111,11 @@ func stripReplyPrefixes(subject string) (string, bool) {
 	return subject[loc[1]:], true
 }
 
+// forwardPrefixRE matches a prefix chain made only of forward prefixes
+// (Fwd, FW, WG, TR, Enc, RV): the mail passes on someone else's report,
+// it does not answer one.
+var forwardPrefixRE = regexp.MustCompile(`(?i)^\s*((fwd?|fw|wg|tr|enc|rv)\s*(\[\d+\]|\(\d+\))?\s*:\s*)+$`)
+
 // endsAttribution reports whether line i or one of the next two ends an
 // attribution ("… wrote:").
 func endsAttribution(lines []string, i int) bool {
