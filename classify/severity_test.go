@@ -505,3 +505,16 @@ func TestClassifyStructureOfTheText(t *testing.T) {
 		{"nothing_works_in_production", "", "Since the rollout nothing works in production.", ticket.P0},
 	})
 }
+
+func TestClassifySecurityVocabulary(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_key_on_github", "", "Ein Entwickler hat einen API-Schlüssel mit Vollzugriff in ein öffentliches GitHub-Repository gepusht. Ob er benutzt wurde, wissen wir nicht.", ticket.P1},
+		{"mfa_prompts_not_triggered", "", "Seven of our staff received MFA push prompts they did not trigger. One approved one at 02:13.", ticket.P1},
+		{"de_darknet", "", "Der im Darknet angebotene Datensatz stammt nachweislich aus Ihrem Suchindex.", ticket.P0},
+		{"regulator_notified", "", "An attacker used a stolen session cookie to download the participant register. We notified the ICO this morning.", ticket.P0},
+		{"fr_no_proof_yet", "", "Des appels provenaient d'adresses IP inconnues. Rien ne permet d'affirmer à ce stade que des données aient été extraites.", ticket.P1},
+		{"we_suspect_is_a_hedge", "Our QA data is gone", "Something wiped the database of our QA environment. We suspect the reset job ran against QA by mistake. Production is not affected.", ticket.P2},
+		{"breach_process_is_no_breach", "", "Please send a description of your breach notification process, in particular the time within which you notify customers after becoming aware of a personal data breach.", ticket.P4},
+		{"cannot_get_into_the_system", "", "Since this morning none of us can get into the system at all.", ticket.P0},
+	})
+}
