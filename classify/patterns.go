@@ -173,6 +173,11 @@ func patternFields(src string) ([]string, error) {
 // suffix. Words with umlauts also match the "ae/oe/ue" spelling and vice
 // versa.
 func compileAlternative(alt string) ([]patWord, error) {
+	if strings.ContainsAny(alt, "~&()") {
+		// "(reported ~1 to|alerted)": gaps and parts stand between terms,
+		// not inside an alternative.
+		return nil, fmt.Errorf("alternative %q: ~N, & and brackets cannot stand inside an alternative", alt)
+	}
 	if alt == "#" {
 		return []patWord{{number: true}}, nil
 	}
