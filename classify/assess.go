@@ -247,7 +247,7 @@ var otherWords = map[string]bool{"other": true, "others": true, "else": true, "r
 // "other" word among or right after its words.
 func complement(tt *tokenizedText, h hit) bool {
 	first, last := h.tokens[0], h.tokens[len(h.tokens)-1]
-	for i := first; i <= last+1 && i < len(tt.tokens); i++ {
+	for i := max(first-1, 0); i <= last+1 && i < len(tt.tokens); i++ { // "other all users" too
 		if otherWords[tt.tokens[i].word] {
 			return true
 		}

@@ -518,3 +518,14 @@ func TestClassifySecurityVocabulary(t *testing.T) {
 		{"cannot_get_into_the_system", "", "Since this morning none of us can get into the system at all.", ticket.P0},
 	})
 }
+
+func TestClassifyScopeAndFunctionVocabulary(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_hospital_wide", "", "Seit 03:20 lässt sich im gesamten Klinikum keine elektronische Patientenakte mehr öffnen. Wir haben auf den Papier-Notbetrieb umgestellt.", ticket.P0},
+		{"fr_aucune_caisse", "", "Depuis 11h45, aucune caisse de nos 38 restaurants ne peut encaisser.", ticket.P0},
+		{"de_module_down_others_work", "", "Seit 6 Uhr lässt sich das Modul Wareneingang nicht mehr aufrufen. Warenausgang und Kommissionierung funktionieren. Auf Papier erfassen geht bei den Mengen nicht.", ticket.P1},
+		{"de_compound_function", "", "Seit heute früh funktioniert die Online-Terminbuchung bei rund 70 % unserer Praxen nicht mehr.", ticket.P1},
+		{"relative_clause_narrows", "", "The payroll calculation stopped with an error for every employee who has overtime recorded. Calculating it manually is not feasible in the time available.", ticket.P1},
+		{"other_all_users", "", "My colleague is not able to see the Reports menu since last week. Other all users can see it normal.", ticket.P3},
+	})
+}
