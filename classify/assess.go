@@ -571,12 +571,20 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 		a.f.Scope, a.because["scope"] = scopeOfShare(*widest), []hit{shareHit(tt, *widest)}
 		return
 	}
+	// "Copy-pasting the link works for everyone": who something works for
+	// is not who is affected.
+	worksClause := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept == cWorkaroundEasy {
+			worksClause[clauseOf(tt, h)] = true
+		}
+	}
 	pick := func(near bool) (Scope, []hit) {
 		order := []concept{cScopeEveryone, cScopeTeam, cScopeOneUser, cScopeOneRecord}
 		for _, c := range order {
 			var found []hit
 			for _, h := range live {
-				if h.concept != c || (near && !problemSentence[h.sentence] && !isSubject(h.sentence)) {
+				if h.concept != c || (near && !problemSentence[h.sentence] && !isSubject(h.sentence)) || worksClause[clauseOf(tt, h)] {
 					continue
 				}
 				found = append(found, h)
@@ -726,7 +734,7 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 func (a *assessment) readWorkaround(live []hit) []hit {
 	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable, cWorkaroundEffort)
 	for _, eff := range by[cWorkaroundEffort] {
-		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly, cWorkaroundNone} {
+		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly} {
 			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+2 }) {
 				by[cWorkaroundCostly] = append(by[cWorkaroundCostly], eff)
 				break

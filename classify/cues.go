@@ -353,7 +353,11 @@ func dropContained(hits []hit) []hit {
 				if o.concept.family() != fam && !(o.concept == cStateNot && describesProblem(h.concept)) {
 					continue
 				}
-				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) {
+				if h.concept == cStateNot && o.concept != cStateNot {
+					continue // a phrase that takes back is never taken back itself
+				}
+				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) ||
+					(o.concept == cStateNot && len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) { // "… have gone out" takes back "@data & gone"
 					drop[i] = true
 					break
 				}
@@ -380,7 +384,9 @@ func describesProblem(c concept) bool {
 	case "state", "data", "security":
 		return c != cStateNot
 	}
-	return false
+	// "Nobody from your side has called me back": no scope; "students
+	// report that": no report function.
+	return c == cScopeEveryone || c == cFuncPeripheral
 }
 
 // negationCue returns the cue word standing within the window before one

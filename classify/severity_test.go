@@ -529,3 +529,18 @@ func TestClassifyScopeAndFunctionVocabulary(t *testing.T) {
 		{"other_all_users", "", "My colleague is not able to see the Reports menu since last week. Other all users can see it normal.", ticket.P3},
 	})
 }
+
+func TestClassifyEnglishPhrasingsOfTheFactors(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"so_slow_that_we_cannot_work", "", "Your system is crawling since Tuesday. It takes two minutes to open an order. It's just so slow that we can't do our jobs. Nobody from your side has called me back.", ticket.P1},
+		{"telegraphic_prod_down", "prod", "prod down. all users. 502 on every page + api. since 02:40 UTC.", ticket.P0},
+		{"orders_not_executed", "", "Since market open no client orders are being executed. All 22,000 active clients are affected. We have no manual route for this volume.", ticket.P0},
+		{"insufficient_fallback", "", "Since 05:00 the ordering portal shows a maintenance page to every pharmacy. Our phone line can take maybe 40 orders an hour, so realistically nothing gets ordered today.", ticket.P0},
+		{"rather_than", "", "Since your update the shift report PDF shows all times in UTC rather than UK time. The app itself is correct.", ticket.P3},
+		{"recurring_manual_work", "", "The scheduled reports are no longer emailed from the live system. Someone runs all the reports by hand every morning, which takes her until 11:00.", ticket.P2},
+		{"revenue_down", "", "Since your deploy product search on our live store returns 0 results for every query. About 60% of our revenue comes through search and conversion today is down 45%.", ticket.P1},
+		{"copy_paste_works", "", "Some of our students report that the link in the reset email doesn't work in Outlook. Copy-pasting the whole link works for everyone.", ticket.P3},
+		{"messages_gone_out_is_no_loss", "", "Since Thursday no reminder messages have gone out to patients from our production system. The missed-appointment rate has doubled since Friday. There is no bulk manual send option.", ticket.P1},
+		{"status_code_after_what_fails", "uat 503", "UAT: all requests 503 since 14:00. prod ok. 6 testers idle.", ticket.P2},
+	})
+}

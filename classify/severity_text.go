@@ -90,6 +90,11 @@ func isSignatureBlock(rest []string) bool {
 		if n > 8 || len(t) > 90 {
 			return false
 		}
+		// A later closing ("Thank you. … Regards,") or a line of prose
+		// (many words, ending a sentence) means the text goes on.
+		if closingRE.MatchString(t) || (len(strings.Fields(t)) >= 9 && strings.ContainsAny(t[len(t)-1:], ".?!:,")) {
+			return false
+		}
 	}
 	return true
 }
