@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -123,6 +124,25 @@ func (e *Engine) Classify(in Input) Result {
 	if res.Uncertain && supportsIncident(a.f) && res.Candidates[0].MoreSevere(res.Level) {
 		res.PageLevel = res.Candidates[0]
 	}
+	// The learned model (model.go) never sets Level; where it finds the
+	// next more urgent level likely for an incident, the pager gets that
+	// one (measured author by author: fewer missed urgent pages).
+	var modelNote []Reason
+	if e.model != nil {
+		p := e.model.probabilities(modelFeatures(res.Factors, res.Row))
+		res.Probabilities = map[ticket.Level]float64{}
+		for k, l := range ticket.Levels {
+			res.Probabilities[l] = math.Round(p[k]*1000) / 1000
+		}
+		modelNote = append(modelNote, modelReason(p))
+		if k := res.PageLevel.Rank() - 1; k >= 0 && p[k] >= pageUrgentShare && supportsIncident(a.f) {
+			res.PageLevel = ticket.Levels[k]
+			modelNote[0].Note += fmt.Sprintf("; pages %s (%.2f ≥ %.2f)", res.PageLevel, p[k], pageUrgentShare)
+			if !slices.Contains(res.Candidates, res.PageLevel) {
+				res.Candidates = append([]ticket.Level{res.PageLevel}, res.Candidates...)
+			}
+		}
+	}
 
 	res.Reasons = append(res.Reasons, first)
 	res.Reasons = append(res.Reasons, notes...)
@@ -134,6 +154,7 @@ func (e *Engine) Classify(in Input) Result {
 	}
 	res.Reasons = append(res.Reasons, factorReasons(tt, a)...)
 	res.Reasons = append(res.Reasons, confidenceReason(res))
+	res.Reasons = append(res.Reasons, modelNote...)
 	res.Reasons = append(res.Reasons, ignoredReasons(tt, a)...)
 	res.Reasons = append(res.Reasons, headerNotes(in.Header)...)
 	return res

@@ -19,6 +19,7 @@ type Engine struct {
 	explicit     explicitSpec
 	rows         []tableRow
 	people       map[string]bool // the one-word spellings of [words] people, for shares of people
+	model        *levelModel     // the learned check beside the table (model.json); nil: none
 }
 
 // Input is what severity classification looks at.
@@ -135,6 +136,11 @@ type Result struct {
 	PageLevel ticket.Level
 	// Row is the name of the level table row that decided.
 	Row string
+	// Probabilities is the learned model's view (model.go): the
+	// probability of each level given the factors and the row, from the
+	// labelled corpora. It never sets Level; it can move PageLevel one
+	// step more urgent.
+	Probabilities map[ticket.Level]float64
 	// Reasons is never empty; the reason that decided comes first.
 	Reasons []Reason
 }
