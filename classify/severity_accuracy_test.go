@@ -213,6 +213,7 @@ func TestAccuracy(t *testing.T) {
 		get("author "+authors[m.corpus]).add(m.want, got.Level)
 		if held {
 			get("round-1 held-out split").add(m.want, got.Level)
+			get("held-out, author " + authors[m.corpus]).add(m.want, got.Level)
 		}
 		get("all").add(m.want, got.Level)
 		if got.Level != m.want && !held && (show == "tune" || show == m.corpus) {
@@ -235,6 +236,11 @@ func TestAccuracy(t *testing.T) {
 		fmt.Fprintf(&b, "%-24s %s\n", "author "+a, per["author "+a])
 	}
 	fmt.Fprintf(&b, "%-24s %s\n", "round-1 held-out split", per["round-1 held-out split"])
+	for _, a := range authorOrder {
+		if s := per["held-out, author "+a]; s != nil {
+			fmt.Fprintf(&b, "  %-22s %s\n", "of author "+a, s)
+		}
+	}
 	fmt.Fprintf(&b, "%-24s %s\n", "all", per["all"])
 	for _, a := range authorOrder {
 		b.WriteString("author " + a + ":\n" + per["author "+a].confusionTable())
@@ -263,18 +269,20 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these.
+// below these (the figures at the end of round 2, rounded down). They are
+// floors against regressions, not targets: the target is for mail by an
+// author nobody here has read.
 var accuracyFloor = map[string]floor{
 	"project":                {99, 100, 0},
 	"dev":                    {100, 100, 0},
-	"dev2":                   {88, 96, 1},
+	"dev2":                   {96, 98, 0},
 	"extra":                  {87, 93, 3},
-	"extra2":                 {90, 95, 1},
+	"extra2":                 {92, 100, 0},
 	"extra3":                 {93, 96, 1},
 	"extra4":                 {96, 96, 0},
-	"heldout1":               {58, 87, 4},
-	"dev3":                   {76, 88, 5},
-	"round-1 held-out split": {83, 92, 6},
+	"heldout1":               {96, 100, 0},
+	"dev3":                   {99, 99, 0},
+	"round-1 held-out split": {88, 94, 4},
 }
 
 func reasonStrings(rs []Reason) []string {
