@@ -213,7 +213,7 @@ func TestAccuracy(t *testing.T) {
 		get("author "+authors[m.corpus]).add(m.want, got.Level)
 		if held {
 			get("round-1 held-out split").add(m.want, got.Level)
-			get("held-out, author " + authors[m.corpus]).add(m.want, got.Level)
+			get("held-out, author "+authors[m.corpus]).add(m.want, got.Level)
 		}
 		get("all").add(m.want, got.Level)
 		if got.Level != m.want && !held && (show == "tune" || show == m.corpus) {
