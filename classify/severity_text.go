@@ -31,7 +31,7 @@ func stripQuotedText(body string) (newText, forwarded string) {
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimRight(lines[i], "\r")
 		trimmed := strings.TrimSpace(line)
-		if forwardRE.MatchString(trimmed) {
+		if trimmed != "" && strings.ContainsRune("-BbAaDd", rune(trimmed[0])) && forwardRE.MatchString(trimmed) {
 			forwarded = strings.Join(lines[i+1:], "\n")
 			break
 		}
@@ -54,12 +54,12 @@ func stripQuotedText(body string) (newText, forwarded string) {
 			continue
 		}
 		inLog = false
-		if disclaimerRE.MatchString(trimmed) && (len(out) == 0 || strings.TrimSpace(out[len(out)-1]) == "") {
+		if (len(out) == 0 || strings.TrimSpace(out[len(out)-1]) == "") && disclaimerRE.MatchString(trimmed) {
 			// A legal footer ("This e-mail may be confidential…") ends
 			// what the author wrote.
 			break
 		}
-		if closingRE.MatchString(trimmed) && isSignatureBlock(lines[i+1:]) {
+		if len(trimmed) < 60 && closingRE.MatchString(trimmed) && isSignatureBlock(lines[i+1:]) {
 			// "Best regards," then name, title, "For URGENT issues call …":
 			// a signature says nothing about this mail's impact.
 			out = append(out, line)
@@ -92,7 +92,7 @@ func isSignatureBlock(rest []string) bool {
 		}
 		// A later closing ("Thank you. … Regards,") or a line of prose
 		// (many words, ending a sentence) means the text goes on.
-		if closingRE.MatchString(t) || (len(strings.Fields(t)) >= 9 && strings.ContainsAny(t[len(t)-1:], ".?!:,")) {
+		if (len(t) < 60 && closingRE.MatchString(t)) || (len(strings.Fields(t)) >= 9 && strings.ContainsAny(t[len(t)-1:], ".?!:,")) {
 			return false
 		}
 	}
@@ -155,7 +155,31 @@ var (
 )
 
 func isLogLine(line string) bool {
-	return logTimestampRE.MatchString(line) || logLevelRE.MatchString(line) || stackTraceRE.MatchString(line)
+	t := strings.TrimLeft(line, " \t")
+	if t == "" {
+		return false
+	}
+	// Cheap tests first: most lines of a mail are prose.
+	if c := t[0]; (c >= '0' && c <= '9' || c == '[' || c == '(' || c >= 'A' && c <= 'Z') && logTimestampRE.MatchString(line) {
+		return true
+	}
+	if hasLogLevelWord(line) && logLevelRE.MatchString(line) {
+		return true
+	}
+	return (len(t) < len(line) || strings.Contains(line, "Caused by") || strings.Contains(line, "Traceback") ||
+		strings.Contains(line, "Exception") || strings.Contains(line, "Error") || strings.Contains(line, "goroutine")) && stackTraceRE.MatchString(line)
+}
+
+// logLevels are the level words logs print in capitals.
+var logLevels = []string{"ERROR", "FATAL", "CRITICAL", "SEVERE", "WARN", "INFO", "DEBUG", "TRACE", "PANIC", "EMERG", "ALERT"}
+
+func hasLogLevelWord(line string) bool {
+	for _, l := range logLevels {
+		if strings.Contains(line, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // continuesLog: an indented line or a "Detail:" line right after a log
