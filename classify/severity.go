@@ -132,7 +132,9 @@ type Result struct {
 	// PageLevel is the level to route (page) with: the most severe
 	// candidate when the result is uncertain and the evidence describes a
 	// real incident (something stopped or degraded, data lost, a breach),
-	// else Level. It never replaces Level for the SLA.
+	// else Level; one level more urgent still when the learned model gives
+	// that level at least 0.3 for an incident (it is then a candidate
+	// too). It never replaces Level for the SLA.
 	PageLevel ticket.Level
 	// Row is the name of the level table row that decided.
 	Row string
