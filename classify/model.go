@@ -153,6 +153,23 @@ func (m *levelModel) round() {
 // page; 0.2 paged too often.
 const pageUrgentShare = 0.3
 
+// doubtShare: a level the model gives less than this is to be confirmed
+// (Result.Uncertain). Chosen author by author
+// (TestLeaveOneAuthorOutUncertainty): 0.3 flagged mostly wrong levels;
+// 0.5 flagged as many right ones as wrong.
+const doubtShare = 0.3
+
+// argmaxLevel returns the rank of the likeliest level.
+func argmaxLevel(p [5]float64) int {
+	best := 0
+	for k := range p {
+		if p[k] > p[best] {
+			best = k
+		}
+	}
+	return best
+}
+
 // modelLambda and modelSteps are the training settings of model.json.
 const (
 	modelLambda = 0.002

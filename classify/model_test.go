@@ -41,20 +41,10 @@ func examplesOf(cs []classified, keep func(classified) bool) []modelExample {
 	return out
 }
 
-func argmax(p [5]float64) int {
-	best := 0
-	for k := range p {
-		if p[k] > p[best] {
-			best = k
-		}
-	}
-	return best
-}
-
 // arbitrate is a candidate rule: the table's level, unless the model
 // puts at least threshold on an adjacent level.
 func arbitrate(table int, p [5]float64, threshold float64) int {
-	if a := argmax(p); a != table && (a-table == 1 || table-a == 1) && p[a] >= threshold {
+	if a := argmaxLevel(p); a != table && (a-table == 1 || table-a == 1) && p[a] >= threshold {
 		return a
 	}
 	return table
@@ -86,7 +76,7 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 			}
 			p := model.probabilities(modelFeatures(c.res.Factors, c.res.Row))
 			table := c.res.Level.Rank()
-			results := map[string]int{"table": table, "model": argmax(p)}
+			results := map[string]int{"table": table, "model": argmaxLevel(p)}
 			for _, th := range thresholds {
 				results[fmt.Sprintf("table+model ≥ %.1f", th)] = arbitrate(table, p, th)
 			}
@@ -249,4 +239,61 @@ func formatModel(m *levelModel) []byte {
 	}
 	b.WriteString("  }\n}\n")
 	return []byte(b.String())
+}
+
+// TestLeaveOneAuthorOutUncertainty: does a low model probability for the
+// table's level mark the results to confirm (the dangerous misses first)
+// better than the table's own confidence?
+func TestLeaveOneAuthorOutUncertainty(t *testing.T) {
+	cs := classifyCorpus(t)
+	var b strings.Builder
+	for _, author := range authorOrder {
+		model := trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
+		type tally struct{ flagged, flaggedWrong, wrong, dangerous, dangerousFlagged int }
+		per := map[string]*tally{}
+		for _, c := range cs {
+			if authors[c.m.corpus] != author {
+				continue
+			}
+			p := model.probabilities(modelFeatures(c.res.Factors, c.res.Row))
+			wrong := c.res.Level != c.m.want
+			dangerous := isDangerous(c.m.want, c.res.Level)
+			for _, rule := range []struct {
+				name string
+				flag bool
+			}{
+				{"Uncertain", c.res.Uncertain},
+				{"p(level) < 0.3", p[c.res.Level.Rank()] < 0.3},
+				{"p(level) < 0.4", p[c.res.Level.Rank()] < 0.4},
+				{"p(level) < 0.5", p[c.res.Level.Rank()] < 0.5},
+				{"Uncertain or p < 0.3", c.res.Uncertain || p[c.res.Level.Rank()] < 0.3},
+			} {
+				x := per[rule.name]
+				if x == nil {
+					x = &tally{}
+					per[rule.name] = x
+				}
+				if rule.flag {
+					x.flagged++
+					if wrong {
+						x.flaggedWrong++
+					}
+					if dangerous {
+						x.dangerousFlagged++
+					}
+				}
+				if wrong {
+					x.wrong++
+				}
+				if dangerous {
+					x.dangerous++
+				}
+			}
+		}
+		for _, name := range []string{"Uncertain", "p(level) < 0.3", "p(level) < 0.4", "p(level) < 0.5", "Uncertain or p < 0.3"} {
+			x := per[name]
+			fmt.Fprintf(&b, "%-8s %-22s flagged %3d (%3d wrong) of %d wrong; dangerous flagged %d/%d\n", author, name, x.flagged, x.flaggedWrong, x.wrong, x.dangerousFlagged, x.dangerous)
+		}
+	}
+	t.Log("\n" + b.String())
 }

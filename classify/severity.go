@@ -124,7 +124,9 @@ type Result struct {
 	Confidence float64
 	// Uncertain is set when Confidence is below 0.5 or the evidence also
 	// supports a level two or more steps away: route to triage and ask
-	// engineers to confirm ("#level Pn").
+	// engineers to confirm ("#level Pn"). Confidence is capped at 0.45
+	// when the learned model gives Level less than 0.3 (its likelier
+	// level is then a candidate).
 	Uncertain bool
 	// Candidates are the levels the evidence supports, most severe first;
 	// Level is one of them.

@@ -203,6 +203,9 @@ func TestAccuracy(t *testing.T) {
 		}
 		return per[k]
 	}
+	pages := map[string]*pageScore{}
+	flagged := map[string][2]int{}   // author → dangerous misses, of them flagged uncertain
+	uncertain := map[string][2]int{} // author → uncertain results, of them wrong
 	show := os.Getenv("CLASSIFY_SHOW")
 	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail, to compare versions
 	for _, m := range corpus {
@@ -216,6 +219,27 @@ func TestAccuracy(t *testing.T) {
 			get("held-out, author "+authors[m.corpus]).add(m.want, got.Level)
 		}
 		get("all").add(m.want, got.Level)
+		a := authors[m.corpus]
+		if pages[a] == nil {
+			pages[a] = &pageScore{}
+		}
+		pages[a].add(m.want, got.PageLevel)
+		if got.Uncertain {
+			u := uncertain[a]
+			u[0]++
+			if got.Level != m.want {
+				u[1]++
+			}
+			uncertain[a] = u
+		}
+		if isDangerous(m.want, got.Level) {
+			f := flagged[a]
+			f[0]++
+			if got.Uncertain {
+				f[1]++
+			}
+			flagged[a] = f
+		}
 		if got.Level != m.want && !held && (show == "tune" || show == m.corpus) {
 			t.Logf("MISS %s/%s: want %s, got %s (conf %.2f, cands %v, page %s) %s\n    %s\n    %s", m.corpus, m.file, m.want, got.Level,
 				got.Confidence, got.Candidates, got.PageLevel, m.note, got.Factors, strings.Join(reasonStrings(got.Reasons), "\n    "))
@@ -242,6 +266,10 @@ func TestAccuracy(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&b, "%-24s %s\n", "all", per["all"])
+	for _, a := range authorOrder {
+		fmt.Fprintf(&b, "pager, author %-8s %s; uncertain %d (%d wrong); dangerous misses flagged uncertain %d/%d\n", a, pages[a],
+			uncertain[a][0], uncertain[a][1], flagged[a][1], flagged[a][0])
+	}
 	for _, a := range authorOrder {
 		b.WriteString("author " + a + ":\n" + per["author "+a].confusionTable())
 	}
