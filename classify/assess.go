@@ -15,6 +15,9 @@ type assessment struct {
 	// as well (production and test both named as broken; "no workaround"
 	// and "we can work around it"). They make a result uncertain.
 	alternatives []alternative
+	// restored are the statements that something is back ("the webshop
+	// is back since 10:40").
+	restored []hit
 	// weakState: the state rests on a question ("why does the export
 	// fail?") or on a generic fault word with nothing known about what
 	// failed.
@@ -66,23 +69,36 @@ func isProblemConcept(c concept) bool {
 	return c == cSecurityBreach || c == cSecuritySuspected
 }
 
+// assess finds the cues and the stated shares in tt and reads the factors
+// from them.
+func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *assessment {
+	return assess(tt, e.findHits(tt), findShares(tt, e.people), subjectSentences, reply)
+}
+
 // assess reads the factors from the hits. Sentences below subjectSentences
 // are the subject; in a reply the subject names the original topic and
 // only gives context (environment, function, scope).
-func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *assessment {
+func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int, reply bool) *assessment {
 	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
 	flags := make([]sentenceFlags, len(tt.question)+1)
 	historyClause := map[int]bool{}
+	hypotheticalClause := map[int]bool{}
 	for _, h := range hits {
 		if h.negation != "" {
 			continue
 		}
 		fl := &flags[h.sentence]
 		switch h.concept {
-		case cHistory:
+		case cHistory, cRestored:
 			fl.history = true
 			historyClause[clauseOf(tt, h)] = true
 		case cHypothetical:
+			if w := tt.tokens[h.tokens[0]].word; w == "without" || w == "ohne" || w == "sans" {
+				// "… reset without him asking", "ohne dass … unterbrochen
+				// wird": only that clause is not happening.
+				hypotheticalClause[clauseOf(tt, h)] = true
+				break
+			}
 			fl.hypothetical = true
 		case cIntentQuestion:
 			fl.asks = true
@@ -102,17 +118,46 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 		}
 	}
 
+	// A status update ("the webshop is back since 10:40, but …") judges
+	// what is wrong now: a problem counts when its sentence says it is
+	// current (still, again, now, since …) or stands in a "but" clause;
+	// the others tell the outage that is over.
+	var restored []hit
+	for _, h := range hits {
+		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) {
+			restored = append(restored, h)
+		}
+	}
+	lastRestored := -1 // the last paragraph that says something is back
+	for _, r := range restored {
+		lastRestored = max(lastRestored, tt.tokens[r.tokens[0]].paragraph)
+	}
+	isCurrent := func(h hit) bool {
+		// A paragraph after the update tells what is new ("We rolled out
+		// at 01:00. \n\n Since then nothing works …").
+		return hasWord(tt, h.sentence, ongoingWords) || tt.startsWithContrast(clauseOf(tt, h)) ||
+			tt.tokens[h.tokens[0]].paragraph > lastRestored
+	}
+
 	var live []hit
 	var prodFine []hit // "no production impact": production named as fine
 	for _, h := range hits {
 		fl := flags[h.sentence]
 		switch {
+		case len(restored) > 0 && h.negation == "" && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
+			!isCurrent(h) && !slices.ContainsFunc(restored, func(r hit) bool { return r.sentence == h.sentence }):
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the service is back; this tells the outage that is over"})
+			continue
 		case h.negation != "" && h.concept == cEnvProduction:
 			prodFine = append(prodFine, h)
 			continue
 		case h.negation != "" && h.concept == cScopeEveryone:
 			// "not all users": some of them.
 			h.concept, h.negation = cScopeTeam, ""
+		case h.concept == cScopeEveryone && complement(tt, h):
+			// "all other users", "alle anderen Aufträge", "tous les
+			// autres": the ones not affected.
+			h.concept = cScopeContinues
 		case h.negation != "" && fl.wish && isStateRanked(h.concept) && conditional(tt, h.sentence):
 			// "It would be nice if the export did not crash": it crashes.
 			h.negation = ""
@@ -128,20 +173,21 @@ func assess(tt *tokenizedText, hits []hit, subjectSentences int, reply bool) *as
 			// its own says what is wrong now.
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
-		case fl.hypothetical && isProblemConcept(h.concept):
+		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
 			continue
 		}
 		live = append(live, h)
 	}
 
+	a.restored = restored
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(live)
+	live = a.readWorkaround(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
-	a.readScope(tt, live, flags, isSubject)
+	a.readScope(tt, live, shares, flags, isSubject)
 	a.readFunction(tt, live, isSubject)
-	a.readWorkaround(live)
 	a.readImpact(live)
 	a.readLossAndSecurity(live, flags, isSubject)
 	a.readIntent(tt, live, isSubject)
@@ -172,6 +218,43 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 	return out
 }
 
+// diagnosisWords mark a part said to be fine as a diagnosis ("the
+// terminals themselves are fine"), not as a function that still works.
+var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
+	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true}
+
+// restoreAsked: a restoration asked for or wished ("whether the data
+// can be restored", "please restore") reports none.
+var restoreAsked = map[string]bool{"if": true, "whether": true, "can": true, "could": true, "please": true, "when": true, "until": true,
+	"ob": true, "falls": true, "wenn": true, "konnen": true, "kann": true, "bitte": true, "wann": true, "bis": true,
+	"si": true, "pouvez": true, "pourriez": true, "peut": true, "quand": true}
+
+// reportingQuestion: a question with these words reports a problem
+// ("why is the export still failing?", "warum geht seit gestern …?").
+var reportingQuestion = map[string]bool{"why": true, "warum": true, "wieso": true, "weshalb": true, "pourquoi": true,
+	"since": true, "seit": true, "depuis": true, "still": true, "noch": true, "toujours": true, "again": true, "wieder": true, "anymore": true}
+
+// ongoingWords say that a problem is current.
+var ongoingWords = map[string]bool{"still": true, "again": true, "now": true, "currently": true, "today": true, "since": true, "remains": true, "anymore": true,
+	"noch": true, "wieder": true, "weiterhin": true, "jetzt": true, "aktuell": true, "derzeit": true, "momentan": true, "heute": true, "seit": true, "nach": true,
+	"toujours": true, "encore": true, "nouveau": true, "maintenant": true, "actuellement": true, "aujourd": true, "depuis": true, "reste": true, "restent": true}
+
+// otherWords make a quantifier the complement of what is affected.
+var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,
+	"anderer": true, "übrigen": true, "ubrigen": true, "restlichen": true, "autres": true, "autre": true, "reste": true}
+
+// complement reports whether an "everyone" hit names the others: an
+// "other" word among or right after its words.
+func complement(tt *tokenizedText, h hit) bool {
+	first, last := h.tokens[0], h.tokens[len(h.tokens)-1]
+	for i := max(first-1, 0); i <= last+1 && i < len(tt.tokens); i++ { // "other all users" too
+		if otherWords[tt.tokens[i].word] {
+			return true
+		}
+	}
+	return false
+}
+
 // conditionalWords introduce the wished-for condition of a bug report
 // phrased as a wish ("it would be nice if it did not crash").
 var conditionalWords = map[string]bool{"if": true, "wenn": true, "falls": true, "si": true, "dass": true, "que": true}
@@ -194,16 +277,29 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 }
 
 // dropWhenNoProblem: a mail that says nothing is broken ("just an idea,
-// nothing's broken") describes an inconvenience at most as motivation;
-// only a stop or lost data would still count.
+// nothing's broken", "nothing is down, everything works") describes at
+// most a misbehaviour (a wrong result), or, when it asks for something
+// new, the motivation of a wish; only lost data or a breach still count.
 func (a *assessment) dropWhenNoProblem(live []hit) []hit {
 	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
 		return live
 	}
+	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
 	out := live[:0:0]
 	for _, h := range live {
 		switch h.concept {
-		case cStateDegraded, cStateFailing, cStateWrong, cStateProblem, cImpactMinor, cImpactSignificant:
+		case cStateStopped, cStateDegraded, cStateFailing, cStateWrong:
+			if wish {
+				// "Nothing's broken, just an idea … fine but slow": the
+				// motivation of a wish.
+				a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken and asks for something new"})
+				continue
+			}
+			// "It's just that the checkbox has stopped doing anything":
+			// something misbehaves, nothing is down.
+			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken: read as a wrong behaviour"})
+			h.concept = cStateWrong
+		case cStateProblem, cImpactCritical, cImpactSignificant:
 			a.ignored = append(a.ignored, ignoredHit{h, "the mail says nothing is broken"})
 			continue
 		}
@@ -254,6 +350,20 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			best = append(best, h)
 		}
 	}
+	allQuestions := len(best) > 0
+	reports := false
+	for _, h := range best {
+		allQuestions = allQuestions && tt.isQuestion(h.sentence)
+		reports = reports || hasWord(tt, h.sentence, reportingQuestion)
+	}
+	if allQuestions && !reports {
+		// "Is the portal offline during the whole window?", "Is there a
+		// bulk endpoint we should use instead?": asked, not reported.
+		for _, h := range best {
+			a.ignored = append(a.ignored, ignoredHit{h, "only asked about"})
+		}
+		best = nil
+	}
 	if len(best) == 0 {
 		if problem {
 			a.f.Intent = IntentIncident
@@ -267,10 +377,6 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 	}
 	a.because["state"] = best
 	a.f.Intent = IntentIncident
-	allQuestions := true
-	for _, h := range best {
-		allQuestions = allQuestions && tt.isQuestion(h.sentence)
-	}
 	if allQuestions {
 		a.weakState = true
 		a.alternatives = append(a.alternatives, alternative{"state", string(StateNone)})
@@ -344,9 +450,13 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		if e.concept == cEnvProduction && len(prodFine) > 0 {
 			// Production is said to be fine: a test system named with the
 			// problem is where it is ("the staging refresh from
-			// production stopped; production is untouched").
+			// production stopped; production is untouched"), and so is
+			// one named elsewhere when production is only in the
+			// problem's sentence, not its clause ("the load test was
+			// aborted, and the go-live on Monday is at risk").
+			sameClause := clauseOf(tt, e) == clauseOf(tt, p)
 			for _, o := range envs {
-				if o.concept == cEnvNonProduction && o.sentence == p.sentence && !fineEnv[o.tokens[0]] {
+				if o.concept == cEnvNonProduction && !fineEnv[o.tokens[0]] && (o.sentence == p.sentence || !sameClause) {
 					e = o
 					break
 				}
@@ -401,7 +511,7 @@ var scopeRank = map[concept]Scope{cScopeEveryone: ScopeEveryone, cScopeTeam: Sco
 // readScope takes the widest scope named where a problem is described
 // (else anywhere). "All … above 50 MB" is a part, not everyone; "operation
 // continues" means not everyone.
-func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFlags, isSubject func(int) bool) {
+func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, flags []sentenceFlags, isSubject func(int) bool) {
 	problemSentence := map[int]bool{}
 	var continues, subsets []hit
 	for _, h := range live {
@@ -414,12 +524,67 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, flags []sentenceFl
 			subsets = append(subsets, h)
 		}
 	}
+	// Something is still wrong: what came back in the same environment is
+	// the part that works ("the webshop is back, but the store API …").
+	if len(problemSentence) > 0 {
+		for _, r := range a.restored {
+			if !slices.ContainsFunc(live, func(e hit) bool {
+				return e.sentence == r.sentence && (e.concept == cEnvProduction && a.f.Environment == EnvNonProduction ||
+					e.concept == cEnvNonProduction && a.f.Environment != EnvNonProduction)
+			}) {
+				r.concept = cScopeContinues
+				continues = append(continues, r)
+			}
+		}
+	}
+	// "Visa and PayPal work normally": a sentence that says something
+	// works, naming no environment and no problem, says the rest works.
+	envSentence := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvProduction || h.concept == cEnvNonProduction {
+			envSentence[h.sentence] = true
+		}
+	}
+	if len(problemSentence) > 0 {
+		for _, h := range live {
+			if h.concept == cEnvFine && !problemSentence[h.sentence] && !envSentence[h.sentence] && !isSubject(h.sentence) && !flags[h.sentence].history &&
+				!hasWord(tt, h.sentence, diagnosisWords) {
+				continues = append(continues, h)
+			}
+		}
+	}
+	// A share stated in a sentence that describes a problem decides: the
+	// widest one. A share elsewhere ("85 % of our customers pay by card")
+	// tells how many depend on something, not how much of it fails.
+	var widest *share
+	for i := range shares {
+		sh := &shares[i]
+		fl := flags[sh.sentence]
+		if fl.history || fl.hypothetical || !problemSentence[sh.sentence] {
+			continue
+		}
+		if widest == nil || sh.ratio > widest.ratio {
+			widest = sh
+		}
+	}
+	if widest != nil {
+		a.f.Scope, a.because["scope"] = scopeOfShare(*widest), []hit{shareHit(tt, *widest)}
+		return
+	}
+	// "Copy-pasting the link works for everyone": who something works for
+	// is not who is affected.
+	worksClause := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept == cWorkaroundEasy {
+			worksClause[clauseOf(tt, h)] = true
+		}
+	}
 	pick := func(near bool) (Scope, []hit) {
 		order := []concept{cScopeEveryone, cScopeTeam, cScopeOneUser, cScopeOneRecord}
 		for _, c := range order {
 			var found []hit
 			for _, h := range live {
-				if h.concept != c || (near && !problemSentence[h.sentence] && !isSubject(h.sentence)) {
+				if h.concept != c || (near && !problemSentence[h.sentence] && !isSubject(h.sentence)) || worksClause[clauseOf(tt, h)] {
 					continue
 				}
 				found = append(found, h)
@@ -561,9 +726,34 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 // readWorkaround: a workaround said to be unacceptable ("does not
 // scale") is none; a costly workaround outranks "no workaround" (the text
 // then says the only way around is costly); "no workaround" and an easy
-// one together are contradictory.
-func (a *assessment) readWorkaround(live []hit) {
-	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable)
+// one together are contradictory. Effort stated with a workaround, or in
+// the two sentences after it ("Our workaround: … It takes two people
+// most of the day"), makes it costly; that effort is then no slowness,
+// and a minor impact stated with a limit ("we can live with it, but not
+// for the month end") no minor impact. It returns live without those.
+func (a *assessment) readWorkaround(live []hit) []hit {
+	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable, cWorkaroundEffort)
+	for _, eff := range by[cWorkaroundEffort] {
+		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly} {
+			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+2 }) {
+				by[cWorkaroundCostly] = append(by[cWorkaroundCostly], eff)
+				break
+			}
+		}
+	}
+	costly := append(slices.Clone(by[cWorkaroundCostly]), by[cWorkaroundUnacceptable]...)
+	live = slices.DeleteFunc(live, func(h hit) bool {
+		if h.concept != cStateDegraded && h.concept != cImpactMinor {
+			return false
+		}
+		for _, c := range costly {
+			if overlaps(h.tokens, c.tokens) || (h.concept == cImpactMinor && c.concept == cWorkaroundCostly && c.sentence == h.sentence && len(c.spans) > 1) {
+				a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("part of a costly workaround (%q)", c.src)})
+				return true
+			}
+		}
+		return false
+	})
 	switch {
 	case len(by[cWorkaroundUnacceptable]) > 0:
 		a.f.Workaround, a.because["workaround"] = WorkaroundNone, by[cWorkaroundUnacceptable]
@@ -577,6 +767,7 @@ func (a *assessment) readWorkaround(live []hit) {
 	case len(by[cWorkaroundEasy]) > 0:
 		a.f.Workaround, a.because["workaround"] = WorkaroundEasy, by[cWorkaroundEasy]
 	}
+	return live
 }
 
 // readImpact takes the strongest impact stated; a minor one stated too

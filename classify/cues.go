@@ -38,6 +38,7 @@ const (
 	cWorkaroundCostly
 	cWorkaroundEasy
 	cWorkaroundUnacceptable // "the workaround does not scale": as good as none
+	cWorkaroundEffort       // "it takes two people most of the day": a workaround's cost, when one is described
 	cImpactCritical
 	cImpactSignificant
 	cImpactMinor
@@ -48,7 +49,8 @@ const (
 	cSecuritySuspected
 	cSecurityVulnerability
 	cHedge        // "we believe", "Verdacht", "probablement"
-	cHistory      // "was resolved", "root cause analysis", "last week's outage"
+	cHistory      // "root cause analysis", "last week's outage", "was down for two hours"
+	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
 	cHypothetical // "what happens if", "falls", "au cas où"
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cIntentQuestion
@@ -65,11 +67,11 @@ var conceptNames = [numConcepts]string{
 	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues",
 	"function.system", "function.critical", "function.peripheral", "function.documentation", "function.administrative",
 	"state.stopped", "state.degraded", "state.failing", "state.wrong", "state.cosmetic", "state.problem", "state.not",
-	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable",
+	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable", "workaround.effort",
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.hypothetical", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 
@@ -88,7 +90,7 @@ func (c concept) family() string {
 func (c concept) negatable() bool {
 	switch c {
 	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
-		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable:
+		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort:
 		return false
 	}
 	return true
@@ -204,6 +206,7 @@ type hit struct {
 	spans    [][2]int // byte ranges to show
 	sentence int
 	negation string // the cue word that cancels it, "" if none
+	negIdx   int    // the token of that word
 	src      string // the cue as written in rules.toml
 }
 
@@ -262,6 +265,7 @@ func (e *Engine) findHits(tt *tokenizedText) []hit {
 		hits = append(hits, e.joinParts(tt, &e.cues.cues[id], as)...)
 	}
 	hits = dropContained(hits)
+	keepNegationsInTheirPhrase(hits)
 	slices.SortStableFunc(hits, func(a, b hit) int { return a.tokens[0] - b.tokens[0] })
 	return hits
 }
@@ -287,7 +291,7 @@ func (e *Engine) joinParts(tt *tokenizedText, cu *cue, as []atom) []hit {
 			}
 			pick := occ[0]
 			for _, o := range occ {
-				if e.negationCue(tt, o, e.window, true) == "" {
+				if neg, _ := e.negationCue(tt, o, e.window, true); neg == "" {
 					pick = o
 					break
 				}
@@ -323,7 +327,7 @@ func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
 			// French "ne" negates the verb: "ne répond plus en production".
 			window, clitic = 2, false
 		}
-		h.negation = e.negationCue(tt, h.tokens, window, clitic)
+		h.negation, h.negIdx = e.negationCue(tt, h.tokens, window, clitic)
 	}
 	return h
 }
@@ -346,10 +350,14 @@ func dropContained(hits []hit) []hit {
 					continue
 				}
 				o := hits[j]
-				if o.concept.family() != fam {
+				if o.concept.family() != fam && !(o.concept == cStateNot && describesProblem(h.concept)) {
 					continue
 				}
-				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) {
+				if h.concept == cStateNot && o.concept != cStateNot {
+					continue // a phrase that takes back is never taken back itself
+				}
+				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) ||
+					(o.concept == cStateNot && len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) { // "… have gone out" takes back "@data & gone"
 					drop[i] = true
 					break
 				}
@@ -368,9 +376,23 @@ func dropContained(hits []hit) []hit {
 	return out
 }
 
+// describesProblem reports the concepts a "state.not" phrase takes back:
+// "breach notification procedures", "incident response", "failure to
+// respond" name no breach, incident or failure.
+func describesProblem(c concept) bool {
+	switch c.family() {
+	case "state", "data", "security":
+		return c != cStateNot
+	}
+	// "Nobody from your side has called me back": no scope; "students
+	// report that": no report function.
+	return c == cScopeEveryone || c == cFuncPeripheral
+}
+
 // negationCue returns the cue word standing within the window before one
-// of the matched words (in its clause, outside the match), or "".
-func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) string {
+// of the matched words (in its clause, outside the match), or "", and
+// the index of its token.
+func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) (string, int) {
 	for _, i := range idx {
 		for back := 1; back <= window; back++ {
 			j := i - back
@@ -385,12 +407,42 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 			}
 			for _, cue := range e.negationCues {
 				if cue.matches(tt.tokens[j].word) {
-					return tt.src[tt.tokens[j].start:tt.tokens[j].end]
+					return tt.src[tt.tokens[j].start:tt.tokens[j].end], j
 				}
 			}
 		}
 	}
-	return ""
+	return "", -1
+}
+
+// negativePronouns are negation words that are the subject or object of
+// a phrase of their own ("nothing works", "nobody can"), unlike "not".
+var negativePronouns = map[string]bool{"nothing": true, "nobody": true, "none": true, "noone": true, "niemand": true, "nichts": true,
+	"keiner": true, "personne": true, "rien": true, "aucun": true, "aucune": true}
+
+// keepNegationsInTheirPhrase: a negation word that belongs to a phrase
+// matched for another concept negates nothing outside it: the "nothing"
+// of "nothing works in production" makes a stop, not a production said
+// to be fine; the "nobody" of "nobody can log in to production" a scope.
+func keepNegationsInTheirPhrase(hits []hit) {
+	owner := map[int]concept{}
+	for _, h := range hits {
+		if h.negation != "" {
+			continue
+		}
+		switch h.concept.family() {
+		case "state", "scope", "workaround":
+			for _, t := range h.tokens {
+				owner[t] = h.concept
+			}
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		if c, ok := owner[h.negIdx]; ok && h.negation != "" && negativePronouns[Normalize(h.negation)] && h.concept.family() != c.family() {
+			h.negation = ""
+		}
+	}
 }
 
 // isStrictSubset reports whether a's words are all in b and b has more.

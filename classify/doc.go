@@ -13,7 +13,11 @@
 // them gives a Confidence and the candidate levels. The customer's
 // declared level is kept apart (Result.Declared) and decides only when the
 // mail describes no impact. Replies and forwards are judged on their new
-// text. An admin may override the cues and the table (LoadRules); the
+// text; pasted logs, legal footers and status updates that say the
+// service is back are read for what they are. A learned model beside the
+// table (model.json, trained on the labelled corpora) gives each level a
+// probability and may page one level more urgently; it never sets the
+// level. An admin may override the cues and the table (LoadRules); the
 // engine can learn from engineers' corrections (WithCorrections), visibly
 // and reversibly.
 package classify

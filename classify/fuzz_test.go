@@ -143,3 +143,25 @@ func FuzzParseFactors(f *testing.F) {
 		}
 	})
 }
+
+func FuzzFindShares(f *testing.F) {
+	for _, s := range []string{"412 of 415 branches", "40% of logins", "septante pour cent des clients", "3 orders out of ~9000",
+		"350/600 staff", "EHR-APP-01/02", "zweiundvierzig von fünfzig", "quatre-vingt-dix pour cent", "1'000 von 2.000"} {
+		f.Add(s)
+	}
+	people := Default().people
+	f.Fuzz(func(t *testing.T, text string) {
+		tt := tokenizeText(text)
+		for _, s := range findShares(tt, people) {
+			if s.ratio < 0 || s.ratio > 1 || s.ratio != s.ratio {
+				t.Fatalf("share %v outside 0..1 in %q", s.ratio, text)
+			}
+			for _, i := range s.tokens {
+				if i < 0 || i >= len(tt.tokens) {
+					t.Fatalf("token %d out of range in %q", i, text)
+				}
+			}
+			_ = shareHit(tt, s)
+		}
+	})
+}

@@ -75,6 +75,7 @@ type textToken struct {
 	start, end int    // byte offsets of the original word in the text
 	sentence   int    // sentence number, counted across subject and body
 	clause     int    // clause number: sentences and commas end clauses
+	paragraph  int    // paragraph number: blank lines end paragraphs
 }
 
 // tokenizedText is a text cut into words and sentences.
@@ -97,7 +98,7 @@ func (t *tokenizedText) startsWithContrast(c int) bool { return slices.Contains(
 // cues see it.
 func tokenizeText(src string) *tokenizedText {
 	t := &tokenizedText{src: src}
-	sentence, clause := 0, 0
+	sentence, clause, paragraph := 0, 0, 0
 	sentenceHasWords := false
 	endSentence := func(isQuestion bool) {
 		if !sentenceHasWords {
@@ -118,7 +119,7 @@ func tokenizeText(src string) *tokenizedText {
 			clause++ // "it was fixed yesterday but is down again": two clauses
 			t.contrast = append(t.contrast, clause)
 		}
-		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause})
+		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause, paragraph: paragraph})
 		sentenceHasWords = true
 		wordStart = -1
 	}
@@ -140,10 +141,16 @@ func tokenizeText(src string) *tokenizedText {
 			i += size
 			continue
 		}
+		if wordStart >= 0 && joinsIdentifier(r, src[wordStart:i], src[i+size:]) {
+			// "session.idle-timeout", "order_ref_uk", "o.h.e.j.s": names
+			// from configuration, code and logs are one word, not prose.
+			i += size
+			continue
+		}
 		if isApostrophe(r) && wordStart >= 0 && isNegatedContraction(src[wordStart:i], src[i+size:]) {
 			// "isn't", "don't": the stem, then "not" for the "'t".
 			flush(i)
-			t.tokens = append(t.tokens, textToken{word: "not", start: i, end: i + size + 1, sentence: sentence, clause: clause})
+			t.tokens = append(t.tokens, textToken{word: "not", start: i, end: i + size + 1, sentence: sentence, clause: clause, paragraph: paragraph})
 			i += size + 1
 			continue
 		}
@@ -154,6 +161,9 @@ func tokenizeText(src string) *tokenizedText {
 			newlines++
 			if newlines >= 2 {
 				endSentence(false)
+				if newlines == 2 && len(t.tokens) > 0 {
+					paragraph++
+				}
 			}
 			lineStart = true
 			continue
@@ -187,6 +197,36 @@ func tokenizeText(src string) *tokenizedText {
 	}
 	endSentence(false)
 	return t
+}
+
+// joinsIdentifier reports whether r, standing between word (so far) and
+// rest, joins them into one identifier: a dot or underscore between two
+// word characters ("session.idle", "order_ref"), and a hyphen or slash
+// inside a word that already is one ("session.idle-timeout"). Dotted
+// abbreviations stay words: "z.B", "e.g" are short.
+func joinsIdentifier(r rune, word, rest string) bool {
+	next, _ := utf8.DecodeRuneInString(rest)
+	if rest == "" || !isWordRune(next) {
+		return false
+	}
+	switch r {
+	case '_':
+		return true
+	case '.':
+		// Letters on both sides and more than an abbreviation's one or two
+		// letters on one of them: "session.idle", "v5.2", "ticketd.example".
+		end := strings.IndexFunc(rest, func(r rune) bool { return !isWordRune(r) })
+		if end < 0 {
+			end = len(rest)
+		}
+		last := word[strings.LastIndexAny(word, "._-/")+1:]
+		return utf8.RuneCountInString(last) > 2 || end > 2 || strings.ContainsAny(word, "._")
+	case '-', '/':
+		// "re-issue", "re-send", "ré-émettre": a prefix, not the word
+		// "issue".
+		return strings.ContainsAny(word, "._") || (r == '-' && (strings.EqualFold(word, "re") || strings.EqualFold(word, "ré")))
+	}
+	return false
 }
 
 // isDigitRun reports whether s ends in an ASCII digit and is all digits

@@ -23,14 +23,18 @@ type patWord struct {
 	number   bool     // "#": any number ("30 % of orders")
 }
 
-// isNumber reports whether tok is all digits.
+// isNumber reports whether tok is a number: digits, perhaps grouped or
+// with a decimal separator ("2,000", "3.000", "1'000", "99.8").
 func isNumber(tok string) bool {
+	if tok == "" || tok[0] < '0' || tok[0] > '9' || tok[len(tok)-1] < '0' || tok[len(tok)-1] > '9' {
+		return false
+	}
 	for i := 0; i < len(tok); i++ {
-		if tok[i] < '0' || tok[i] > '9' {
+		if (tok[i] < '0' || tok[i] > '9') && tok[i] != ',' && tok[i] != '.' && tok[i] != '\'' {
 			return false
 		}
 	}
-	return tok != ""
+	return true
 }
 
 func (w patWord) matches(tok string) bool {
@@ -173,6 +177,11 @@ func patternFields(src string) ([]string, error) {
 // suffix. Words with umlauts also match the "ae/oe/ue" spelling and vice
 // versa.
 func compileAlternative(alt string) ([]patWord, error) {
+	if strings.ContainsAny(alt, "~&()") {
+		// "(reported ~1 to|alerted)": gaps and parts stand between terms,
+		// not inside an alternative.
+		return nil, fmt.Errorf("alternative %q: ~N, & and brackets cannot stand inside an alternative", alt)
+	}
 	if alt == "#" {
 		return []patWord{{number: true}}, nil
 	}

@@ -110,6 +110,11 @@ func LoadRules(data []byte) (*Engine, error) {
 // (f may be the built-in file itself).
 func compileRules(base, f *ruleFile) (*Engine, error) {
 	e := &Engine{window: 3}
+	m, err := loadModel(builtinModelJSON)
+	if err != nil {
+		return nil, err
+	}
+	e.model = m
 	neg := base
 	if f.md.IsDefined("negation") {
 		neg = f
@@ -131,7 +136,6 @@ func compileRules(base, f *ruleFile) (*Engine, error) {
 	if f.md.IsDefined("explicit") {
 		ex = f
 	}
-	var err error
 	if e.explicit, err = compileExplicit(ex); err != nil {
 		return nil, fmt.Errorf("line %d: [explicit] %w", lineOf(ex.src, `\[explicit\]`, 0), err)
 	}
@@ -148,6 +152,15 @@ func compileRules(base, f *ruleFile) (*Engine, error) {
 				alts = append(alts, alt)
 			}
 			words[name] = alts
+		}
+	}
+
+	e.people = map[string]bool{}
+	for _, alt := range words["people"] {
+		if len(alt) == 1 {
+			for _, v := range alt[0].variants {
+				e.people[v] = true
+			}
 		}
 	}
 

@@ -18,6 +18,8 @@ type Engine struct {
 	window       int
 	explicit     explicitSpec
 	rows         []tableRow
+	people       map[string]bool // the one-word spellings of [words] people, for shares of people
+	model        *levelModel     // the learned check beside the table (model.json); nil: none
 }
 
 // Input is what severity classification looks at.
@@ -122,7 +124,9 @@ type Result struct {
 	Confidence float64
 	// Uncertain is set when Confidence is below 0.5 or the evidence also
 	// supports a level two or more steps away: route to triage and ask
-	// engineers to confirm ("#level Pn").
+	// engineers to confirm ("#level Pn"). Confidence is capped at 0.45
+	// when the learned model gives Level less than 0.3 (its likelier
+	// level is then a candidate).
 	Uncertain bool
 	// Candidates are the levels the evidence supports, most severe first;
 	// Level is one of them.
@@ -130,10 +134,17 @@ type Result struct {
 	// PageLevel is the level to route (page) with: the most severe
 	// candidate when the result is uncertain and the evidence describes a
 	// real incident (something stopped or degraded, data lost, a breach),
-	// else Level. It never replaces Level for the SLA.
+	// else Level; one level more urgent still when the learned model gives
+	// that level at least 0.3 for an incident (it is then a candidate
+	// too). It never replaces Level for the SLA.
 	PageLevel ticket.Level
 	// Row is the name of the level table row that decided.
 	Row string
+	// Probabilities is the learned model's view (model.go): the
+	// probability of each level given the factors and the row, from the
+	// labelled corpora. It never sets Level; it can move PageLevel one
+	// step more urgent.
+	Probabilities map[ticket.Level]float64
 	// Reasons is never empty; the reason that decided comes first.
 	Reasons []Reason
 }

@@ -30,12 +30,20 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"},
 }
+
+// splitCorpora are the corpora the round-1 hash split (heldOut) applies
+// to; heldout1 and dev3 came later and are judged by author instead.
+var splitCorpora = map[string]bool{"project": true, "dev": true, "extra": true, "dev2": true, "extra2": true, "extra3": true, "extra4": true}
 
 // heldOut reports whether a mail belongs to the held-out split. The rule
 // was fixed before the factor classifier was tuned (testdata/classify/
 // heldout.tsv records it); mails in the split are never used to tune.
 func heldOut(corpus, file string) bool {
+	if !splitCorpora[corpus] {
+		return false
+	}
 	h := fnv.New32a()
 	h.Write([]byte(corpus + "/" + file))
 	return h.Sum32()%3 == 0
@@ -166,10 +174,25 @@ func TestHeldOutSplitIsTheRecordedOne(t *testing.T) {
 	}
 }
 
+// authors groups the corpora by who wrote them: generalisation is judged
+// by author, because mails by one author share a style that cues tuned
+// on some of them also fit (round 1: 99 % on its corpora, 59 % on mail by
+// an author it never saw).
+var authors = map[string]string{
+	"project": "project",            // the project's own mails
+	"dev":     "dev",                // the shared development corpus
+	"dev2":    "A", "heldout1": "A", // independent author A
+	"dev3":  "B",                                                                  // independent author B, an ops-desk persona
+	"extra": "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
+}
+
+var authorOrder = []string{"project", "dev", "helper", "A", "B"}
+
 // TestAccuracy classifies every labelled corpus and reports exact,
-// within-one and dangerous misses per corpus and for the held-out split.
-// Set CLASSIFY_SHOW=tune to list the misses of the tuning split (misses of
-// the held-out split are not listed: looking at them would be tuning).
+// within-one and dangerous misses per corpus, per author and for round
+// 1's hash held-out split. CLASSIFY_SHOW=<corpus> lists the misses of one
+// corpus (the round-1 held-out split excepted: it stays unread);
+// CLASSIFY_SHOW=tune lists those of every corpus.
 func TestAccuracy(t *testing.T) {
 	corpus := loadCorpus(t)
 	e := Default()
@@ -180,64 +203,115 @@ func TestAccuracy(t *testing.T) {
 		}
 		return per[k]
 	}
+	pages := map[string]*pageScore{}
+	flagged := map[string][2]int{}   // author → dangerous misses, of them flagged uncertain
+	uncertain := map[string][2]int{} // author → uncertain results, of them wrong
 	show := os.Getenv("CLASSIFY_SHOW")
+	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail, to compare versions
 	for _, m := range corpus {
 		got := e.Classify(m.input)
-		split := "tuning split"
-		if heldOut(m.corpus, m.file) {
-			split = "held-out split"
-		}
+		held := heldOut(m.corpus, m.file)
+		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\n", m.corpus, m.file, m.want, got.Level, got.Row)
 		get(m.corpus).add(m.want, got.Level)
-		get(m.corpus+", "+strings.TrimSuffix(split, " split")).add(m.want, got.Level)
-		get(split).add(m.want, got.Level)
+		get("author "+authors[m.corpus]).add(m.want, got.Level)
+		if held {
+			get("round-1 held-out split").add(m.want, got.Level)
+			get("held-out, author "+authors[m.corpus]).add(m.want, got.Level)
+		}
 		get("all").add(m.want, got.Level)
-		if got.Level != m.want && (show == "tune" && split == "tuning split" || show == "all") {
-			t.Logf("MISS %s/%s: want %s, got %s (conf %.2f) %s\n    %s\n    %s", m.corpus, m.file, m.want, got.Level,
-				got.Confidence, m.note, got.Factors, strings.Join(reasonStrings(got.Reasons), "\n    "))
+		a := authors[m.corpus]
+		if pages[a] == nil {
+			pages[a] = &pageScore{}
+		}
+		pages[a].add(m.want, got.PageLevel)
+		if got.Uncertain {
+			u := uncertain[a]
+			u[0]++
+			if got.Level != m.want {
+				u[1]++
+			}
+			uncertain[a] = u
+		}
+		if isDangerous(m.want, got.Level) {
+			f := flagged[a]
+			f[0]++
+			if got.Uncertain {
+				f[1]++
+			}
+			flagged[a] = f
+		}
+		if got.Level != m.want && !held && (show == "tune" || show == m.corpus) {
+			t.Logf("MISS %s/%s: want %s, got %s (conf %.2f, cands %v, page %s) %s\n    %s\n    %s", m.corpus, m.file, m.want, got.Level,
+				got.Confidence, got.Candidates, got.PageLevel, m.note, got.Factors, strings.Join(reasonStrings(got.Reasons), "\n    "))
 		}
 	}
-	var keys []string
-	for k := range per {
-		keys = append(keys, k)
+	if path := os.Getenv("CLASSIFY_DUMP"); path != "" {
+		if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	slices.Sort(keys)
 	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%-20s %s\n", k, per[k])
+	for _, c := range corpora {
+		if per[c.name] != nil {
+			fmt.Fprintf(&b, "%-24s %s\n", c.name, per[c.name])
+		}
 	}
-	b.WriteString("all mails:\n" + per["all"].confusionTable())
-	b.WriteString("held-out split:\n" + per["held-out split"].confusionTable())
+	for _, a := range authorOrder {
+		fmt.Fprintf(&b, "%-24s %s\n", "author "+a, per["author "+a])
+	}
+	fmt.Fprintf(&b, "%-24s %s\n", "round-1 held-out split", per["round-1 held-out split"])
+	for _, a := range authorOrder {
+		if s := per["held-out, author "+a]; s != nil {
+			fmt.Fprintf(&b, "  %-22s %s\n", "of author "+a, s)
+		}
+	}
+	fmt.Fprintf(&b, "%-24s %s\n", "all", per["all"])
+	for _, a := range authorOrder {
+		fmt.Fprintf(&b, "pager, author %-8s %s; uncertain %d (%d wrong); dangerous misses flagged uncertain %d/%d\n", a, pages[a],
+			uncertain[a][0], uncertain[a][1], flagged[a][1], flagged[a][0])
+	}
+	for _, a := range authorOrder {
+		b.WriteString("author " + a + ":\n" + per["author "+a].confusionTable())
+	}
 	t.Log("\n" + b.String())
 
-	// The issue's target (≥ 90 % exact, no dangerous miss) is enforced
-	// where it is reached. On the held-out split it is not (see
-	// heldOutFloor): the figures are reported and a floor guards against
-	// getting worse; it is not a lowered target.
-	for _, k := range []string{"dev", "project", "tuning split"} {
-		s := per[k]
-		if s.pct(s.exact) < 90 {
-			t.Errorf("%s: exact %.1f%% is below 90%%", k, s.pct(s.exact))
+	// The issue's target on mail by an author nobody here tuned on is
+	// ≥ 85 % exact, ≥ 97 % within one, no dangerous miss. Scores on the
+	// corpora used for development say little about that (see
+	// TestLeaveOneAuthorOut); here floors only guard against regressions.
+	for name, f := range accuracyFloor {
+		s := per[name]
+		if s == nil {
+			t.Errorf("%s: no mails", name)
+			continue
 		}
-		if s.dangerous > 0 {
-			t.Errorf("%s: %d dangerous misses", k, s.dangerous)
+		if s.pct(s.exact) < f.exact || s.pct(s.withinOne) < f.withinOne || s.dangerous > f.dangerous {
+			t.Errorf("%s regressed below %.0f%% exact, %.0f%% within one, %d dangerous: %s", name, f.exact, f.withinOne, f.dangerous, s)
 		}
-	}
-	h := per["held-out split"]
-	if h.pct(h.exact) < 90 || h.dangerous > 0 {
-		t.Logf("TARGET NOT MET on the held-out split: exact %.1f%% (target 90%%), dangerous %d (target 0)", h.pct(h.exact), h.dangerous)
-	}
-	if h.pct(h.exact) < heldOutFloor.exact || h.dangerous > heldOutFloor.dangerous {
-		t.Errorf("held-out split regressed below %.0f%% exact / %d dangerous: %s", heldOutFloor.exact, heldOutFloor.dangerous, h)
 	}
 }
 
-// heldOutFloor is what the held-out split scored when issue 12 was
-// handed over (83.1 % exact, 92.4 % within one, 6 dangerous of 118): the
-// target of 90 % and no dangerous miss was not reached there.
-var heldOutFloor = struct {
-	exact     float64
-	dangerous int
-}{83, 6}
+type floor struct {
+	exact, withinOne float64
+	dangerous        int
+}
+
+// accuracyFloor: each corpus and the round-1 held-out split must not fall
+// below these (the figures at the end of round 2, rounded down). They are
+// floors against regressions, not targets: the target is for mail by an
+// author nobody here has read.
+var accuracyFloor = map[string]floor{
+	"project":                {99, 100, 0},
+	"dev":                    {100, 100, 0},
+	"dev2":                   {96, 98, 0},
+	"extra":                  {87, 93, 3},
+	"extra2":                 {92, 100, 0},
+	"extra3":                 {93, 96, 1},
+	"extra4":                 {96, 96, 0},
+	"heldout1":               {96, 100, 0},
+	"dev3":                   {99, 99, 0},
+	"round-1 held-out split": {88, 94, 4},
+}
 
 func reasonStrings(rs []Reason) []string {
 	out := make([]string, len(rs))
@@ -266,4 +340,26 @@ func BenchmarkClassify(b *testing.B) {
 	median := total[len(total)/2] / time.Duration(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(corpus))/1e3, "µs/mail")
 	b.ReportMetric(float64(median.Nanoseconds())/1e3, "median-µs/mail")
+}
+
+// TestExplainMail prints what the classifier read in the mails named by
+// CLASSIFY_EXPLAIN ("dev3/en-foo.eml,heldout1/…"): the text it judged,
+// the factors and every reason. A development aid; it checks nothing.
+func TestExplainMail(t *testing.T) {
+	names := os.Getenv("CLASSIFY_EXPLAIN")
+	if names == "" {
+		t.Skip("set CLASSIFY_EXPLAIN=corpus/file.eml[,…]")
+	}
+	for _, name := range strings.Split(names, ",") {
+		dir, file := filepath.Split(name)
+		raw, err := os.ReadFile(filepath.Join(corpusRoot, dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := intake.Parse(raw)
+		newText, forwarded := stripQuotedText(msg.NewText)
+		r := Default().Classify(Input{Subject: msg.Subject, Body: msg.NewText, Header: msg.Header})
+		t.Logf("%s: %s (conf %.2f, cands %v, page %s)\nSUBJECT: %s\nTEXT:\n%s\nFORWARDED: %d bytes\n%s\n%s", name, r.Level, r.Confidence, r.Candidates, r.PageLevel,
+			msg.Subject, newText, len(forwarded), r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
+	}
 }

@@ -428,3 +428,119 @@ level = "P3"
 		t.Errorf("table has %d rows", len(e.Table()))
 	}
 }
+
+func TestClassifyScopeFromSharesAndSiblings(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"nearly_all_branches", "", "It is now 412 of 415 branches which cannot open the teller application.", ticket.P0},
+		{"share_beats_all", "", "Roughly 40% of logins to the portal fail. It affects all 58 branches.", ticket.P1},
+		{"negligible_share", "", "About 3 orders out of 9000 per hour fail on submit; clicking submit again works.", ticket.P3},
+		{"fr_number_words", "", "Environ septante pour cent des paiements sont refusés depuis ce matin.", ticket.P1},
+		{"sibling_works", "", "Seit 9 Uhr werden alle Mastercard-Zahlungen abgelehnt. Visa und PayPal funktionieren normal.", ticket.P1},
+		{"fr_sibling_works", "", "Tous les paiements Bancontact sont refusés. Visa et Mastercard passent sans problème.", ticket.P1},
+		{"diagnosis_is_no_sibling", "", "All card payments are declined at every till. The terminals themselves are fine.", ticket.P0},
+		{"all_others_are_the_complement", "", "Bei einem Kollegen bricht der Export ab. Bei allen anderen Kollegen funktioniert es.", ticket.P3},
+	})
+}
+
+func TestClassifyStatusUpdates(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"restored_but_one_function_still_down", "Re: shop and ordering down", "Update: the webshop is back since 10:40. But the store ordering API is still returning 502 for all 120 stores.", ticket.P1},
+		{"rca_after_the_outage", "Outage 14 May", "On 14 May the platform was completely unavailable for all depots and caused significant disruption. The service has been stable since the fix. Please send the RCA and the SLA credit.", ticket.P4},
+		{"new_problem_today", "", "Yesterday's VPN problem is resolved, thanks. Today the ERP is down for everyone.", ticket.P0},
+		{"de_restored_but_data_gone", "", "Die Kasse läuft wieder, aber alle Bons von heute früh sind verschwunden.", ticket.P0},
+		{"restoration_asked_for", "", "Alle Lieferscheine 2024 sind verschwunden. Bitte melden Sie sich, ob die Daten wiederhergestellt werden können.", ticket.P0},
+		{"fr_retabli_rapport", "", "Le 12 mars la plateforme a été totalement indisponible pour l'ensemble de nos cliniques. Le service est rétabli depuis. Nous demandons un rapport d'incident.", ticket.P4},
+	})
+}
+
+func TestClassifyWorkaroundEffort(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"effort_in_the_next_sentence", "", "Since Friday generating PDF invoices in production fails. Our workaround: we export the data and do a mail merge. It works, but it takes two people most of the day.", ticket.P2},
+		{"fr_effort_next_sentence", "", "L'envoi automatique des bons de commande échoue en production. En attendant, nous les envoyons à la main. Ça nous prend environ 3 heures par jour.", ticket.P2},
+		{"de_effort", "", "Der Abgleich der Kontoauszüge bricht seit Montag ab. Wir buchen die Zahlungen derzeit manuell. Das kostet uns täglich 4 Stunden.", ticket.P2},
+		{"limited_acceptance_is_no_minor_impact", "", "The bank reconciliation rejects our statements. We match them manually, which costs 4 hours a day. We can live with it for a few days, but not into the month end.", ticket.P2},
+		{"slowness_without_workaround_stays_slowness", "", "In production saving an order takes 3 minutes for all users since the update.", ticket.P1},
+	})
+}
+
+func TestClassifySecurityEventsAndTopics(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"outsiders_downloaded_documents", "", "Our forensic partner confirmed that unauthorised third parties downloaded client documents from our extranet.", ticket.P0},
+		{"hedged_download_is_suspected", "", "We suspect that unknown parties may have downloaded some files from the extranet.", ticket.P1},
+		{"fr_dossiers_telecharges", "", "Des adresses IP externes ont téléchargé les dossiers de 3 480 étudiants.", ticket.P0},
+		{"de_unbefugte_heruntergeladen", "", "Unbefugte haben über den Freigabelink Kundendaten heruntergeladen.", ticket.P0},
+		{"data_publicly_accessible", "", "Since the update the student records are publicly accessible without login.", ticket.P0},
+		{"questionnaire_topics_are_no_events", "Annual security questionnaire", "Please complete the questionnaire. It covers incident response and breach notification procedures and vulnerability management. Failure to respond may affect your rating.", ticket.P4},
+	})
+}
+
+func TestClassifyProductionSaidFine(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_go_live_date_is_no_production", "AW: Preprod - Datenbank läuft voll", "Die Preprod-Datenbank steht seit 14:50 wieder. Unser Lasttest wurde dadurch abgebrochen, und der Termin für die Produktivsetzung am Montag wackelt. In Produktion ist alles unauffällig.", ticket.P2},
+		{"de_system_available", "", "Das neue System steht Ihnen ab Montag zur Verfügung. Wie melden wir uns an?", ticket.P4},
+		{"de_database_down", "", "Seit 9 Uhr steht die Datenbank, niemand kann arbeiten.", ticket.P0},
+	})
+}
+
+func TestClassifySingleRecordsAndRequirements(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_record_by_number", "", "Der Kundenauftrag 4711-2291 lässt sich weder ändern noch stornieren (Datensatz gesperrt). Alle anderen Aufträge lassen sich normal bearbeiten.", ticket.P3},
+		{"only_this_one_supplier", "", "The supplier master refuses to save a Maltese IBAN. It's only this one supplier for now; we pay the first invoice manually.", ticket.P3},
+		{"fr_une_seule_commande", "", "La commande 88123 est bloquée au statut « en cours ». Seulement cette commande, les autres passent.", ticket.P3},
+		{"requirement_is_no_failure", "Invoice INV-2024-11873 - PO number missing", "Your invoice INV-2024-11873 does not show our purchase order number, and our system cannot process invoices without one. Please re-issue the invoice.", ticket.P4},
+		{"de_requirement", "", "Ihre Rechnung 2024-118 enthält keine Bestellnummer. Ohne Bestellnummer können wir Rechnungen nicht verbuchen. Bitte senden Sie eine korrigierte Rechnung.", ticket.P4},
+		{"ticket_number_says_nothing_about_scope", "", "Regarding ticket 48812: the shop is still down for all customers.", ticket.P0},
+	})
+}
+
+func TestClassifyStructureOfTheText(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"forward_subject_is_the_report", "WG: Erinnerungsmails kommen doppelt", "Zur Info, siehe unten. Bei einer Leserin kommen die Erinnerungen doppelt an. Schaden entsteht keiner.", ticket.P3},
+		{"without_marks_its_clause", "", "L'export de 14 000 dossiers clients a été téléchargé depuis une adresse IP inconnue, avec un compte dont le mot de passe avait été réinitialisé sans qu'il en fasse la demande.", ticket.P0},
+		{"state_only_asked_about", "Wartungsfenster 22. November", "Ist das Kundenportal während der ganzen Zeit offline oder nur zeitweise? Können wir das Fenster verschieben?", ticket.P4},
+		{"question_that_reports", "", "Why is the portal still offline since 9:00?", ticket.P0},
+		{"nothing_is_down_but_misbehaves", "", "Nothing is down and no data is lost, everything works. It's just that the keep-me-signed-in checkbox has stopped doing anything since October.", ticket.P3},
+		{"nothing_broken_just_an_idea", "", "Nothing's broken, just an idea: it would be handy to bulk-edit tags. Right now we open each project, which is fine but slow.", ticket.P4},
+		{"news_after_the_update", "Re: staging sync errors", "Our change board approved the rollout on the basis that the staging issue was fixed in 8.4.1. We rolled out at 01:00.\n\nSince then nothing works in production. All 120 stores can't sync and the tills show backend unreachable.", ticket.P0},
+		{"nothing_works_in_production", "", "Since the rollout nothing works in production.", ticket.P0},
+	})
+}
+
+func TestClassifySecurityVocabulary(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_key_on_github", "", "Ein Entwickler hat einen API-Schlüssel mit Vollzugriff in ein öffentliches GitHub-Repository gepusht. Ob er benutzt wurde, wissen wir nicht.", ticket.P1},
+		{"mfa_prompts_not_triggered", "", "Seven of our staff received MFA push prompts they did not trigger. One approved one at 02:13.", ticket.P1},
+		{"de_darknet", "", "Der im Darknet angebotene Datensatz stammt nachweislich aus Ihrem Suchindex.", ticket.P0},
+		{"regulator_notified", "", "An attacker used a stolen session cookie to download the participant register. We notified the ICO this morning.", ticket.P0},
+		{"fr_no_proof_yet", "", "Des appels provenaient d'adresses IP inconnues. Rien ne permet d'affirmer à ce stade que des données aient été extraites.", ticket.P1},
+		{"we_suspect_is_a_hedge", "Our QA data is gone", "Something wiped the database of our QA environment. We suspect the reset job ran against QA by mistake. Production is not affected.", ticket.P2},
+		{"breach_process_is_no_breach", "", "Please send a description of your breach notification process, in particular the time within which you notify customers after becoming aware of a personal data breach.", ticket.P4},
+		{"cannot_get_into_the_system", "", "Since this morning none of us can get into the system at all.", ticket.P0},
+	})
+}
+
+func TestClassifyScopeAndFunctionVocabulary(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_hospital_wide", "", "Seit 03:20 lässt sich im gesamten Klinikum keine elektronische Patientenakte mehr öffnen. Wir haben auf den Papier-Notbetrieb umgestellt.", ticket.P0},
+		{"fr_aucune_caisse", "", "Depuis 11h45, aucune caisse de nos 38 restaurants ne peut encaisser.", ticket.P0},
+		{"de_module_down_others_work", "", "Seit 6 Uhr lässt sich das Modul Wareneingang nicht mehr aufrufen. Warenausgang und Kommissionierung funktionieren. Auf Papier erfassen geht bei den Mengen nicht.", ticket.P1},
+		{"de_compound_function", "", "Seit heute früh funktioniert die Online-Terminbuchung bei rund 70 % unserer Praxen nicht mehr.", ticket.P1},
+		{"relative_clause_narrows", "", "The payroll calculation stopped with an error for every employee who has overtime recorded. Calculating it manually is not feasible in the time available.", ticket.P1},
+		{"other_all_users", "", "My colleague is not able to see the Reports menu since last week. Other all users can see it normal.", ticket.P3},
+	})
+}
+
+func TestClassifyEnglishPhrasingsOfTheFactors(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"so_slow_that_we_cannot_work", "", "Your system is crawling since Tuesday. It takes two minutes to open an order. It's just so slow that we can't do our jobs. Nobody from your side has called me back.", ticket.P1},
+		{"telegraphic_prod_down", "prod", "prod down. all users. 502 on every page + api. since 02:40 UTC.", ticket.P0},
+		{"orders_not_executed", "", "Since market open no client orders are being executed. All 22,000 active clients are affected. We have no manual route for this volume.", ticket.P0},
+		{"insufficient_fallback", "", "Since 05:00 the ordering portal shows a maintenance page to every pharmacy. Our phone line can take maybe 40 orders an hour, so realistically nothing gets ordered today.", ticket.P0},
+		{"rather_than", "", "Since your update the shift report PDF shows all times in UTC rather than UK time. The app itself is correct.", ticket.P3},
+		{"recurring_manual_work", "", "The scheduled reports are no longer emailed from the live system. Someone runs all the reports by hand every morning, which takes her until 11:00.", ticket.P2},
+		{"revenue_down", "", "Since your deploy product search on our live store returns 0 results for every query. About 60% of our revenue comes through search and conversion today is down 45%.", ticket.P1},
+		{"copy_paste_works", "", "Some of our students report that the link in the reset email doesn't work in Outlook. Copy-pasting the whole link works for everyone.", ticket.P3},
+		{"messages_gone_out_is_no_loss", "", "Since Thursday no reminder messages have gone out to patients from our production system. The missed-appointment rate has doubled since Friday. There is no bulk manual send option.", ticket.P1},
+		{"status_code_after_what_fails", "uat 503", "UAT: all requests 503 since 14:00. prod ok. 6 testers idle.", ticket.P2},
+	})
+}
