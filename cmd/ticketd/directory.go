@@ -50,12 +50,22 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 		return usagef("want add, list, show, set or rm")
 	}
 	sub, args := args[0], args[1:]
+	// Each verb takes its own flags: `customers list --plan x` is an error,
+	// not a silently ignored filter.
 	f := m.newFlags("customers " + sub)
-	asJSON := f.Bool("json", false, "print JSON")
-	name := f.String("name", "", "customer `name`")
-	plan := f.String("plan", "", "support `plan` (see `ticketd sla plans`)")
-	region := f.String("region", "", "holiday `region`, ISO 3166 with optional subdivision (CH, CH-ZH, DE-BY, GB, US…)")
-	lang := f.String("language", "", "mail `language`: en, de or fr")
+	asJSON, name, plan, region, lang := new(bool), new(string), new(string), new(string), new(string)
+	switch sub {
+	case "add", "set":
+		f.StringVar(name, "name", "", "customer `name` (or give it as the first argument)")
+		f.StringVar(plan, "plan", "", "support `plan` (see `ticketd sla plans`)")
+		f.StringVar(region, "region", "", "holiday `region`, ISO 3166 with optional subdivision (CH, CH-ZH, DE-BY, GB, US…)")
+		f.StringVar(lang, "language", "", "mail `language`: en, de or fr")
+	case "list", "show":
+		f.BoolVar(asJSON, "json", false, "print JSON")
+	case "rm":
+	default:
+		return usagef("unknown subcommand %q (want add, list, show, set or rm)", sub)
+	}
 	pos, err := f.parse(args)
 	if err != nil {
 		return err
@@ -206,13 +216,25 @@ func (m *Main) cmdContacts(ctx context.Context, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	f := m.newFlags("contacts " + sub)
-	asJSON := f.Bool("json", false, "print JSON")
-	customer := f.String("customer", "", "customer `name`")
-	email := f.String("email", "", "contact's `address`")
-	name := f.String("name", "", "contact's display `name`")
-	tz := f.String("tz", "", "contact's time `zone`, e.g. Europe/Zurich (the primary contact's zone drives business hours)")
-	lang := f.String("language", "", "contact's `language`: en, de or fr (default: the customer's)")
-	primary := f.Bool("primary", false, "make this the customer's primary contact")
+	asJSON, primary := new(bool), new(bool)
+	customer, email, name, tz, lang := new(string), new(string), new(string), new(string), new(string)
+	switch sub {
+	case "add":
+		f.StringVar(customer, "customer", "", "customer `name`")
+		f.StringVar(email, "email", "", "contact's `address`")
+		f.StringVar(name, "name", "", "contact's display `name`")
+		f.StringVar(tz, "tz", "", "contact's time `zone`, e.g. Europe/Zurich (the primary contact's zone drives business hours)")
+		f.StringVar(lang, "language", "", "contact's `language`: en, de or fr (default: the customer's)")
+		f.BoolVar(primary, "primary", false, "make this the customer's primary contact")
+	case "rm":
+		f.StringVar(email, "email", "", "contact's `address` (or give it as the argument)")
+	case "list":
+		f.StringVar(customer, "customer", "", "only contacts of this customer `name`")
+		f.BoolVar(asJSON, "json", false, "print JSON")
+	case "import", "export":
+	default:
+		return usagef("unknown subcommand %q (want add, rm, list, import or export)", sub)
+	}
 	pos, err := f.parse(args)
 	if err != nil {
 		return err

@@ -368,3 +368,22 @@ func TestCheckConfig_warnsAsANewAdminNeedsIt(t *testing.T) {
 		t.Errorf("no warning about a clear-text IMAP password:\n%s", out)
 	}
 }
+
+func TestSubcommandVerbsTakeOnlyTheirOwnFlags(t *testing.T) {
+	p := writeConfig(t, t.TempDir(), "")
+	for _, args := range [][]string{
+		{"customers", "list", "--plan", "premium"},
+		{"customers", "rm", "Acme", "--json"},
+		{"contacts", "export", "--customer", "Acme"},
+		{"quarantine", "drop", "1", "--all"},
+		{"templates", "export", t.TempDir(), "--ticket", "1"},
+	} {
+		_, errOut, code := run(t, nil, append(args, "--config", p)...)
+		if code != 2 || !strings.Contains(errOut, "flag provided but not defined") {
+			t.Errorf("ticketd %s: exit %d, want a usage error\n%s", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if out, errOut, code := run(t, nil, "customers", "list", "--json", "--config", p); code != 0 || !strings.Contains(out, "[]") {
+		t.Errorf("customers list --json: exit %d %s %s", code, out, errOut)
+	}
+}

@@ -33,10 +33,20 @@ func (m *Main) cmdQuarantine(ctx context.Context, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	f := m.newFlags("quarantine " + sub)
-	asJSON := f.Bool("json", false, "print JSON")
-	all := f.Bool("all", false, "list released and dropped entries too")
-	addContact := f.Bool("add-contact", false, "release: first add the sender as a technical contact of --customer")
-	customer := f.String("customer", "", "release --add-contact: the customer `name`")
+	asJSON, all, addContact, customer := new(bool), new(bool), new(bool), new(string)
+	switch sub {
+	case "list":
+		f.BoolVar(asJSON, "json", false, "print JSON")
+		f.BoolVar(all, "all", false, "list released and dropped entries too")
+	case "show":
+		f.BoolVar(asJSON, "json", false, "print JSON")
+	case "release":
+		f.BoolVar(addContact, "add-contact", false, "first add the sender as a technical contact of --customer")
+		f.StringVar(customer, "customer", "", "with --add-contact: the customer `name`")
+	case "drop":
+	default:
+		return usagef("unknown subcommand %q (want list, show, release or drop)", sub)
+	}
 	pos, err := f.parse(args)
 	if err != nil {
 		return err

@@ -16,11 +16,20 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	f := m.newFlags("templates " + sub)
-	lang := f.String("lang", "", "preview: `language` en, de or fr (default: the ticket's, else templates.default_language)")
-	number := f.Int64("ticket", 0, "preview: render with the data of ticket `N` instead of sample data")
-	html := f.Bool("html", false, "preview: print the HTML part instead of the text part")
-	dirFlag := f.String("dir", "", "templates `directory` (default: templates.dir from the config)")
-	overwrite := f.Bool("overwrite", false, "export: overwrite existing files")
+	lang, dirFlag, number, html, overwrite := new(string), new(string), new(int64), new(bool), new(bool)
+	switch sub {
+	case "preview":
+		f.StringVar(lang, "lang", "", "`language` en, de or fr (default: the ticket's, else templates.default_language)")
+		f.Int64Var(number, "ticket", 0, "render with the data of ticket `N` instead of sample data")
+		f.BoolVar(html, "html", false, "print the HTML part instead of the text part")
+		f.StringVar(dirFlag, "dir", "", "templates `directory` (default: templates.dir from the config)")
+	case "list", "check":
+		f.StringVar(dirFlag, "dir", "", "templates `directory` (default: templates.dir from the config)")
+	case "export":
+		f.BoolVar(overwrite, "overwrite", false, "overwrite existing files")
+	default:
+		return usagef("unknown subcommand %q (want list, preview, check or export)", sub)
+	}
 	pos, err := f.parse(args)
 	if err != nil {
 		return err
