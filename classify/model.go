@@ -41,8 +41,7 @@ type levelModel struct {
 
 // probabilities returns P(level | features) for P0..P4.
 func (m *levelModel) probabilities(features []string) [5]float64 {
-	var z [5]float64
-	z = m.Bias
+	z := m.Bias
 	for _, name := range features {
 		if w, ok := m.Weights[name]; ok {
 			for k := range z {

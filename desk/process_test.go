@@ -35,6 +35,9 @@ func TestProcessing_failureQuarantinesTheMailAndTheBatchGoesOn(t *testing.T) {
 	if ts := td.tickets(); len(ts) != 1 || ts[0].CustomerName != "Globex" {
 		t.Fatalf("the good mail of the batch must still become a ticket: %d tickets", len(ts))
 	}
+	if n := len(td.outbox("it@globex.example")); n != 1 {
+		t.Fatalf("the good mail's acknowledgement: %d queued, want 1", n)
+	}
 	var held []*store.QuarantineEntry
 	td.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.QuarantineList(store.QuarantineHeld); return err })
 	if len(held) != 1 || held[0].Outcome != "error" || !strings.Contains(held[0].Reason, "processing failed") {

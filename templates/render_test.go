@@ -39,7 +39,7 @@ func TestBuiltin_everyKindAndLanguageRendersSampleData(t *testing.T) {
 }
 
 func TestBuiltin_isParsedOnce(t *testing.T) {
-	if Builtin() != Builtin() {
+	if first, again := Builtin(), Builtin(); first != again {
 		t.Fatal("Builtin() returned two different sets")
 	}
 }
