@@ -1,6 +1,11 @@
 // Command ticketd turns mail sent to a support address into tickets and
 // answers on time. `ticketd help` lists the commands; `ticketd demo` runs
 // the whole pipeline against embedded mail servers with no setup.
+//
+// Size: about 2,800 lines, one file per command family (tickets,
+// customers and contacts, quarantine, templates, classify, reports, sla,
+// bench, demo); each only parses flags, calls desk, store or daemon and
+// prints for people or --json.
 package main
 
 import (

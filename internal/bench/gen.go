@@ -4,7 +4,9 @@
 // and SMTP, against in-process servers (internal/mailsim) or given ones.
 // It reports throughput from a backlog, acknowledgement latency under a
 // steady offered rate, and peak RSS while ingesting a large attachment.
-// `ticketd bench` is its command line.
+// `ticketd bench` is its command line. Size: about 1,900 lines (the mail
+// generator, the runner for in-process and external servers, and the
+// prefill of large databases); it is a tool, not part of the product.
 package bench
 
 import (
