@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/internal/testclock"
 	"ticketd/store"
 )
@@ -103,8 +104,8 @@ func TestBusyDatabase_lockTimeoutIsARetryAndEveryMailIsTicketed(t *testing.T) {
 	for i := 3; i < 5; i++ {
 		h.appendMail(mail(i))
 	}
-	waitFor(t, "processing to fail on the lock", func() bool { return h.processError() != "" })
-	waitFor(t, "intake to fail storing on the lock", func() bool {
+	mailtest.Eventually(t, "processing to fail on the lock", waitTimeout, func() bool { return h.processError() != "" })
+	mailtest.Eventually(t, "intake to fail storing on the lock", waitTimeout, func() bool {
 		return strings.Contains(h.d.intake.Status().LastError, "store fetched mail")
 	})
 	perr := h.processError()
@@ -118,7 +119,7 @@ func TestBusyDatabase_lockTimeoutIsARetryAndEveryMailIsTicketed(t *testing.T) {
 		s := senders[i%len(senders)]
 		acks[s[strings.Index(s, "<")+1:len(s)-1]]++
 	}
-	waitFor(t, "every mail to be ticketed and acknowledged", func() bool {
+	mailtest.Eventually(t, "every mail to be ticketed and acknowledged", waitTimeout, func() bool {
 		for addr, n := range acks {
 			if len(h.sentTo(addr)) < n {
 				return false
@@ -153,7 +154,7 @@ func TestShutdown_withinGraceWhileTheDatabaseIsLocked(t *testing.T) {
 	release := holdWriteLock(t, h)
 	h.start()
 	h.appendMail(customerMail("stop9@acme.example", "Acme Ops <ops@acme.example>", "Report 9 is empty", "Empty again."))
-	waitFor(t, "the IMAP session", func() bool { return h.d.intake.Status().Connected })
+	mailtest.Eventually(t, "the IMAP session", waitTimeout, func() bool { return h.d.intake.Status().Connected })
 
 	start := time.Now()
 	h.cancel()

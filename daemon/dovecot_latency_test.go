@@ -14,7 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"ticketd/internal/mailstack"
-	"ticketd/notify/smtptest"
+	"ticketd/internal/mailtest"
 )
 
 // TestDovecot_ackLatencyBreakdown says where the time from a delivery into
@@ -25,7 +25,7 @@ import (
 // figures are for the README.
 func TestDovecot_ackLatencyBreakdown(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	var mu sync.Mutex
 	events := map[string]map[string]time.Time{} // message id → event → when
 	var idling time.Time                        // when intake last entered IDLE
@@ -76,7 +76,7 @@ func TestDovecot_ackLatencyBreakdown(t *testing.T) {
 		c.IMAP.PollInterval = Duration{10 * time.Minute} // IDLE alone
 	}))
 	h.start()
-	waitFor(t, "the IMAP session to be up", func() bool { return h.d.intake.Status().Connected })
+	mailtest.Eventually(t, "the IMAP session to be up", waitTimeout, func() bool { return h.d.intake.Status().Connected })
 
 	// A bare IMAP client idling on the same mailbox: Dovecot's own delay.
 	var bareMu sync.Mutex
@@ -110,7 +110,7 @@ func TestDovecot_ackLatencyBreakdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "ticketd to idle again", func() bool {
+		mailtest.Eventually(t, "ticketd to idle again", waitTimeout, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			return !idling.IsZero() && (events["*"] == nil || idling.After(events["*"]["stored"]))
@@ -128,13 +128,13 @@ func TestDovecot_ackLatencyBreakdown(t *testing.T) {
 			t.Fatal(err)
 		}
 		lmtp := time.Since(start)
-		waitFor(t, "the acknowledgement", func() bool {
+		mailtest.Eventually(t, "the acknowledgement", waitTimeout, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			_, ok := events["*"]["acked"]
 			return ok
 		})
-		waitFor(t, "the bare client's EXISTS", func() bool { bareMu.Lock(); defer bareMu.Unlock(); return !bareExists.IsZero() })
+		mailtest.Eventually(t, "the bare client's EXISTS", waitTimeout, func() bool { bareMu.Lock(); defer bareMu.Unlock(); return !bareExists.IsZero() })
 		idle.Close()
 		idle.Wait()
 		mu.Lock()

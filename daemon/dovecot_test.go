@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ticketd/internal/mailstack"
-	"ticketd/notify/smtptest"
+	"ticketd/internal/mailtest"
 	"ticketd/store"
 )
 
@@ -19,7 +19,7 @@ import (
 // polling, and acknowledged.
 func TestDovecot_acknowledgementThroughIDLE(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
@@ -28,15 +28,16 @@ func TestDovecot_acknowledgementThroughIDLE(t *testing.T) {
 		c.IMAP.PollInterval = Duration{10 * time.Minute}
 	}))
 	h.start()
-	waitFor(t, "the IMAP session to be up", func() bool { return h.d.intake.Status().Connected })
-	time.Sleep(200 * time.Millisecond) // let the client enter IDLE after its first check
+	// After the first check the client idles: mail delivered from now on
+	// can only be seen through IDLE.
+	mailtest.Eventually(t, "the first check of the mailbox", waitTimeout, func() bool { return !h.d.intake.Status().LastFetch.IsZero() })
 
 	start := time.Now()
 	if err := dc.Deliver(testSupport, []byte(strings.ReplaceAll(readTestdata(t, "new-acme.eml"), "\n", "\r\n"))); err != nil {
 		t.Fatal(err)
 	}
 	var latency time.Duration
-	waitFor(t, "the acknowledgement", func() bool {
+	mailtest.Eventually(t, "the acknowledgement", waitTimeout, func() bool {
 		for _, m := range srv.Messages() {
 			if len(m.To) == 1 && m.To[0] == "ops@acme.example" {
 				latency = time.Since(start)
@@ -49,7 +50,7 @@ func TestDovecot_acknowledgementThroughIDLE(t *testing.T) {
 	mustf(t, h.d.intake.Status().IdleSupported, "Dovecot advertises IDLE; the client should use it")
 	mustf(t, len(h.tickets()) == 1, "want one ticket")
 	// processed = move: the mail left INBOX for Processed once stored.
-	waitFor(t, "the mail to be moved to Processed", func() bool {
+	mailtest.Eventually(t, "the mail to be moved to Processed", waitTimeout, func() bool {
 		out, err := dc.Doveadm("mailbox", "status", "-u", testSupport, "messages", "Processed")
 		return err == nil && strings.Contains(out, "messages=1")
 	})
@@ -80,7 +81,7 @@ func mimeBomb(depth int) []byte {
 // promptly.
 func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
@@ -106,9 +107,9 @@ func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 			return false
 		}
 	}
-	waitForWithin(t, "the acknowledgement of the mail after the bomb", time.Minute, acked("it@globex.example"))
+	mailtest.Eventually(t, "the acknowledgement of the mail after the bomb", time.Minute, acked("it@globex.example"))
 	t.Logf("bomb and a normal mail in the backlog → normal mail acknowledged after %v", time.Since(start))
-	waitForWithin(t, "the bomb's acknowledgement", time.Minute, acked("ops@acme.example"))
+	mailtest.Eventually(t, "the bomb's acknowledgement", time.Minute, acked("ops@acme.example"))
 
 	var bombMsg *store.Message
 	var rawData []byte
@@ -141,8 +142,6 @@ func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 	mustf(t, bytes.HasSuffix(rawData, bomb), "stored raw bomb is %d bytes and does not end with the %d delivered", len(rawData), len(bomb))
 }
 
-// waitForWithin polls cond until it holds or timeout passes.
-
 // TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged: when the
 // server will not create move_to (here Dovecot refuses the name, as
 // Courier and Cyrus refused "Processed"), ticketd used to retry the
@@ -150,7 +149,7 @@ func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 // and acknowledged, left in INBOX, and the admin is told once.
 func TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
@@ -160,7 +159,7 @@ func TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged(t *testing.T)
 		t.Fatal(err)
 	}
 	h.start()
-	waitForWithin(t, "the acknowledgement", time.Minute, func() bool {
+	mailtest.Eventually(t, "the acknowledgement", time.Minute, func() bool {
 		for _, m := range srv.Messages() {
 			if len(m.To) == 1 && m.To[0] == "ops@acme.example" {
 				return true

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/notify"
-	"ticketd/notify/smtptest"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -94,7 +94,7 @@ func TestRestart_sameDatabaseDuplicatesNothing(t *testing.T) {
 	h.restart()
 	restarted := h.clock.Now()
 	h.start()
-	waitFor(t, "a fetch after the restart", func() bool { return h.d.intake.Status().LastFetch.After(restarted) })
+	mailtest.Eventually(t, "a fetch after the restart", waitTimeout, func() bool { return h.d.intake.Status().LastFetch.After(restarted) })
 	h.appendMail(readTestdata(t, "reply-acme.eml"))
 	h.waitProcessed(3)
 	mustf(t, len(h.tickets()) == 2, "restart: want 2 tickets, got %d", len(h.tickets()))
@@ -123,7 +123,7 @@ func TestUIDValidityChange_refetchDuplicatesNothing(t *testing.T) {
 		h.appendMail(m)
 	}
 	h.start()
-	waitFor(t, "the checkpoint to move to the new UIDVALIDITY", func() bool {
+	mailtest.Eventually(t, "the checkpoint to move to the new UIDVALIDITY", waitTimeout, func() bool {
 		var c ticket.Checkpoint
 		h.d.DB().View(context.Background(), func(tx *store.Tx) (err error) { c, err = tx.Checkpoint("INBOX"); return err })
 		return c.UIDValidity != before.UIDValidity && c.LastUID == 2
@@ -134,14 +134,14 @@ func TestUIDValidityChange_refetchDuplicatesNothing(t *testing.T) {
 }
 
 func TestSMTP_temporaryFailureIsRetriedUntilDelivered(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailData(451, 1)
 	h := newHarness(t, withSMTP(srv.Addr()))
 	h.d.worker.Retry = notify.Retry{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}
 	h.start()
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	got := srv.WaitFor(t, 2, 10*time.Second) // acknowledgement and alert
-	var ack *smtptest.Message
+	var ack *mailtest.Message
 	for i := range got {
 		if len(got[i].To) == 1 && got[i].To[0] == "ops@acme.example" {
 			ack = &got[i]
@@ -149,7 +149,7 @@ func TestSMTP_temporaryFailureIsRetriedUntilDelivered(t *testing.T) {
 	}
 	mustf(t, ack != nil, "acknowledgement not delivered after 451")
 	var items []*ticket.OutboxItem
-	waitFor(t, "every outbox row marked sent", func() bool {
+	mailtest.Eventually(t, "every outbox row marked sent", waitTimeout, func() bool {
 		items = h.outbox()
 		for _, it := range items {
 			if it.Status != ticket.OutboxSent {
@@ -169,12 +169,12 @@ func TestSMTP_temporaryFailureIsRetriedUntilDelivered(t *testing.T) {
 }
 
 func TestSMTP_permanentFailureIsRecordedOnTheTicketAndAdminsAlerted(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailRcpt("ops@acme.example", 550, -1)
 	h := newHarness(t, withSMTP(srv.Addr()))
 	h.start()
 	h.appendMail(readTestdata(t, "new-acme.eml"))
-	waitFor(t, "the admin notice about the failed acknowledgement", func() bool {
+	mailtest.Eventually(t, "the admin notice about the failed acknowledgement", waitTimeout, func() bool {
 		for _, m := range srv.Messages() {
 			if len(m.To) == 1 && m.To[0] == "admin@example.com" {
 				return true
@@ -203,21 +203,4 @@ func TestSMTP_permanentFailureIsRecordedOnTheTicketAndAdminsAlerted(t *testing.T
 		found = found || e.Kind == "delivery-failed"
 	}
 	mustf(t, found, "no delivery-failed event on ticket 1: %+v", events)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitForWithin(t, what, 10*time.Second, cond)
-}
-
-// waitForWithin polls cond until it holds or limit passes.
-func waitForWithin(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ticketd/intake"
+	"ticketd/internal/mailtest"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -132,7 +133,7 @@ func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin.Close()
-	waitForWithin(t, "the acknowledgement of the released mail", 5*time.Second, func() bool {
+	mailtest.Eventually(t, "the acknowledgement of the released mail", 5*time.Second, func() bool {
 		return len(h.sentTo("someone@elsewhere.example")) > before
 	})
 }
@@ -142,7 +143,7 @@ func TestHTTP_bearerTokenGuardsHealthAndMetrics(t *testing.T) {
 	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
 	h := newHarness(t, withConfig(func(c *Config) { c.HTTP.Listen = "127.0.0.1:0"; c.HTTP.TokenFile = tokenFile }))
 	h.start()
-	waitFor(t, "the HTTP listener", func() bool { return h.d.HTTPAddr() != "" })
+	mailtest.Eventually(t, "the HTTP listener", waitTimeout, func() bool { return h.d.HTTPAddr() != "" })
 	for _, path := range []string{"/healthz", "/metrics"} {
 		for _, tc := range []struct {
 			auth string

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/mail"
@@ -14,7 +15,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 
 	"ticketd/desk"
-	"ticketd/internal/mailsim"
+	"ticketd/internal/mailtest"
 	"ticketd/internal/testclock"
 	"ticketd/store"
 	"ticketd/ticket"
@@ -23,6 +24,7 @@ import (
 const (
 	testSupport  = "support@example.com"
 	testPassword = "secret"
+	waitTimeout  = 10 * time.Second // for mailtest.Eventually
 )
 
 // harness is a daemon wired to an in-process mail system, with a directory
@@ -30,7 +32,7 @@ const (
 // it with deliver + RunOnce under a fake clock.
 type harness struct {
 	t      testing.TB
-	sys    *mailsim.System
+	sys    *mailtest.System
 	cfg    *Config
 	clock  ticket.Clock
 	d      *Daemon
@@ -48,7 +50,7 @@ func withSMTP(addr string) harnessOption {
 func withConfig(f func(*Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
 func withOptions(o Options) harnessOption      { return func(h *harness) { h.opts = o } }
 
-func testConfig(t testing.TB, sys *mailsim.System, dbPath string) *Config {
+func testConfig(t testing.TB, sys *mailtest.System, dbPath string) *Config {
 	cfg := DefaultConfig()
 	cfg.File = "(test)"
 	cfg.Store.Path = dbPath
@@ -69,11 +71,7 @@ func testConfig(t testing.TB, sys *mailsim.System, dbPath string) *Config {
 
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	sys, err := mailsim.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sys.Close() })
+	sys := mailtest.StartSystem(t)
 	for _, u := range []string{testSupport, "erin@example.com"} {
 		if err := sys.AddUser(u, testPassword); err != nil {
 			t.Fatal(err)
@@ -199,23 +197,18 @@ func (h *harness) runOnce() {
 // outbox has nothing due.
 func (h *harness) waitProcessed(n int) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var total, unprocessed, pending int
+	var total, unprocessed, pending int
+	mailtest.Eventually(h.t, "mails to be processed", waitTimeout, func() bool {
 		h.d.DB().View(context.Background(), func(tx *store.Tx) error {
 			total, unprocessed, _ = tx.RawStats()
 			due, _ := tx.DueOutbox(h.clock.Now().Add(time.Hour), 1000)
 			pending = len(due)
 			return nil
 		})
-		if total >= n && unprocessed == 0 && pending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out: %d/%d mails stored, %d unprocessed, %d outbound pending", total, n, unprocessed, pending)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return total >= n && unprocessed == 0 && pending == 0
+	}, func() string {
+		return fmt.Sprintf("%d/%d mails stored, %d unprocessed, %d outbound pending", total, n, unprocessed, pending)
+	})
 }
 
 func (h *harness) tickets() []*ticket.Ticket {

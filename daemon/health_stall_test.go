@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/ticket"
 )
 
@@ -99,12 +100,12 @@ func TestHealth_intakeStalledWithMailWaitingAlertsAdminOnceAndFailsHealthz(t *te
 		h.cfg.Health.MaxSilence = Duration{10 * time.Minute}
 	})
 	h.start()
-	waitFor(t, "the IMAP session", func() bool { return h.d.intake.Status().Connected })
+	mailtest.Eventually(t, "the IMAP session", waitTimeout, func() bool { return h.d.intake.Status().Connected })
 
 	proxy.stall.Store(true)
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	h.appendMail(readTestdata(t, "new-globex.eml"))
-	waitFor(t, "intake to know of 2 waiting mails and be stuck fetching them", func() bool {
+	mailtest.Eventually(t, "intake to know of 2 waiting mails and be stuck fetching them", waitTimeout, func() bool {
 		return h.d.intake.Status().Waiting == 2 && proxy.held.Load() > 0
 	})
 	ctx := context.Background()
@@ -127,10 +128,10 @@ func TestHealth_intakeStalledWithMailWaitingAlertsAdminOnceAndFailsHealthz(t *te
 	mustf(t, code == 503 && !imapCheck.OK && h.d.intake.Status().Connected, "/healthz while stalled and connected: %d %+v", code, hh)
 	mustf(t, strings.Contains(imapCheck.Detail, "2 mails waiting") && strings.Contains(imapCheck.Detail, "none stored for 11m0s"),
 		"imap detail %q", imapCheck.Detail)
-	waitFor(t, "the notice to reach the admin", func() bool { return len(h.sentTo("admin@example.com")) == 1 })
+	mailtest.Eventually(t, "the notice to reach the admin", waitTimeout, func() bool { return len(h.sentTo("admin@example.com")) == 1 })
 
 	proxy.unstall()
-	waitFor(t, "the waiting mail to be stored", func() bool { return h.d.intake.Status().Waiting == 0 })
+	mailtest.Eventually(t, "the waiting mail to be stored", waitTimeout, func() bool { return h.d.intake.Status().Waiting == 0 })
 	h.d.checkIncidents(ctx)
 	code, hh = getHealth(t, h)
 	mustf(t, hh.Checks["imap"].OK, "imap still unhealthy after the stall ended: %d %+v", code, hh)

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/notify"
-	"ticketd/notify/smtptest"
 	"ticketd/ticket"
 )
 
@@ -43,11 +43,11 @@ func getMetrics(t *testing.T, h *harness) string {
 func withHTTP(c *Config) { c.HTTP.Listen = "127.0.0.1:0" }
 
 func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *Config) { c.Health.MaxSilence = Duration{time.Second} }))
 	h.d.worker.Retry = notify.Retry{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}
 	h.start()
-	waitFor(t, "the IMAP session", func() bool { return h.d.intake.Status().Connected })
+	mailtest.Eventually(t, "the IMAP session", waitTimeout, func() bool { return h.d.intake.Status().Connected })
 
 	code, hh := getHealth(t, h)
 	mustf(t, code == 200 && hh.OK, "healthy daemon: %d %+v", code, hh)
@@ -60,16 +60,20 @@ func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 	}
 
 	t.Run("smtp_down_outbox_not_draining", func(t *testing.T) {
-		srv.SetDown(true)
+		if err := srv.SetDown(true); err != nil {
+			t.Fatal(err)
+		}
 		h.appendMail(readTestdata(t, "new-globex.eml"))
-		waitFor(t, "the outbox check to fail", func() bool {
+		mailtest.Eventually(t, "the outbox check to fail", waitTimeout, func() bool {
 			code, hh := getHealth(t, h)
 			return code == 503 && !hh.Checks["outbox"].OK && hh.Checks["imap"].OK
 		})
 		mustf(t, strings.Contains(getMetrics(t, h), "ticketd_outbox_depth 2"), "outbox depth metric")
-		srv.SetDown(false)
+		if err := srv.SetDown(false); err != nil {
+			t.Fatal(err)
+		}
 		h.d.kickOutbox()
-		waitFor(t, "the outbox to drain after SMTP returns", func() bool {
+		mailtest.Eventually(t, "the outbox to drain after SMTP returns", waitTimeout, func() bool {
 			code, _ := getHealth(t, h)
 			return code == 200
 		})
@@ -101,14 +105,22 @@ func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 func TestHealth_imapAuthenticationFailureAlertsAdminOnce(t *testing.T) {
 	h := newHarness(t, withConfig(withHTTP), withConfig(func(c *Config) { c.IMAP.Password = "wrong" }))
 	h.start()
-	waitFor(t, "the authentication failure", func() bool { return h.d.intake.Status().AuthFailed })
+	mailtest.Eventually(t, "the authentication failure", waitTimeout, func() bool { return h.d.intake.Status().AuthFailed })
 	code, hh := getHealth(t, h)
 	mustf(t, code == 503 && strings.Contains(hh.Checks["imap"].Detail, "authentication failed"), "health: %d %+v", code, hh)
 	for i := 0; i < 3; i++ {
 		h.d.checkIncidents(context.Background())
 	}
-	waitFor(t, "the admin notice", func() bool { return len(h.sentTo("admin@example.com")) >= 1 })
-	time.Sleep(100 * time.Millisecond)
+	// Every notice the checks queued is sent before the count: a second
+	// one cannot still be on its way.
+	mailtest.Eventually(t, "the admin notice and an empty outbox", waitTimeout, func() bool {
+		for _, it := range h.outbox() {
+			if it.Status == ticket.OutboxPending {
+				return false
+			}
+		}
+		return len(h.sentTo("admin@example.com")) >= 1
+	})
 	notices := h.sentTo("admin@example.com")
 	mustf(t, len(notices) == 1, "want one notice per incident, got %d", len(notices))
 	s, _ := new(mimeWordDecoder).DecodeHeader(notices[0].Header.Get("Subject"))

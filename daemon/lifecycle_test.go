@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ticketd/notify/smtptest"
+	"ticketd/internal/mailtest"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -52,12 +52,12 @@ func TestTemplates_editOnRunningDaemonChangesNextMailAndBrokenEditChangesNothing
 		}
 	}
 	ackSubject := func(to string) string {
-		waitFor(t, "an acknowledgement to "+to, func() bool { return len(h.sentTo(to)) > 0 })
+		mailtest.Eventually(t, "an acknowledgement to "+to, waitTimeout, func() bool { return len(h.sentTo(to)) > 0 })
 		s, _ := new(mimeWordDecoder).DecodeHeader(h.sentTo(to)[0].Header.Get("Subject"))
 		return s
 	}
 	write("{{.Ticket.Tag}} Received: {{.Ticket.Subject}}\n")
-	waitFor(t, "the edited template to be active", func() bool {
+	mailtest.Eventually(t, "the edited template to be active", waitTimeout, func() bool {
 		return strings.Contains(overrideSources(h.d), dir)
 	})
 	h.appendMail(readTestdata(t, "new-acme.eml"))
@@ -65,7 +65,7 @@ func TestTemplates_editOnRunningDaemonChangesNextMailAndBrokenEditChangesNothing
 	mustf(t, ackSubject("ops@acme.example") == "[Ticket#1] Received: Nightly export job fails with a timeout", "edited subject not used: %q", ackSubject("ops@acme.example"))
 
 	write("{{.Ticket.Numbr}} broken\n")
-	waitFor(t, "the admin notice about the rejected edit", func() bool { return len(h.sentTo("admin@example.com")) == 1 })
+	mailtest.Eventually(t, "the admin notice about the rejected edit", waitTimeout, func() bool { return len(h.sentTo("admin@example.com")) == 1 })
 	h.appendMail(strings.Replace(readTestdata(t, "new-acme.eml"), "<export-1@acme.example>", "<export-9@acme.example>", 1))
 	h.waitProcessed(2)
 	acks := h.sentTo("ops@acme.example")
@@ -84,7 +84,7 @@ func overrideSources(d *Daemon) string {
 }
 
 func TestSMTP_oauthTokenFromTokenCommand(t *testing.T) {
-	srv := smtptest.Start(t, smtptest.WithToken("support@example.com", "ya29.fresh-token"))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{Username: "support@example.com", Token: "ya29.fresh-token"})
 	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
 		c.SMTP.Username = "support@example.com"
 		c.SMTP.Auth = "xoauth2"
@@ -94,7 +94,7 @@ func TestSMTP_oauthTokenFromTokenCommand(t *testing.T) {
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	srv.WaitFor(t, 2, 10*time.Second)
 	var items []*ticket.OutboxItem
-	waitFor(t, "the outbox to be sent", func() bool {
+	mailtest.Eventually(t, "the outbox to be sent", waitTimeout, func() bool {
 		items = h.outbox()
 		return len(items) == 2 && items[0].Status == ticket.OutboxSent && items[1].Status == ticket.OutboxSent
 	})

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"ticketd/internal/mailtest"
 )
 
 // imapWaitProgress waits until count() reaches want. It fails when count()
@@ -13,25 +15,18 @@ import (
 // returns how long it took.
 func imapWaitProgress(t testing.TB, what string, count func() int, want int, stall, deadline time.Duration) time.Duration {
 	t.Helper()
-	start := time.Now()
-	last, lastChange := -1, start
-	for {
-		n := count()
-		if n >= want {
-			return time.Since(start)
+	n, last, lastChange := 0, -1, time.Now()
+	return mailtest.Eventually(t, what, deadline, func() bool {
+		if n = count(); n >= want {
+			return true
 		}
-		now := time.Now()
-		if n != last {
+		if now := time.Now(); n != last {
 			last, lastChange = n, now
-		}
-		if now.Sub(lastChange) > stall {
+		} else if now.Sub(lastChange) > stall {
 			t.Fatalf("%s: stuck at %d of %d for %v", what, n, want, stall)
 		}
-		if now.Sub(start) > deadline {
-			t.Fatalf("%s: %d of %d after %v", what, n, want, deadline)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	}, func() string { return fmt.Sprintf("%d of %d", n, want) })
 }
 
 // A backlog of many batches after an outage is the normal case: every
@@ -43,12 +38,12 @@ func TestIMAPBacklogOf10000WithEveryProcessedMode(t *testing.T) {
 	const n = 10000
 	for _, mode := range []string{ProcessedLeave, ProcessedSeen, ProcessedMove} {
 		t.Run(mode, func(t *testing.T) {
-			ts := startIMAPTestServer(t, imapServerOptions{})
+			ts := startIMAPTestServer(t, nil)
 			for i := 1; i <= n; i++ {
-				ts.appendMessage("INBOX", testMessage(i, "backlog"))
+				appendMessage(t, ts, "INBOX", testMessage(i, "backlog"))
 			}
 			sink := newRecordingSink()
-			cfg := imapTestConfig(ts.addr)
+			cfg := imapTestConfig(ts.Addr())
 			cfg.Processed = mode
 			if mode == ProcessedMove {
 				cfg.MoveTo = "Processed"
@@ -69,7 +64,7 @@ func TestIMAPBacklogOf10000WithEveryProcessedMode(t *testing.T) {
 				}
 			}
 			done := func() int {
-				in := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+				in := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 				switch mode {
 				case ProcessedSeen:
 					seen := 0
@@ -80,15 +75,15 @@ func TestIMAPBacklogOf10000WithEveryProcessedMode(t *testing.T) {
 					}
 					return seen
 				case ProcessedMove:
-					if _, err := ts.user.Status("Processed", &imap.StatusOptions{}); err != nil {
+					if _, err := ts.User(imapTestUser).Status("Processed", &imap.StatusOptions{}); err != nil {
 						return 0
 					}
-					return len(imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "Processed"))
+					return len(imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "Processed"))
 				}
 				return n
 			}
 			imapWaitProgress(t, fmt.Sprintf("processed=%s applied", mode), done, n, 10*time.Second, time.Minute)
-			in := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+			in := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 			switch mode {
 			case ProcessedMove:
 				if len(in) != 0 {

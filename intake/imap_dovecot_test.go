@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ticketd/internal/mailstack"
+	"ticketd/internal/mailtest"
 )
 
 // TestIMAPDovecotIdle runs the client against a real Dovecot: mail delivered
@@ -34,8 +35,8 @@ func TestIMAPDovecotIdle(t *testing.T) {
 			return len(in) == 0 && len(out) == want
 		}
 	}
-	imapWaitFor(t, "backlog stored", func() bool { return len(sink.Calls()) == 1 })
-	imapWaitFor(t, "backlog moved", moved(1))
+	mailtest.Eventually(t, "backlog stored", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "backlog moved", imapWaitTimeout, moved(1))
 	if !c.Status().IdleSupported {
 		t.Fatalf("Dovecot should offer IDLE")
 	}
@@ -43,19 +44,19 @@ func TestIMAPDovecotIdle(t *testing.T) {
 	if err := d.Deliver(imapTestUser, testMessage(2, "live")); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
-	latency := imapWaitFor(t, "LMTP delivery seen through IDLE", func() bool { return len(sink.Calls()) == 2 })
+	latency := mailtest.Eventually(t, "LMTP delivery seen through IDLE", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	t.Logf("LMTP delivery → Sink.Store latency via IDLE: %v", latency)
-	imapWaitFor(t, "live message moved", moved(2))
+	mailtest.Eventually(t, "live message moved", imapWaitTimeout, moved(2))
 
 	d.Stop()
-	imapWaitFor(t, "client notices the outage", func() bool { return !c.Status().Connected })
+	mailtest.Eventually(t, "client notices the outage", imapWaitTimeout, func() bool { return !c.Status().Connected })
 	if err := d.DeliverToMaildir(imapTestUser, testMessage(3, "arrived during outage")); err != nil {
 		t.Fatal(err)
 	}
 	d.Restart()
-	latency = imapWaitFor(t, "mail from the outage fetched after reconnect", func() bool { return len(sink.Calls()) == 3 })
+	latency = mailtest.Eventually(t, "mail from the outage fetched after reconnect", imapWaitTimeout, func() bool { return len(sink.Calls()) == 3 })
 	t.Logf("restart → Sink.Store latency: %v", latency)
-	imapWaitFor(t, "outage message moved", moved(3))
+	mailtest.Eventually(t, "outage message moved", imapWaitTimeout, moved(3))
 
 	calls := sink.Calls()
 	if !strings.Contains(string(calls[2].Raw), "arrived during outage") {
@@ -168,7 +169,7 @@ func TestIMAPDovecotMoveToInServerNamespace(t *testing.T) {
 				n, _ := strconv.Atoi(strings.TrimSpace(v))
 				return n
 			}
-			imapWaitFor(t, "both mails moved to "+tc.want, func() bool {
+			mailtest.Eventually(t, "both mails moved to "+tc.want, imapWaitTimeout, func() bool {
 				return len(sink.Calls()) == 2 && count(tc.want) == 2 && count("INBOX") == 0
 			})
 			if p := c.Status().ProcessedProblem; p != "" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 // When the server closes the connection the log says so, rather than what
@@ -12,26 +14,26 @@ import (
 func TestIMAPServerClosingTheConnectionIsLoggedInWords(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		opt  imapServerOptions
+		opt  *mailtest.IMAPOptions
 	}{
-		{"while idling", imapServerOptions{}},
-		{"while polling", imapServerOptions{announceOnNoop: true}},
+		{"while idling", &mailtest.IMAPOptions{}},
+		{"while polling", &mailtest.IMAPOptions{AnnounceOnNoop: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startIMAPTestServer(t, tc.opt)
 			sink := newRecordingSink()
-			cfg := imapTestConfig(ts.addr)
+			cfg := imapTestConfig(ts.Addr())
 			cfg.PollInterval = time.Hour
 			c := newTestClient(t, cfg, sink)
 			var logs *logCapture
 			c.logger, logs = captureLogger(t, slog.LevelDebug)
 			startPreparedClient(t, c)
-			imapWaitFor(t, "the first check", func() bool { return !c.Status().LastFetch.IsZero() })
-			if !tc.opt.announceOnNoop {
-				imapWaitFor(t, "IDLE", func() bool { return len(logs.lines("imap idling")) > 0 })
+			mailtest.Eventually(t, "the first check", imapWaitTimeout, func() bool { return !c.Status().LastFetch.IsZero() })
+			if !tc.opt.AnnounceOnNoop {
+				mailtest.Eventually(t, "IDLE", imapWaitTimeout, func() bool { return len(logs.lines("imap idling")) > 0 })
 			}
-			ts.dropConnections()
-			imapWaitFor(t, "the failure to be logged", func() bool { return len(logs.lines("imap session failed")) > 0 })
+			ts.DropConnections()
+			mailtest.Eventually(t, "the failure to be logged", imapWaitTimeout, func() bool { return len(logs.lines("imap session failed")) > 0 })
 			failed := logs.lines("imap session failed")[0]
 			if !strings.Contains(failed, "server closed the connection") {
 				t.Errorf("logged %s\nwant it to say the server closed the connection", failed)
@@ -47,29 +49,29 @@ func TestIMAPServerClosingTheConnectionIsLoggedInWords(t *testing.T) {
 // Sink recognises what it has: those mails are logged as duplicates, not
 // as stored.
 func TestIMAPDuplicatesAreLoggedAsDuplicates(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	m1, m2 := testMessage(1, "one"), testMessage(2, "two")
-	ts.appendMessage("INBOX", m1)
-	ts.appendMessage("INBOX", m2)
+	appendMessage(t, ts, "INBOX", m1)
+	appendMessage(t, ts, "INBOX", m2)
 	sink := newRecordingSink()
-	_, stop := startClient(t, imapTestConfig(ts.addr), sink)
-	imapWaitFor(t, "first run", func() bool { return len(sink.Calls()) == 2 })
+	_, stop := startClient(t, imapTestConfig(ts.Addr()), sink)
+	mailtest.Eventually(t, "first run", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	stop()
-	if err := ts.user.Delete("INBOX"); err != nil {
+	if err := ts.User(imapTestUser).Delete("INBOX"); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.user.Create("INBOX", nil); err != nil {
+	if err := ts.User(imapTestUser).Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	ts.appendMessage("INBOX", m1)
-	ts.appendMessage("INBOX", m2)
-	ts.appendMessage("INBOX", testMessage(3, "three"))
+	appendMessage(t, ts, "INBOX", m1)
+	appendMessage(t, ts, "INBOX", m2)
+	appendMessage(t, ts, "INBOX", testMessage(3, "three"))
 
-	c := newTestClient(t, imapTestConfig(ts.addr), sink)
+	c := newTestClient(t, imapTestConfig(ts.Addr()), sink)
 	var logs *logCapture
 	c.logger, logs = captureLogger(t, slog.LevelInfo)
 	startPreparedClient(t, c)
-	imapWaitFor(t, "the refetch", func() bool { return len(sink.Calls()) == 5 })
+	mailtest.Eventually(t, "the refetch", imapWaitTimeout, func() bool { return len(sink.Calls()) == 5 })
 	if got := logs.lines("duplicate"); len(got) != 2 {
 		t.Errorf("%d lines about duplicates, want 2 (UIDs 1 and 2):\n%s", len(got), strings.Join(got, "\n"))
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
+
+	"ticketd/internal/mailtest"
 )
 
 // A server that will not let ticketd create its move_to folder (ACLs, a
@@ -13,11 +15,11 @@ import (
 // shown in Status, and mail is still stored and left in INBOX. It used to
 // fail the session before SELECT, reconnect, and fail again, forever.
 func TestIMAPMoveToRefusedIsReportedOnceAndIntakeContinues(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{refuseCreate: true})
-	ts.appendMessage("INBOX", testMessage(1, "a"))
-	ts.appendMessage("INBOX", testMessage(2, "b"))
+	ts := startIMAPTestServer(t, &mailtest.IMAPOptions{RefuseCreate: true})
+	appendMessage(t, ts, "INBOX", testMessage(1, "a"))
+	appendMessage(t, ts, "INBOX", testMessage(2, "b"))
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.Processed = ProcessedMove
 	cfg.MoveTo = "Processed"
 	c := newTestClient(t, cfg, sink)
@@ -25,28 +27,28 @@ func TestIMAPMoveToRefusedIsReportedOnceAndIntakeContinues(t *testing.T) {
 	c.logger, logs = captureLogger(t, slog.LevelDebug)
 	startPreparedClient(t, c)
 
-	imapWaitFor(t, "both mails stored", func() bool { return len(sink.Calls()) == 2 })
+	mailtest.Eventually(t, "both mails stored", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	st := c.Status()
 	if !strings.Contains(st.ProcessedProblem, `cannot be moved to "Processed"`) || !strings.Contains(st.ProcessedProblem, "Permission denied") {
 		t.Errorf("Status.ProcessedProblem = %q, want the refusal in words", st.ProcessedProblem)
 	}
 
 	// A reconnect must not repeat the message or turn into a loop.
-	ts.dropConnections()
-	imapWaitFor(t, "the second session", func() bool { return ts.loginCount() == 2 && c.Status().Connected })
-	ts.appendMessage("INBOX", testMessage(3, "c"))
-	imapWaitFor(t, "the mail after the reconnect", func() bool { return len(sink.Calls()) == 3 })
-	if got := ts.loginCount(); got != 2 {
+	ts.DropConnections()
+	mailtest.Eventually(t, "the second session", imapWaitTimeout, func() bool { return ts.Logins() == 2 && c.Status().Connected })
+	appendMessage(t, ts, "INBOX", testMessage(3, "c"))
+	mailtest.Eventually(t, "the mail after the reconnect", imapWaitTimeout, func() bool { return len(sink.Calls()) == 3 })
+	if got := ts.Logins(); got != 2 {
 		t.Errorf("%d logins, want 2 (one per connection, no retry loop)", got)
 	}
 	if got := logs.lines("level=ERROR", "processed mail cannot be moved"); len(got) != 1 {
 		t.Errorf("%d error lines about the refusal, want exactly 1:\n%s", len(got), strings.Join(got, "\n"))
 	}
-	in := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+	in := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 	if len(in) != 3 {
 		t.Errorf("INBOX holds %d mails, want all 3 left in place", len(in))
 	}
-	if _, err := ts.user.Status("Processed", &imap.StatusOptions{}); err == nil {
+	if _, err := ts.User(imapTestUser).Status("Processed", &imap.StatusOptions{}); err == nil {
 		t.Errorf("Processed exists although CREATE is refused")
 	}
 }

@@ -6,23 +6,25 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"ticketd/internal/mailtest"
 )
 
 // Courier-IMAP (without IMAP_ENHANCEDIDLE) and other servers tell a
 // client about new mail only on NOOP or IDLE; a bare UID FETCH does not
 // see it. Without IDLE the poll must therefore send NOOP.
 func TestIMAPPollFindsMailOnServerThatAnnouncesOnlyOnNOOP(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{announceOnNoop: true})
+	ts := startIMAPTestServer(t, &mailtest.IMAPOptions{AnnounceOnNoop: true})
 
 	// The test server must really behave so, or this test proves nothing.
-	imapInspect(t, ts.addr, imapTestUser, imapTestPassword, func(c *imapclient.Client) {
+	imapInspect(t, ts.Addr(), imapTestUser, imapTestPassword, func(c *imapclient.Client) {
 		if c.Caps().Has(imap.CapIdle) {
 			t.Fatal("test server offers IDLE")
 		}
 		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			t.Fatal(err)
 		}
-		ts.appendMessage("INBOX", testMessage(1, "arrived after SELECT"))
+		appendMessage(t, ts, "INBOX", testMessage(1, "arrived after SELECT"))
 		var all imap.UIDSet
 		all.AddRange(1, 0)
 		fetchAll := func() int {
@@ -44,13 +46,13 @@ func TestIMAPPollFindsMailOnServerThatAnnouncesOnlyOnNOOP(t *testing.T) {
 	})
 
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.PollInterval = 50 * time.Millisecond
 	c, _ := startClient(t, cfg, sink)
-	imapWaitFor(t, "the mail already there at SELECT", func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "the mail already there at SELECT", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 	if c.Status().IdleSupported {
 		t.Fatal("client thinks the server offers IDLE")
 	}
-	ts.appendMessage("INBOX", testMessage(2, "arrived while polling"))
-	imapWaitFor(t, "the mail that arrived while polling", func() bool { return len(sink.Calls()) == 2 })
+	appendMessage(t, ts, "INBOX", testMessage(2, "arrived while polling"))
+	mailtest.Eventually(t, "the mail that arrived while polling", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 }

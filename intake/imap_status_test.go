@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/ticket"
 )
 
@@ -30,19 +31,19 @@ func (s *gatedSink) Store(ctx context.Context, f ticket.Fetched) (bool, error) {
 // Status tells what the server says is waiting and when intake last stored
 // something, so that health can see an intake that is connected but stuck.
 func TestIMAPStatusShowsWaitingMailAndProgress(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	for i := 1; i <= 3; i++ {
-		ts.appendMessage("INBOX", testMessage(i, "x"))
+		appendMessage(t, ts, "INBOX", testMessage(i, "x"))
 	}
 	clock := ticket.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	sink := &gatedSink{recordingSink: newRecordingSink(), uid: 2, gate: make(chan struct{})}
-	c, err := NewClient(imapTestConfig(ts.addr), sink, clock, quietLogger(t))
+	c, err := NewClient(imapTestConfig(ts.Addr()), sink, clock, quietLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	startPreparedClient(t, c)
 
-	imapWaitFor(t, "UID 1 stored", func() bool { return c.Status().LastStoredUID == 1 })
+	mailtest.Eventually(t, "UID 1 stored", imapWaitTimeout, func() bool { return c.Status().LastStoredUID == 1 })
 	st := c.Status()
 	if st.Waiting != 2 || st.ServerMessages != 3 || st.ServerUIDNext != 4 || !st.LastStored.Equal(clock.Now()) {
 		t.Fatalf("Status = %+v, want 2 waiting of 3, UIDNEXT 4, last stored now", st)
@@ -56,7 +57,7 @@ func TestIMAPStatusShowsWaitingMailAndProgress(t *testing.T) {
 	}
 
 	close(sink.gate)
-	imapWaitFor(t, "everything stored", func() bool { return c.Status().LastStoredUID == 3 })
+	mailtest.Eventually(t, "everything stored", imapWaitTimeout, func() bool { return c.Status().LastStoredUID == 3 })
 	st = c.Status()
 	if st.Waiting != 0 || st.StalledFor(clock.Now()) != 0 {
 		t.Fatalf("Status = %+v, want nothing waiting and no stall", st)

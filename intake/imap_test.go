@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"ticketd/internal/mailtest"
 	"ticketd/internal/testcert"
 	"ticketd/ticket"
 	"time"
@@ -53,18 +54,18 @@ func startPreparedClient(t *testing.T, c *Client) (*Client, func()) {
 func hasFlag(flags []imap.Flag, f imap.Flag) bool { return slices.Contains(flags, f) }
 
 func TestIMAPFetchesBacklogInUIDOrderAcrossBatches(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	const n = 2*fetchBatchMessages + 30 // three pipelined body batches
 	var raws [][]byte
 	for i := 1; i <= n; i++ {
 		raw := testMessage(i, "printer on fire")
 		raws = append(raws, raw)
-		ts.appendMessage("INBOX", raw)
+		appendMessage(t, ts, "INBOX", raw)
 	}
 	sink := newRecordingSink()
-	c, _ := startClient(t, imapTestConfig(ts.addr), sink)
+	c, _ := startClient(t, imapTestConfig(ts.Addr()), sink)
 
-	imapWaitFor(t, "backlog stored", func() bool { return len(sink.Calls()) >= n })
+	mailtest.Eventually(t, "backlog stored", imapWaitTimeout, func() bool { return len(sink.Calls()) >= n })
 	calls := sink.Calls()
 	if len(calls) != n {
 		t.Fatalf("Store called %d times, want %d", len(calls), n)
@@ -85,7 +86,7 @@ func TestIMAPFetchesBacklogInUIDOrderAcrossBatches(t *testing.T) {
 		t.Errorf("Status = %+v, want connected with IDLE and a fetch time", st)
 	}
 	// Processed=leave with BODY.PEEK: nothing was marked seen.
-	for uid, flags := range imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX") {
+	for uid, flags := range imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX") {
 		if hasFlag(flags, imap.FlagSeen) {
 			t.Fatalf("UID %d is \\Seen after fetch with Processed=leave", uid)
 		}
@@ -93,16 +94,16 @@ func TestIMAPFetchesBacklogInUIDOrderAcrossBatches(t *testing.T) {
 }
 
 func TestIMAPIdleDeliversNewMessageWithoutWaitingForPoll(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
-	ts.appendMessage("INBOX", testMessage(1, "first"))
+	ts := startIMAPTestServer(t, nil)
+	appendMessage(t, ts, "INBOX", testMessage(1, "first"))
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.PollInterval = time.Hour // only IDLE can deliver within the deadline
 	startClient(t, cfg, sink)
-	imapWaitFor(t, "backlog stored", func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "backlog stored", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 
-	ts.appendMessage("INBOX", testMessage(2, "second, while idling"))
-	latency := imapWaitFor(t, "message appended during IDLE", func() bool { return len(sink.Calls()) == 2 })
+	appendMessage(t, ts, "INBOX", testMessage(2, "second, while idling"))
+	latency := mailtest.Eventually(t, "message appended during IDLE", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	t.Logf("IDLE delivery latency: %v", latency)
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{1, 2}) {
 		t.Fatalf("stored UIDs %v, want [1 2]", got)
@@ -110,78 +111,78 @@ func TestIMAPIdleDeliversNewMessageWithoutWaitingForPoll(t *testing.T) {
 }
 
 func TestIMAPPollsWhenIdleUnavailable(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.PollInterval = 50 * time.Millisecond
 	c := newTestClient(t, cfg, sink)
 	c.noIdle = true // go-imap's server always offers IDLE
 	startPreparedClient(t, c)
-	imapWaitFor(t, "connected", func() bool { return c.Status().Connected })
+	mailtest.Eventually(t, "connected", imapWaitTimeout, func() bool { return c.Status().Connected })
 	if c.Status().IdleSupported {
 		t.Fatalf("IdleSupported = true for a server without IDLE")
 	}
-	ts.appendMessage("INBOX", testMessage(1, "polled"))
-	imapWaitFor(t, "message found by polling", func() bool { return len(sink.Calls()) == 1 })
+	appendMessage(t, ts, "INBOX", testMessage(1, "polled"))
+	mailtest.Eventually(t, "message found by polling", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 }
 
 func TestIMAPKickTriggersImmediateCheck(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.PollInterval = time.Hour
 	c := newTestClient(t, cfg, sink)
 	c.noIdle = true // Kick must also end a poll wait
 	startPreparedClient(t, c)
-	imapWaitFor(t, "first check done", func() bool { return !c.Status().LastFetch.IsZero() })
-	ts.appendMessage("INBOX", testMessage(1, "kicked"))
+	mailtest.Eventually(t, "first check done", imapWaitTimeout, func() bool { return !c.Status().LastFetch.IsZero() })
+	appendMessage(t, ts, "INBOX", testMessage(1, "kicked"))
 	c.Kick()
-	imapWaitFor(t, "message found after Kick", func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "message found after Kick", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 }
 
 func TestIMAPRestartFetchesOnlyMessagesAfterCheckpoint(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	for i := 1; i <= 3; i++ {
-		ts.appendMessage("INBOX", testMessage(i, "before restart"))
+		appendMessage(t, ts, "INBOX", testMessage(i, "before restart"))
 	}
 	sink := newRecordingSink()
-	_, stop := startClient(t, imapTestConfig(ts.addr), sink)
-	imapWaitFor(t, "first run stores backlog", func() bool { return len(sink.Calls()) == 3 })
+	_, stop := startClient(t, imapTestConfig(ts.Addr()), sink)
+	mailtest.Eventually(t, "first run stores backlog", imapWaitTimeout, func() bool { return len(sink.Calls()) == 3 })
 	stop()
 
-	ts.appendMessage("INBOX", testMessage(4, "during downtime"))
-	ts.appendMessage("INBOX", testMessage(5, "during downtime"))
-	startClient(t, imapTestConfig(ts.addr), sink)
-	imapWaitFor(t, "second run stores new mail", func() bool { return len(sink.Calls()) >= 5 })
+	appendMessage(t, ts, "INBOX", testMessage(4, "during downtime"))
+	appendMessage(t, ts, "INBOX", testMessage(5, "during downtime"))
+	startClient(t, imapTestConfig(ts.Addr()), sink)
+	mailtest.Eventually(t, "second run stores new mail", imapWaitTimeout, func() bool { return len(sink.Calls()) >= 5 })
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{1, 2, 3, 4, 5}) {
 		t.Fatalf("Store calls for UIDs %v, want [1 2 3 4 5] with no refetch", got)
 	}
 }
 
 func TestIMAPUIDValidityChangeRefetchesWholeMailbox(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	m1, m2 := testMessage(1, "one"), testMessage(2, "two")
-	ts.appendMessage("INBOX", m1)
-	ts.appendMessage("INBOX", m2)
+	appendMessage(t, ts, "INBOX", m1)
+	appendMessage(t, ts, "INBOX", m2)
 	sink := newRecordingSink()
-	_, stop := startClient(t, imapTestConfig(ts.addr), sink)
-	imapWaitFor(t, "first run", func() bool { return len(sink.Calls()) == 2 })
+	_, stop := startClient(t, imapTestConfig(ts.Addr()), sink)
+	mailtest.Eventually(t, "first run", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	stop()
 	oldValidity := sink.Calls()[0].UIDValidity
 
 	// A restored backup or a rebuilt index: same mail, new UIDVALIDITY.
-	if err := ts.user.Delete("INBOX"); err != nil {
+	if err := ts.User(imapTestUser).Delete("INBOX"); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.user.Create("INBOX", nil); err != nil {
+	if err := ts.User(imapTestUser).Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	ts.appendMessage("INBOX", m1)
-	ts.appendMessage("INBOX", m2)
-	ts.appendMessage("INBOX", testMessage(3, "three"))
+	appendMessage(t, ts, "INBOX", m1)
+	appendMessage(t, ts, "INBOX", m2)
+	appendMessage(t, ts, "INBOX", testMessage(3, "three"))
 
-	startClient(t, imapTestConfig(ts.addr), sink)
-	imapWaitFor(t, "refetch after UIDVALIDITY change", func() bool { return len(sink.Calls()) == 5 })
+	startClient(t, imapTestConfig(ts.Addr()), sink)
+	mailtest.Eventually(t, "refetch after UIDVALIDITY change", imapWaitTimeout, func() bool { return len(sink.Calls()) == 5 })
 	calls := sink.Calls()[2:]
 	for i, f := range calls {
 		if f.UIDValidity == oldValidity || f.UID != uint32(i+1) {
@@ -195,18 +196,18 @@ func TestIMAPUIDValidityChangeRefetchesWholeMailbox(t *testing.T) {
 }
 
 func TestIMAPProcessedSeenMarksStoredMessages(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
-	ts.appendMessage("INBOX", testMessage(1, "a"))
-	ts.appendMessage("INBOX", testMessage(2, "b"))
+	ts := startIMAPTestServer(t, nil)
+	appendMessage(t, ts, "INBOX", testMessage(1, "a"))
+	appendMessage(t, ts, "INBOX", testMessage(2, "b"))
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.Processed = ProcessedSeen
 	startClient(t, cfg, sink)
-	imapWaitFor(t, "both marked seen", func() bool {
+	mailtest.Eventually(t, "both marked seen", imapWaitTimeout, func() bool {
 		if len(sink.Calls()) < 2 {
 			return false
 		}
-		flags := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+		flags := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 		return len(flags) == 2 && hasFlag(flags[1], imap.FlagSeen) && hasFlag(flags[2], imap.FlagSeen)
 	})
 }
@@ -220,28 +221,28 @@ func TestIMAPProcessedMoveMovesToCreatedFolder(t *testing.T) {
 		{"COPY and UID EXPUNGE fallback", imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}, imap.CapUIDPlus: {}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startIMAPTestServer(t, imapServerOptions{caps: tc.caps})
-			ts.appendMessage("INBOX", testMessage(1, "a"))
-			ts.appendMessage("INBOX", testMessage(2, "b"))
+			ts := startIMAPTestServer(t, &mailtest.IMAPOptions{Caps: tc.caps})
+			appendMessage(t, ts, "INBOX", testMessage(1, "a"))
+			appendMessage(t, ts, "INBOX", testMessage(2, "b"))
 			sink := newRecordingSink()
-			cfg := imapTestConfig(ts.addr)
+			cfg := imapTestConfig(ts.Addr())
 			cfg.Processed = ProcessedMove
 			cfg.MoveTo = "Processed"
 			startClient(t, cfg, sink)
 
 			moved := func(want int) func() bool {
 				return func() bool {
-					if _, err := ts.user.Status("Processed", &imap.StatusOptions{}); err != nil {
+					if _, err := ts.User(imapTestUser).Status("Processed", &imap.StatusOptions{}); err != nil {
 						return false
 					}
-					in := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
-					out := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "Processed")
+					in := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
+					out := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "Processed")
 					return len(in) == 0 && len(out) == want
 				}
 			}
-			imapWaitFor(t, "backlog moved to Processed", moved(2))
-			ts.appendMessage("INBOX", testMessage(3, "c"))
-			imapWaitFor(t, "new mail moved to Processed", moved(3))
+			mailtest.Eventually(t, "backlog moved to Processed", imapWaitTimeout, moved(2))
+			appendMessage(t, ts, "INBOX", testMessage(3, "c"))
+			mailtest.Eventually(t, "new mail moved to Processed", imapWaitTimeout, moved(3))
 			if got := sink.callUIDs(); !slices.Equal(got, []uint32{1, 2, 3}) {
 				t.Fatalf("stored UIDs %v, want [1 2 3]", got)
 			}
@@ -250,9 +251,9 @@ func TestIMAPProcessedMoveMovesToCreatedFolder(t *testing.T) {
 }
 
 func TestIMAPSinkErrorLeavesMessageUnmarkedAndRetries(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	for i := 1; i <= 3; i++ {
-		ts.appendMessage("INBOX", testMessage(i, "x"))
+		appendMessage(t, ts, "INBOX", testMessage(i, "x"))
 	}
 	sink := newRecordingSink()
 	sink.setFail(func(f ticket.Fetched) error {
@@ -261,63 +262,63 @@ func TestIMAPSinkErrorLeavesMessageUnmarkedAndRetries(t *testing.T) {
 		}
 		return nil
 	})
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.Processed = ProcessedSeen
 	c, _ := startClient(t, cfg, sink)
 
-	imapWaitFor(t, "UID 2 retried after a failed Store", func() bool { return sink.failureCount() >= 3 })
+	mailtest.Eventually(t, "UID 2 retried after a failed Store", imapWaitTimeout, func() bool { return sink.failureCount() >= 3 })
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{1}) {
 		t.Fatalf("stored UIDs %v while UID 2 fails, want [1] (nothing past the failure)", got)
 	}
 	if st := c.Status(); !strings.Contains(st.LastError, "database is locked") {
 		t.Errorf("Status.LastError = %q, want the Store error", st.LastError)
 	}
-	flags := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+	flags := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 	if !hasFlag(flags[1], imap.FlagSeen) || hasFlag(flags[2], imap.FlagSeen) || hasFlag(flags[3], imap.FlagSeen) {
 		t.Fatalf("flags %v: want only UID 1 \\Seen while UID 2 cannot be stored", flags)
 	}
 
 	sink.setFail(nil)
 	c.Kick()
-	imapWaitFor(t, "UID 2 and 3 stored once the database recovers", func() bool { return len(sink.Calls()) == 3 })
+	mailtest.Eventually(t, "UID 2 and 3 stored once the database recovers", imapWaitTimeout, func() bool { return len(sink.Calls()) == 3 })
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{1, 2, 3}) {
 		t.Fatalf("stored UIDs %v, want [1 2 3]", got)
 	}
-	imapWaitFor(t, "all marked seen", func() bool {
-		flags := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+	mailtest.Eventually(t, "all marked seen", imapWaitTimeout, func() bool {
+		flags := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 		return hasFlag(flags[2], imap.FlagSeen) && hasFlag(flags[3], imap.FlagSeen)
 	})
 }
 
 func TestIMAPReconnectsAfterServerDropsConnection(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
-	ts.appendMessage("INBOX", testMessage(1, "before drop"))
+	ts := startIMAPTestServer(t, nil)
+	appendMessage(t, ts, "INBOX", testMessage(1, "before drop"))
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.PollInterval = time.Hour
 	c, _ := startClient(t, cfg, sink)
-	imapWaitFor(t, "first message", func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "first message", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 
-	ts.dropConnections()
-	imapWaitFor(t, "second login after the drop", func() bool { return ts.loginCount() >= 2 && c.Status().Connected })
-	ts.appendMessage("INBOX", testMessage(2, "after reconnect"))
-	imapWaitFor(t, "message after reconnect", func() bool { return len(sink.Calls()) == 2 })
+	ts.DropConnections()
+	mailtest.Eventually(t, "second login after the drop", imapWaitTimeout, func() bool { return ts.Logins() >= 2 && c.Status().Connected })
+	appendMessage(t, ts, "INBOX", testMessage(2, "after reconnect"))
+	mailtest.Eventually(t, "message after reconnect", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{1, 2}) {
 		t.Fatalf("stored UIDs %v, want [1 2]", got)
 	}
 }
 
 func TestIMAPWrongPasswordSetsAuthFailedUntilFixed(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
-	ts.appendMessage("INBOX", testMessage(1, "x"))
+	ts := startIMAPTestServer(t, nil)
+	appendMessage(t, ts, "INBOX", testMessage(1, "x"))
 	var password atomic.Value
 	password.Store("wrong")
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.Password = func(context.Context) (string, error) { return password.Load().(string), nil }
 	c, _ := startClient(t, cfg, sink)
 
-	imapWaitFor(t, "AuthFailed", func() bool { return c.Status().AuthFailed })
+	mailtest.Eventually(t, "AuthFailed", imapWaitTimeout, func() bool { return c.Status().AuthFailed })
 	st := c.Status()
 	if st.Connected || !strings.Contains(st.LastError, "authentication failed") {
 		t.Errorf("Status = %+v, want disconnected with an authentication error", st)
@@ -327,23 +328,23 @@ func TestIMAPWrongPasswordSetsAuthFailedUntilFixed(t *testing.T) {
 	}
 
 	password.Store(imapTestPassword)
-	imapWaitFor(t, "login with the fixed password", func() bool { return len(sink.Calls()) == 1 })
+	mailtest.Eventually(t, "login with the fixed password", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 	if c.Status().AuthFailed {
 		t.Errorf("AuthFailed still set after a successful login")
 	}
 }
 
 func TestIMAPOversizedMessageIsFetchedTruncated(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
+	ts := startIMAPTestServer(t, nil)
 	big := testMessage(1, strings.Repeat("0123456789abcdef", 400)) // ~6.5 kB
 	small := testMessage(2, "small")
-	ts.appendMessage("INBOX", big)
-	ts.appendMessage("INBOX", small)
+	appendMessage(t, ts, "INBOX", big)
+	appendMessage(t, ts, "INBOX", small)
 	sink := newRecordingSink()
-	cfg := imapTestConfig(ts.addr)
+	cfg := imapTestConfig(ts.Addr())
 	cfg.MaxMessageBytes = 1024
 	startClient(t, cfg, sink)
-	imapWaitFor(t, "both stored", func() bool { return len(sink.Calls()) == 2 })
+	mailtest.Eventually(t, "both stored", imapWaitTimeout, func() bool { return len(sink.Calls()) == 2 })
 
 	got := sink.Calls()
 	if f := got[0]; !f.Truncated || f.Size != int64(len(big)) || !bytes.Equal(f.Raw, big[:1024]) {
@@ -358,23 +359,23 @@ func TestIMAPOversizedMessageIsFetchedTruncated(t *testing.T) {
 func TestIMAPOAuthMechanisms(t *testing.T) {
 	for _, mech := range []string{AuthXOAUTH2, AuthOAuthBearer} {
 		t.Run(mech+"/valid token logs in", func(t *testing.T) {
-			ts := startIMAPTestServer(t, imapServerOptions{})
-			ts.appendMessage("INBOX", testMessage(1, "x"))
+			ts := startIMAPTestServer(t, nil)
+			appendMessage(t, ts, "INBOX", testMessage(1, "x"))
 			sink := newRecordingSink()
-			cfg := imapTestConfig(ts.addr)
+			cfg := imapTestConfig(ts.Addr())
 			cfg.Auth = mech
 			cfg.Password = func(context.Context) (string, error) { return imapTestToken, nil }
 			startClient(t, cfg, sink)
-			imapWaitFor(t, "message fetched after OAuth login", func() bool { return len(sink.Calls()) == 1 })
+			mailtest.Eventually(t, "message fetched after OAuth login", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 		})
 		t.Run(mech+"/expired token sets AuthFailed", func(t *testing.T) {
-			ts := startIMAPTestServer(t, imapServerOptions{})
-			cfg := imapTestConfig(ts.addr)
+			ts := startIMAPTestServer(t, nil)
+			cfg := imapTestConfig(ts.Addr())
 			cfg.Auth = mech
 			cfg.Password = func(context.Context) (string, error) { return "expired", nil }
 			c, _ := startClient(t, cfg, newRecordingSink())
-			imapWaitFor(t, "AuthFailed", func() bool { return c.Status().AuthFailed })
-			if ts.loginCount() != 0 {
+			mailtest.Eventually(t, "AuthFailed", imapWaitTimeout, func() bool { return c.Status().AuthFailed })
+			if ts.Logins() != 0 {
 				t.Errorf("server accepted an expired token")
 			}
 		})
@@ -436,21 +437,21 @@ func TestNewClientRejectsInvalidConfig(t *testing.T) {
 // checkpoint moved past it: the next session finishes the job without
 // fetching it again.
 func TestIMAPProcessedIsReappliedToStoredMailAfterACrash(t *testing.T) {
-	ts := startIMAPTestServer(t, imapServerOptions{})
-	ts.appendMessage("INBOX", testMessage(1, "a"))
-	ts.appendMessage("INBOX", testMessage(2, "b"))
-	st, err := ts.user.Status("INBOX", &imap.StatusOptions{UIDValidity: true})
+	ts := startIMAPTestServer(t, nil)
+	appendMessage(t, ts, "INBOX", testMessage(1, "a"))
+	appendMessage(t, ts, "INBOX", testMessage(2, "b"))
+	st, err := ts.User(imapTestUser).Status("INBOX", &imap.StatusOptions{UIDValidity: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := newRecordingSink()
 	sink.cps["INBOX"] = ticket.Checkpoint{UIDValidity: st.UIDValidity, LastUID: 2} // stored before the crash
-	ts.appendMessage("INBOX", testMessage(3, "c"))
-	cfg := imapTestConfig(ts.addr)
+	appendMessage(t, ts, "INBOX", testMessage(3, "c"))
+	cfg := imapTestConfig(ts.Addr())
 	cfg.Processed = ProcessedSeen
 	startClient(t, cfg, sink)
-	imapWaitFor(t, "all three marked seen", func() bool {
-		flags := imapMailboxUIDsAndFlags(t, ts.addr, imapTestUser, imapTestPassword, "INBOX")
+	mailtest.Eventually(t, "all three marked seen", imapWaitTimeout, func() bool {
+		flags := imapMailboxUIDsAndFlags(t, ts.Addr(), imapTestUser, imapTestPassword, "INBOX")
 		return len(flags) == 3 && hasFlag(flags[1], imap.FlagSeen) && hasFlag(flags[2], imap.FlagSeen) && hasFlag(flags[3], imap.FlagSeen)
 	})
 	if got := sink.callUIDs(); !slices.Equal(got, []uint32{3}) {
@@ -464,31 +465,31 @@ func TestIMAPTLSVerifiesTheServerCertificate(t *testing.T) {
 	cert, pool := testcert.SelfSigned(t)
 	for _, tc := range []struct {
 		name     string
-		opt      imapServerOptions
+		opt      *mailtest.IMAPOptions
 		security string
 	}{
-		{"implicit TLS", imapServerOptions{tls: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityTLS},
-		{"STARTTLS", imapServerOptions{starttls: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityStartTLS},
+		{"implicit TLS", &mailtest.IMAPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityTLS},
+		{"STARTTLS", &mailtest.IMAPOptions{StartTLS: &tls.Config{Certificates: []tls.Certificate{cert}}}, SecurityStartTLS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startIMAPTestServer(t, tc.opt)
-			ts.appendMessage("INBOX", testMessage(1, "a"))
+			appendMessage(t, ts, "INBOX", testMessage(1, "a"))
 
-			untrusted := imapTestConfig(ts.addr)
+			untrusted := imapTestConfig(ts.Addr())
 			untrusted.Security = tc.security
 			sink := newRecordingSink()
 			c, _ := startClient(t, untrusted, sink)
-			imapWaitFor(t, "a certificate error", func() bool { return strings.Contains(c.Status().LastError, "certificate") })
+			mailtest.Eventually(t, "a certificate error", imapWaitTimeout, func() bool { return strings.Contains(c.Status().LastError, "certificate") })
 			if len(sink.Calls()) != 0 || c.Status().Connected {
 				t.Fatal("a server with an untrusted certificate was used")
 			}
 
-			trusted := imapTestConfig(ts.addr)
+			trusted := imapTestConfig(ts.Addr())
 			trusted.Security = tc.security
 			trusted.TLSConfig = &tls.Config{RootCAs: pool}
 			sink = newRecordingSink()
 			startClient(t, trusted, sink)
-			imapWaitFor(t, "the mail over TLS", func() bool { return len(sink.Calls()) == 1 })
+			mailtest.Eventually(t, "the mail over TLS", imapWaitTimeout, func() bool { return len(sink.Calls()) == 1 })
 		})
 	}
 }

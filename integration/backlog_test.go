@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"ticketd/internal/mailtest"
 )
 
 // TestBacklog_10000WaitingMailsWithProcessedMove is the outage of issue
@@ -40,7 +42,7 @@ func TestBacklog_10000WaitingMailsWithProcessedMove(t *testing.T) {
 	s.startDaemon()
 	var st dbStats
 	last, lastChange := dbStats{}, time.Now()
-	waitFor(t, fmt.Sprintf("%d mails stored, processed and acknowledged", n), 4*time.Minute, func() bool {
+	mailtest.Eventually(t, fmt.Sprintf("%d mails stored, processed and acknowledged", n), 4*time.Minute, func() bool {
 		var err error
 		if st, err = s.stats(); err != nil {
 			return false

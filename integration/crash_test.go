@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 // TestCrash_sigkillWhileMailArrivesLosesAndDoublesNothing submits mails
@@ -69,6 +71,7 @@ func TestCrash_sigkillWhileMailArrivesLosesAndDoublesNothing(t *testing.T) {
 		}
 	}()
 	for _, at := range killAt {
+		// Kill at the drawn offset (the schedule, not a wait for a state).
 		if d := time.Until(start.Add(at)); d > 0 {
 			time.Sleep(d)
 		}
@@ -137,7 +140,7 @@ func TestCrash_sigkillWhileMailArrivesLosesAndDoublesNothing(t *testing.T) {
 	// Acknowledgements in the customers' mailboxes, by the mail they answer.
 	acksFor := map[string][]gotMail{}
 	var ackCount int
-	waitFor(t, "an acknowledgement for every ticket in the customers' mailboxes", 60*time.Second, func() bool {
+	mailtest.Eventually(t, "an acknowledgement for every ticket in the customers' mailboxes", 60*time.Second, func() bool {
 		acksFor = map[string][]gotMail{}
 		ackCount = 0
 		for _, c := range contacts {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 // TestHostileInput submits broken and hostile mails through Postfix. Each
@@ -74,7 +76,7 @@ func TestHostileInput(t *testing.T) {
 		}
 	}
 	for _, x := range mails {
-		waitFor(t, "the "+x.name+" mail to be processed", 60*time.Second, func() bool { return s.processed(x.m.MessageID) },
+		mailtest.Eventually(t, "the "+x.name+" mail to be processed", 60*time.Second, func() bool { return s.processed(x.m.MessageID) },
 			func() string { st, err := s.stats(); return fmt.Sprintf("stats %+v %v", st, err) })
 	}
 	s.waitQuiet(len(mails), 60*time.Second)

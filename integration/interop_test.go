@@ -11,6 +11,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"ticketd/internal/mailtest"
 )
 
 // idleWatcher holds an IMAP IDLE on user's INBOX and reports new mail.
@@ -101,7 +103,7 @@ func TestInterop_ackByIDLEThreadingAndEngineerRelay(t *testing.T) {
 		Headers: []string{"In-Reply-To: <" + ack.MessageID + ">", "References: <" + first.MessageID + "> <" + ack.MessageID + ">"},
 		Body:    "Here is the log excerpt: export timed out after 3600 s.\n"}
 	s.send(alice, followUp.bytes())
-	waitFor(t, "the follow-up to be processed", 20*time.Second, func() bool { return s.processed(followUp.MessageID) })
+	mailtest.Eventually(t, "the follow-up to be processed", 20*time.Second, func() bool { return s.processed(followUp.MessageID) })
 	ts := s.tickets()
 	if len(ts) != 1 {
 		t.Fatalf("follow-up: %d tickets, want 1 (threaded)", len(ts))
@@ -113,7 +115,7 @@ func TestInterop_ackByIDLEThreadingAndEngineerRelay(t *testing.T) {
 
 	// 3. The engineer answers the alert from mutt.
 	var alert *gotMail
-	waitFor(t, "the engineer alert", 20*time.Second, func() bool {
+	mailtest.Eventually(t, "the engineer alert", 20*time.Second, func() bool {
 		for _, m := range fromSupport(s.mailbox(eng)) {
 			if alert == nil && strings.HasPrefix(m.Subject, "[Ticket#1]") {
 				m := m
@@ -130,7 +132,7 @@ func TestInterop_ackByIDLEThreadingAndEngineerRelay(t *testing.T) {
 	via := s.engineerReply(t, replyTo, alert, "Hello Alice,\n\nwe raised the export timeout to two hours; tonight's run should pass.\n\nErin")
 	t.Logf("engineer reply sent with %s", via)
 	var relay *gotMail
-	waitFor(t, "the relayed engineer answer in alice's mailbox", 30*time.Second, func() bool {
+	mailtest.Eventually(t, "the relayed engineer answer in alice's mailbox", 30*time.Second, func() bool {
 		ms := fromSupport(s.mailbox(alice))
 		if len(ms) > before {
 			relay = &ms[len(ms)-1]
@@ -160,7 +162,7 @@ func TestInterop_ackByIDLEThreadingAndEngineerRelay(t *testing.T) {
 	s.waitQuiet(3, 30*time.Second)
 	nMsgs := len(s.show(1).Messages)
 	s.engineerReply(t, replyTo, alert, "#note\nCalled Alice, she will send the full log.")
-	waitFor(t, "the note to be recorded on ticket 1", 20*time.Second, func() bool { return len(s.show(1).Messages) > nMsgs })
+	mailtest.Eventually(t, "the note to be recorded on ticket 1", 20*time.Second, func() bool { return len(s.show(1).Messages) > nMsgs })
 	s.waitQuiet(4, 30*time.Second)
 	after := fromSupport(s.mailbox(alice))
 	if len(after) != before+1 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 // vacation answers every mail addressed to alice, every time (no
@@ -29,7 +31,7 @@ func TestLoops_vacationResponderAndAutomatedMail(t *testing.T) {
 	if err := s.sendErr("probe@example.org", []string{alice}, probe.bytes()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "alice's vacation answer to the probe", 20*time.Second, func() bool {
+	mailtest.Eventually(t, "alice's vacation answer to the probe", 20*time.Second, func() bool {
 		for _, m := range s.mailbox("probe@example.org") {
 			if strings.Contains(m.Subject, "Out of office") {
 				return true
@@ -45,7 +47,7 @@ func TestLoops_vacationResponderAndAutomatedMail(t *testing.T) {
 	s.waitAck(alice, first.MessageID, 20*time.Second)
 	// The engineer answers (human mail: alice's responder will answer it).
 	var alert *gotMail
-	waitFor(t, "the engineer alert", 20*time.Second, func() bool {
+	mailtest.Eventually(t, "the engineer alert", 20*time.Second, func() bool {
 		for _, m := range fromSupport(s.mailbox(eng)) {
 			if strings.HasPrefix(m.Subject, "[Ticket#1]") {
 				m := m
@@ -85,7 +87,7 @@ func TestLoops_vacationResponderAndAutomatedMail(t *testing.T) {
 		s.send(a.envFrom, a.m.bytes())
 	}
 	for _, a := range autos {
-		waitFor(t, "the "+a.name+" mail to be processed", 30*time.Second, func() bool { return s.processed(a.m.MessageID) })
+		mailtest.Eventually(t, "the "+a.name+" mail to be processed", 30*time.Second, func() bool { return s.processed(a.m.MessageID) })
 	}
 
 	// Count both directions over the whole window, failing early on a loop.
@@ -104,6 +106,8 @@ func TestLoops_vacationResponderAndAutomatedMail(t *testing.T) {
 		if toAlice > bound || fromAlice > bound {
 			break
 		}
+		// A loop shows only over time: sample through the whole window
+		// (pacing, not a wait for a state).
 		time.Sleep(time.Second)
 	}
 	toAlice, fromAlice = count()

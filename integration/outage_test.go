@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 func newMail(from, id, subject string) msg {
@@ -22,7 +24,7 @@ func newMail(from, id, subject string) msg {
 func (s *stack) waitAck(user, id string, timeout time.Duration) gotMail {
 	s.t.Helper()
 	var got gotMail
-	waitFor(s.t, "the acknowledgement of "+id+" in "+user+"'s mailbox", timeout, func() bool {
+	mailtest.Eventually(s.t, "the acknowledgement of "+id+" in "+user+"'s mailbox", timeout, func() bool {
 		for _, m := range fromSupport(s.mailbox(user)) {
 			if m.InReplyTo == id {
 				got = m
@@ -56,7 +58,7 @@ func TestOutages(t *testing.T) {
 		}
 		sent++
 		var tk *showJSON
-		waitFor(t, "a ticket for the mail and a failed delivery attempt", 30*time.Second, func() bool {
+		mailtest.Eventually(t, "a ticket for the mail and a failed delivery attempt", 30*time.Second, func() bool {
 			tk = s.ticketFor(m.MessageID)
 			if tk == nil {
 				return false
@@ -97,7 +99,7 @@ func TestOutages(t *testing.T) {
 		s.send(ghost, m.bytes())
 		sent++
 		var ack *outboundJSON
-		waitFor(t, "the acknowledgement to the unknown recipient to fail", 30*time.Second, func() bool {
+		mailtest.Eventually(t, "the acknowledgement to the unknown recipient to fail", 30*time.Second, func() bool {
 			tk := s.ticketFor(m.MessageID)
 			if tk == nil {
 				return false
@@ -114,7 +116,7 @@ func TestOutages(t *testing.T) {
 		if !strings.Contains(ack.LastError, "550") {
 			t.Errorf("failed ack's last_error %q does not name the 550", ack.LastError)
 		}
-		waitFor(t, "an admin notice about the failed delivery", 30*time.Second, func() bool {
+		mailtest.Eventually(t, "an admin notice about the failed delivery", 30*time.Second, func() bool {
 			return len(fromSupport(s.mailbox(admin))) > adminBefore
 		})
 		n := fromSupport(s.mailbox(admin))
@@ -268,7 +270,7 @@ func TestOutage_diskFull(t *testing.T) {
 	s.send("bob@example.org", m.bytes())
 	// The daemon must not acknowledge (it cannot store) and must say why.
 	var why string
-	waitFor(t, "the daemon to log that the disk is full", 45*time.Second, func() bool {
+	mailtest.Eventually(t, "the daemon to log that the disk is full", 45*time.Second, func() bool {
 		for _, l := range strings.Split(s.allLogs()[logBefore:], "\n") {
 			ll := strings.ToLower(l)
 			if strings.Contains(ll, "full") || strings.Contains(ll, "no space") || strings.Contains(ll, "disk") {

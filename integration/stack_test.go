@@ -35,6 +35,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"ticketd/internal/mailstack"
+	"ticketd/internal/mailtest"
 )
 
 const (
@@ -600,41 +601,27 @@ func (s *stack) processed(messageID string) bool {
 }
 
 // waitQuiet waits until at least n mails are stored, all are processed,
-// no outbound mail is pending and Postfix's queue is empty, twice in a row
-// half a second apart.
+// no outbound mail is pending and Postfix's queue is empty, at every check
+// for half a second.
 func (s *stack) waitQuiet(n int, timeout time.Duration) dbStats {
 	s.t.Helper()
 	var st dbStats
 	var err error
-	streak := 0
-	waitFor(s.t, fmt.Sprintf("ticketd quiet with %d mails stored", n), timeout, func() bool {
+	var quietSince time.Time
+	mailtest.Eventually(s.t, fmt.Sprintf("ticketd quiet with %d mails stored", n), timeout, func() bool {
 		st, err = s.stats()
-		if err == nil && st.raw >= n && st.unprocessed == 0 && st.pending == 0 && s.pf.QueueEmpty() {
-			streak++
-		} else {
-			streak = 0
+		if err != nil || st.raw < n || st.unprocessed != 0 || st.pending != 0 || !s.pf.QueueEmpty() {
+			quietSince = time.Time{}
+			return false
 		}
-		return streak >= 3
+		if quietSince.IsZero() {
+			quietSince = time.Now()
+		}
+		return time.Since(quietSince) >= 500*time.Millisecond
 	}, func() string {
 		return fmt.Sprintf("last stats %+v err %v, postfix queue empty %v", st, err, s.pf.QueueEmpty())
 	})
 	return st
-}
-
-// waitFor polls cond every 200 ms until it holds or timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, detail ...func() string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			extra := ""
-			for _, d := range detail {
-				extra += "; " + d()
-			}
-			t.Fatalf("timed out after %v waiting for %s%s", timeout, what, extra)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // --- the report ---

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/internal/mailtest"
 	"ticketd/internal/testcert"
-	"ticketd/notify/smtptest"
 )
 
 const waitTimeout = 10 * time.Second
@@ -57,7 +57,7 @@ func deliveryError(t *testing.T, err error) *DeliveryError {
 func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) { return testcert.SelfSigned(t) }
 
 func TestDeliver_ReusesOneConnectionForManyMessages(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	for i := range 5 {
 		if err := d.Deliver(t.Context(), "bounce@example.com", []string{"ada@customer.example"}, testMessage(t, fmt.Sprint("m", i))); err != nil {
@@ -79,7 +79,7 @@ func TestDeliver_ReusesOneConnectionForManyMessages(t *testing.T) {
 }
 
 func TestDeliver_ConcurrentCallsShareTheConnection(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -102,8 +102,8 @@ func TestDeliver_ConcurrentCallsShareTheConnection(t *testing.T) {
 }
 
 func TestDeliver_TemporaryRejectionSucceedsOnRetry(t *testing.T) {
-	srv := smtptest.Start(t)
-	srv.FailMail(451, "greylisted, try later", 1)
+	srv := mailtest.StartSMTP(t, nil)
+	srv.FailMail(451, 1)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	data := testMessage(t, "grey")
 
@@ -123,16 +123,16 @@ func TestDeliver_TemporaryRejectionSucceedsOnRetry(t *testing.T) {
 func TestDeliver_PermanentRejectionsArePermanent(t *testing.T) {
 	cases := []struct {
 		name   string
-		inject func(*smtptest.Server)
+		inject func(*mailtest.SMTPServer)
 		stage  string
 	}{
-		{"550 at MAIL", func(s *smtptest.Server) { s.FailMail(550, "sender rejected", 1) }, StageMail},
-		{"550 at RCPT", func(s *smtptest.Server) { s.FailRcpt("ada@customer.example", 550, 1) }, StageRcpt},
-		{"554 at DATA", func(s *smtptest.Server) { s.FailData(554, 1) }, StageData},
+		{"550 at MAIL", func(s *mailtest.SMTPServer) { s.FailMail(550, 1) }, StageMail},
+		{"550 at RCPT", func(s *mailtest.SMTPServer) { s.FailRcpt("ada@customer.example", 550, 1) }, StageRcpt},
+		{"554 at DATA", func(s *mailtest.SMTPServer) { s.FailData(554, 1) }, StageData},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := smtptest.Start(t)
+			srv := mailtest.StartSMTP(t, nil)
 			tc.inject(srv)
 			d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 			err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example"}, testMessage(t, "p"))
@@ -152,7 +152,7 @@ func TestDeliver_PermanentRejectionsArePermanent(t *testing.T) {
 }
 
 func TestDeliver_PartialRecipientFailureDeliversToTheRest(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailRcpt("gone@customer.example", 550, -1)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example", "gone@customer.example"}, testMessage(t, "part"))
@@ -173,7 +173,7 @@ func TestDeliver_PartialRecipientFailureDeliversToTheRest(t *testing.T) {
 }
 
 func TestDeliver_AllRecipientsRefusedReportsTemporaryIfAnyIs(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailRcpt("a@customer.example", 550, -1)
 	srv.FailRcpt("b@customer.example", 452, -1)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
@@ -185,7 +185,7 @@ func TestDeliver_AllRecipientsRefusedReportsTemporaryIfAnyIs(t *testing.T) {
 }
 
 func TestDeliver_AuthPlain(t *testing.T) {
-	srv := smtptest.Start(t, smtptest.WithAuth("ticketd", "s3cret"))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{Username: "ticketd", Password: "s3cret"})
 
 	t.Run("right password delivers", func(t *testing.T) {
 		d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Auth: AuthPlain, Username: "ticketd", Password: password("s3cret")})
@@ -222,7 +222,7 @@ func TestDeliver_AuthPlain(t *testing.T) {
 }
 
 func TestDeliver_OAuthTokens(t *testing.T) {
-	srv := smtptest.Start(t, smtptest.WithToken("ticketd@example.com", "tok-123"))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{Username: "ticketd@example.com", Token: "tok-123"})
 	for _, mech := range []string{AuthXOAuth2, AuthOAuthBearer} {
 		t.Run(mech+" accepted", func(t *testing.T) {
 			d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Auth: mech, Username: "ticketd@example.com", Password: password("tok-123")})
@@ -245,7 +245,7 @@ func TestDeliver_OAuthTokens(t *testing.T) {
 
 func TestDeliver_StartTLSWithTrustedSelfSignedCert(t *testing.T) {
 	cert, pool := selfSigned(t)
-	srv := smtptest.Start(t, smtptest.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}), smtptest.WithAuth("u", "p"))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{StartTLS: &tls.Config{Certificates: []tls.Certificate{cert}}, Username: "u", Password: "p"})
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Security: SecurityStartTLS, Auth: AuthPlain, Username: "u", Password: password("p"),
 		TLSConfig: &tls.Config{RootCAs: pool}})
 	if err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example"}, testMessage(t, "tls")); err != nil {
@@ -258,7 +258,7 @@ func TestDeliver_StartTLSWithTrustedSelfSignedCert(t *testing.T) {
 
 func TestDeliver_ImplicitTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
-	srv := smtptest.Start(t, smtptest.WithImplicitTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Security: SecurityTLS, TLSConfig: &tls.Config{RootCAs: pool}})
 	if err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example"}, testMessage(t, "itls")); err != nil {
 		t.Fatalf("Deliver: %v", err)
@@ -270,7 +270,7 @@ func TestDeliver_ImplicitTLS(t *testing.T) {
 
 func TestDeliver_UntrustedCertificateIsATLSStageError(t *testing.T) {
 	cert, _ := selfSigned(t)
-	srv := smtptest.Start(t, smtptest.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{StartTLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Security: SecurityStartTLS})
 	err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example"}, testMessage(t, "untrusted"))
 	if de := deliveryError(t, err); de.Stage != StageTLS || !de.Temporary {
@@ -282,7 +282,7 @@ func TestDeliver_UntrustedCertificateIsATLSStageError(t *testing.T) {
 }
 
 func TestDeliver_StartTLSRequiredButNotOfferedNeverFallsBackToPlaintext(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr(), Security: SecurityStartTLS})
 	err := d.Deliver(t.Context(), "b@example.com", []string{"ada@customer.example"}, testMessage(t, "notls"))
 	if de := deliveryError(t, err); de.Stage != StageTLS {
@@ -294,20 +294,24 @@ func TestDeliver_StartTLSRequiredButNotOfferedNeverFallsBackToPlaintext(t *testi
 }
 
 func TestDeliver_ServerDownIsTemporaryAndRecovers(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	rcpt := []string{"ada@customer.example"}
 	if err := d.Deliver(t.Context(), "b@example.com", rcpt, testMessage(t, "before")); err != nil {
 		t.Fatalf("Deliver before outage: %v", err)
 	}
 
-	srv.SetDown(true)
+	if err := srv.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
 	err := d.Deliver(t.Context(), "b@example.com", rcpt, testMessage(t, "during"))
 	if de := deliveryError(t, err); !IsTemporary(err) || de.Stage != StageDial {
 		t.Fatalf("err = %v; want temporary dial error", err)
 	}
 
-	srv.SetDown(false)
+	if err := srv.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
 	if err := d.Deliver(t.Context(), "b@example.com", rcpt, testMessage(t, "after")); err != nil {
 		t.Fatalf("Deliver after outage: %v", err)
 	}
@@ -320,7 +324,7 @@ func TestDeliver_ServerDownIsTemporaryAndRecovers(t *testing.T) {
 }
 
 func TestDeliver_CancelledContextIsTemporary(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -331,7 +335,7 @@ func TestDeliver_CancelledContextIsTemporary(t *testing.T) {
 }
 
 func TestDeliver_AfterCloseFailsTemporarily(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
@@ -343,7 +347,7 @@ func TestDeliver_AfterCloseFailsTemporarily(t *testing.T) {
 }
 
 func TestDeliver_RejectsMalformedEnvelopeWithoutConnecting(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	for name, env := range map[string]struct {
 		from string
@@ -415,7 +419,7 @@ func TestIsTemporary_ClassesErrors(t *testing.T) {
 }
 
 func BenchmarkDeliver(b *testing.B) {
-	srv := smtptest.Start(b)
+	srv := mailtest.StartSMTP(b, nil)
 	d := newTestDeliverer(b, SMTPConfig{Address: srv.Addr()})
 	data := testMessage(b, "bench")
 	rcpt := []string{"ada@customer.example"}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"ticketd/notify/smtptest"
+	"ticketd/internal/mailtest"
 	"ticketd/ticket"
 )
 
@@ -468,7 +468,7 @@ func TestWorker_RunRecoversFromStoreErrors(t *testing.T) {
 }
 
 func TestWorker_WithDelivererRetriesGreylistingThenSendsOnce(t *testing.T) {
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailRcpt("ada@customer.example", 451, 1)
 	d := newTestDeliverer(t, SMTPConfig{Address: srv.Addr()})
 	clock := ticket.NewFakeClock(t0)

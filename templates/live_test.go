@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ticketd/internal/mailtest"
 )
 
 func quietLogger() *slog.Logger {
@@ -100,18 +102,6 @@ func TestNewLive_emptyDirServesBuiltins(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestWatch_noticesChangesAndReportsRejectsOnce(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "ack.en.txt.tmpl", "v1\n")
@@ -134,10 +124,10 @@ func TestWatch_noticesChangesAndReportsRejectsOnce(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	edit(t, dir, "ack.en.txt.tmpl", "v2\n")
-	waitFor(t, "the edit to be served", func() bool { return ackText(t, l) == "v2\n" })
+	mailtest.Eventually(t, "the edit to be served", 10*time.Second, func() bool { return ackText(t, l) == "v2\n" })
 
 	writeFile(t, dir, "ack.en.txt.tmpl", "{{.Oops}}\n")
-	waitFor(t, "the broken edit to be rejected", func() bool {
+	mailtest.Eventually(t, "the broken edit to be rejected", 10*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(rejects) > 0
@@ -148,7 +138,7 @@ func TestWatch_noticesChangesAndReportsRejectsOnce(t *testing.T) {
 
 	// A further good edit is picked up; the broken state was reported once.
 	edit(t, dir, "ack.en.txt.tmpl", "v3 fixed\n")
-	waitFor(t, "the fix to be served", func() bool { return ackText(t, l) == "v3 fixed\n" })
+	mailtest.Eventually(t, "the fix to be served", 10*time.Second, func() bool { return ackText(t, l) == "v3 fixed\n" })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(rejects) != 1 || !strings.Contains(rejects[0].Error(), ".Oops") {

@@ -185,7 +185,7 @@ func rssText(r *bench.Result) string {
 }
 
 func printBench(w io.Writer, r *bench.Result) {
-	servers := "in-process (internal/mailsim)"
+	servers := "in-process (internal/mailtest)"
 	if r.External {
 		servers = "external"
 	}

@@ -18,7 +18,7 @@ import (
 
 	"ticketd/daemon"
 	"ticketd/desk"
-	"ticketd/internal/mailsim"
+	"ticketd/internal/mailtest"
 	"ticketd/store"
 	"ticketd/templates"
 	"ticketd/ticket"
@@ -72,7 +72,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	sort.Strings(files)
 
-	sys, err := mailsim.Start()
+	sys, err := mailtest.NewSystem()
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "Write to %s as sarah.collins@acme.example to open a ticket; alerts arrive in oncall@example.com (P0–P1)\n", demoSupport)
 	fmt.Fprintf(m.Stdout, "and support-team@example.com (P2–P4): answer one from there to reply to the customer as an engineer.\n")
 	fmt.Fprintf(m.Stdout, "The database is %s; new mail sent by ticketd is listed below as it leaves.\n", cfg.Store.Path)
-	sys.OnMessage = func(msg mailsim.Message) {
+	sys.OnMessage = func(msg mailtest.Message) {
 		subj := ""
 		if pm, err := mail.ReadMessage(strings.NewReader(string(msg.Data))); err == nil {
 			subj, _ = new(mimeDecoder).decode(pm.Header.Get("Subject"))
@@ -210,7 +210,7 @@ const (
 
 // answerAlert fills raw's placeholders from the alert about the ticket
 // raw's subject names ("[Ticket#1]") among the mails sent so far.
-func answerAlert(raw []byte, sent []mailsim.Message) ([]byte, error) {
+func answerAlert(raw []byte, sent []mailtest.Message) ([]byte, error) {
 	pm, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func waitSettled(ctx context.Context, db *store.DB, n int, timeout time.Duration
 	}
 }
 
-func printDemoSummary(w io.Writer, db *store.DB, sent []mailsim.Message) {
+func printDemoSummary(w io.Writer, db *store.DB, sent []mailtest.Message) {
 	ctx := context.Background()
 	var ts []*ticket.Ticket
 	var q []*store.QuarantineEntry

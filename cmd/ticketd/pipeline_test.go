@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,9 +14,8 @@ import (
 	"time"
 
 	"ticketd/daemon"
-	"ticketd/internal/mailsim"
+	"ticketd/internal/mailtest"
 	"ticketd/internal/testclock"
-	"ticketd/notify/smtptest"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -24,13 +24,11 @@ import (
 // config file, lets the relay refuse the customer with 550, and reads the
 // result the way an admin would: tickets show/list, backup, migrate.
 func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
-	sys, err := mailsim.Start()
-	if err != nil {
+	sys := mailtest.StartSystem(t)
+	if err := sys.AddUser("support@example.com", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	defer sys.Close()
-	sys.AddUser("support@example.com", "pw")
-	srv := smtptest.Start(t)
+	srv := mailtest.StartSMTP(t, nil)
 	srv.FailRcpt("ops@acme.example", 550, -1)
 	dir := t.TempDir()
 	p := writeConfig(t, dir, "")
@@ -57,10 +55,11 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	raw, _ := os.ReadFile("../../testdata/daemon/new-acme.eml")
-	sys.Append("support@example.com", "INBOX", raw)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var items []*ticket.OutboxItem
+	if err := sys.Append("support@example.com", "INBOX", raw); err != nil {
+		t.Fatal(err)
+	}
+	var items []*ticket.OutboxItem
+	mailtest.Eventually(t, "a failed acknowledgement", 10*time.Second, func() bool {
 		d.DB().View(ctx, func(tx *store.Tx) (err error) { items, err = tx.AllOutbox(); return err })
 		failed := 0
 		for _, it := range items {
@@ -68,14 +67,8 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 				failed++
 			}
 		}
-		if failed == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no failed acknowledgement: %+v", items)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return failed == 1
+	}, func() string { return fmt.Sprintf("outbox %+v", items) })
 	cancel()
 	<-done
 	d.Close()
@@ -137,22 +130,22 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 // TestRun_firstSignalShutsDownGracefully starts `ticketd run` and sends it
 // SIGHUP (reload) then SIGTERM: it returns cleanly, in well under its grace.
 func TestRun_firstSignalShutsDownGracefully(t *testing.T) {
-	sys, err := mailsim.Start()
-	if err != nil {
+	sys := mailtest.StartSystem(t)
+	if err := sys.AddUser("support@example.com", "x"); err != nil {
 		t.Fatal(err)
 	}
-	defer sys.Close()
-	sys.AddUser("support@example.com", "x")
 	dir := t.TempDir()
 	p := writeConfig(t, dir, "")
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, []byte(strings.NewReplacer("127.0.0.1:1143", sys.IMAPAddr, "127.0.0.1:1025", sys.SMTPAddr).Replace(string(b))), 0o600)
 	sigs := make(chan os.Signal, 2)
 	var out, errOut strings.Builder
-	m := &Main{Stdout: &out, Stderr: &lockedWriter{w: &errOut}, Getenv: func(string) string { return "" }, Signals: sigs}
+	errLog := &lockedWriter{w: &errOut}
+	m := &Main{Stdout: &out, Stderr: errLog, Getenv: func(string) string { return "" }, Signals: sigs}
 	done := make(chan int, 1)
 	go func() { done <- m.Run(context.Background(), []string{"run", "--config", p, "--grace", "5s"}) }()
-	time.Sleep(300 * time.Millisecond)
+	// The signals are for a running daemon, not one still starting.
+	mailtest.Eventually(t, "ticketd running", 10*time.Second, func() bool { return strings.Contains(errLog.String(), "ticketd running") })
 	sigs <- syscall.SIGHUP
 	sigs <- syscall.SIGTERM
 	select {
@@ -174,4 +167,14 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// String is what was written, if the underlying writer is a Stringer.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.w.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return ""
 }

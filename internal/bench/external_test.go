@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ticketd/internal/mailstack"
-	"ticketd/notify/smtptest"
+	"ticketd/internal/mailtest"
 )
 
 // TestRunExternal_dovecotDaemonProcessAndNonEmptyMailbox runs the bench
@@ -22,7 +22,7 @@ func TestRunExternal_dovecotDaemonProcessAndNonEmptyMailbox(t *testing.T) {
 	}
 	const user, pass = "support@example.com", "secret"
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: user, Password: pass})
-	relay := smtptest.Start(t)
+	relay := mailtest.StartSMTP(t, nil)
 	for _, id := range []string{"old1", "old2"} {
 		if err := dc.Deliver(user, []byte("From: someone@elsewhere.example\r\nTo: "+user+"\r\nSubject: earlier\r\nMessage-ID: <"+id+"@elsewhere.example>\r\n\r\nleft over\r\n")); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package bench measures the whole ticketd pipeline: a generator of
 // realistic support mail (seeded, so runs are comparable) and a runner that
 // drives a real daemon through IMAP intake, parse, classify, store, outbox
-// and SMTP, against in-process servers (internal/mailsim) or given ones.
+// and SMTP, against in-process servers (internal/mailtest) or given ones.
 // It reports throughput from a backlog, acknowledgement latency under a
 // steady offered rate, and peak RSS while ingesting a large attachment.
 // `ticketd bench` is its command line. Size: about 1,900 lines (the mail

@@ -33,7 +33,7 @@ import (
 	"ticketd/daemon"
 	"ticketd/desk"
 	"ticketd/intake"
-	"ticketd/internal/mailsim"
+	"ticketd/internal/mailtest"
 	"ticketd/store"
 )
 
@@ -52,7 +52,7 @@ type Config struct {
 
 	// IMAP, when set, is an external server (host:port) to append to and
 	// read from; SMTP is then the relay the daemon sends through. Empty:
-	// in-process servers (internal/mailsim).
+	// in-process servers (internal/mailtest).
 	IMAP         string
 	IMAPSecurity string // none | tls | starttls (default none)
 	IMAPUser     string
@@ -297,7 +297,7 @@ type runner struct {
 	res       *Result
 	track     *tracker
 	app       appender
-	sys       *mailsim.System // in-process servers, nil with external ones
+	sys       *mailtest.System // in-process servers, nil with external ones
 	gen       *Generator
 	support   string
 	imapAddr  string
@@ -327,7 +327,7 @@ func (r *runner) inProcess() error {
 		r.sys.Close()
 		r.sys = nil
 	}
-	sys, err := mailsim.Start()
+	sys, err := mailtest.NewSystem()
 	if err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (r *runner) inProcess() error {
 		sys.Close()
 		return err
 	}
-	sys.OnMessage = func(m mailsim.Message) { r.track.acked(inReplyTo(m.Data), m.To, m.At) }
+	sys.OnMessage = func(m mailtest.Message) { r.track.acked(inReplyTo(m.Data), m.To, m.At) }
 	r.sys = sys
 	r.app = simAppender{sys, r.support, r.cfg.Mailbox}
 	r.imapAddr, r.imapUser, r.imapPass, r.smtpAddr = sys.IMAPAddr, r.support, benchPassword, sys.SMTPAddr
@@ -1053,7 +1053,7 @@ type appender interface {
 }
 
 type simAppender struct {
-	sys              *mailsim.System
+	sys              *mailtest.System
 	address, mailbox string
 }
 

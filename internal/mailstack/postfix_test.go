@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"ticketd/internal/mailtest"
 )
 
 func smtpSend(addr, from string, to []string, raw []byte) error {
@@ -17,21 +19,17 @@ func smtpSend(addr, from string, to []string, raw []byte) error {
 // waitInbox waits until user's INBOX holds at least n messages.
 func waitInbox(t *testing.T, d *Dovecot, user string, n int) [][]byte {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var raws [][]byte
+	mailtest.Eventually(t, fmt.Sprintf("%d messages in %s", n, user), 20*time.Second, func() bool {
 		c, err := d.login(user)
-		if err == nil {
-			c.Close()
-			_, raws := mailboxStateOf(t, d, user, "INBOX")
-			if len(raws) >= n {
-				return raws
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %d messages in %s", n, user)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		c.Close()
+		_, raws = mailboxStateOf(t, d, user, "INBOX")
+		return len(raws) >= n
+	})
+	return raws
 }
 
 func TestPostfixDeliversToDovecotAndRejectsUnknownRecipients(t *testing.T) {
@@ -81,13 +79,7 @@ func TestPostfixStopStartKeepsQueuedMail(t *testing.T) {
 	if !strings.Contains(string(raws[0]), "Subject: queued") {
 		t.Fatalf("INBOX = %q", raws)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !p.QueueEmpty() {
-		if time.Now().After(deadline) {
-			t.Fatalf("postfix queue not empty after delivery")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	mailtest.Eventually(t, "postfix's queue to empty after delivery", 10*time.Second, p.QueueEmpty)
 }
 
 func TestSieveVacationAnswersThroughPostfix(t *testing.T) {
@@ -115,10 +107,9 @@ vacation :days 1 :subject "Away" :addresses ["` + away + `"] "I am away.";
 		t.Fatalf("send: %v", err)
 	}
 	waitInbox(t, d, away, 2)
-	deadline := time.Now().Add(10 * time.Second)
-	for !p.QueueEmpty() && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	// An answer to the automated mail would be in the queue or delivered:
+	// count once the queue is empty.
+	mailtest.Eventually(t, "postfix's queue to empty", 10*time.Second, p.QueueEmpty)
 	if _, raws := mailboxStateOf(t, d, writer, "INBOX"); len(raws) != 1 {
 		t.Fatalf("writer has %d mails, want only the one vacation answer", len(raws))
 	}
