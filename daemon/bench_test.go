@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/desk"
 	"ticketd/ticket"
 )
@@ -20,18 +21,18 @@ import (
 // mail costs the same (an acknowledgement each).
 func benchDaemon(b *testing.B) *Daemon {
 	b.Helper()
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.File = "(bench)"
 	cfg.Store.Path = filepath.Join(b.TempDir(), "ticketd.db")
-	cfg.IMAP = IMAPConfig{Address: "127.0.0.1:1", Security: "none", Username: testSupport, Auth: "plain", Mailbox: "INBOX",
-		PollInterval: Duration{time.Second}, Processed: "leave", Secret: Secret{Password: testPassword}}
-	cfg.SMTP = SMTPConfig{Address: "127.0.0.1:1", Security: "none"}
-	cfg.Support = SupportConfig{Address: testSupport, Name: "Example Support"}
-	cfg.Staff = StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "UTC"}
-	cfg.Routing = []RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+	cfg.IMAP = config.IMAP{Address: "127.0.0.1:1", Security: "none", Username: testSupport, Auth: "plain", Mailbox: "INBOX",
+		PollInterval: config.Duration{Duration: time.Second}, Processed: "leave", Secret: config.Secret{Password: testPassword}}
+	cfg.SMTP = config.SMTP{Address: "127.0.0.1:1", Security: "none"}
+	cfg.Support = config.Support{Address: testSupport, Name: "Example Support"}
+	cfg.Staff = config.Staff{Addresses: []string{"erin@example.com"}, Zone: "UTC"}
+	cfg.Routing = []config.Route{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
 		{Levels: []string{"P2", "P3", "P4"}, To: []string{"team@example.com"}}}
 	cfg.Limits.AutoRepliesPerSenderPerHour = 1 << 30
-	cfg.applyDefaults()
+	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}

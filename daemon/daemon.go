@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ticketd/classify"
+	"ticketd/config"
 	"ticketd/desk"
 	"ticketd/intake"
 	"ticketd/notify"
@@ -45,7 +46,7 @@ type Options struct {
 
 // Daemon is a running ticketd: database, pipeline and loops.
 type Daemon struct {
-	cfg   *Config
+	cfg   *config.Config
 	opts  Options
 	log   *slog.Logger
 	clock ticket.Clock
@@ -74,7 +75,7 @@ type Daemon struct {
 
 // New opens the database and builds every part from cfg. Nothing runs
 // until Run.
-func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.Clock == nil {
 		opts.Clock = ticket.SystemClock{}
 	}
@@ -116,17 +117,17 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 }
 
 // DeskConfig is what the desk needs of cfg.
-func DeskConfig(cfg *Config) desk.Config {
+func DeskConfig(cfg *config.Config) desk.Config {
 	dc := desk.Config{
 		SupportAddress: cfg.Support.Address, SupportName: cfg.Support.Name, StaffZone: cfg.Staff.Zone,
 		DefaultLanguage: cfg.Templates.DefaultLanguage, FollowupAck: cfg.Templates.FollowupAck, ReopenDays: cfg.Tickets.ReopenDays,
 		HoldingReply: cfg.Reminders.CustomerHoldingReply, Admin: cfg.Verify.Admin, TrustConfigured: len(cfg.Verify.TrustedAuthservIDs) > 0,
 		AutoRepliesPerSenderPerHour: cfg.Limits.AutoRepliesPerSenderPerHour, UnknownNoticesPerHour: cfg.Limits.UnknownNoticesPerHour,
 		AlertFoldWindow: cfg.Limits.AlertFoldWindow.Duration, AlertsPerSenderWindow: cfg.Limits.AlertsPerSenderWindow,
-		MaxMessageBytes: cfg.Limits.MaxMessageBytes, ParseLimits: cfg.parseLimits(),
+		MaxMessageBytes: cfg.Limits.MaxMessageBytes, ParseLimits: cfg.ParseLimits(),
 	}
 	for _, a := range cfg.Reminders.At {
-		if p, err := ParsePercent(a); err == nil {
+		if p, err := config.ParsePercent(a); err == nil {
 			dc.ReminderPercents = append(dc.ReminderPercents, p)
 		}
 	}
@@ -143,14 +144,14 @@ func DeskConfig(cfg *Config) desk.Config {
 }
 
 // senderPolicy is how senders are verified under cfg.
-func senderPolicy(cfg *Config) classify.SenderPolicy {
+func senderPolicy(cfg *config.Config) classify.SenderPolicy {
 	return classify.SenderPolicy{TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs, RequireAuth: cfg.Verify.RequireAuth,
 		StaffAddresses: cfg.Staff.Addresses, StaffDomains: cfg.Staff.Domains}
 }
 
 // newDesk builds the desk of cfg on db: plans, templates, the reply-token
 // key (made at first start), sender policy; p brings the rest.
-func newDesk(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger, p desk.Parts) (*desk.Desk, error) {
+func newDesk(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, p desk.Parts) (*desk.Desk, error) {
 	var err error
 	if p.Plans, err = sla.NewCatalog(cfg.Calendars, cfg.Plans); err != nil {
 		return nil, fmt.Errorf("plans: %w", err)
@@ -169,7 +170,7 @@ func newDesk(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger, p
 // the daemon's loops or connections: for admin commands that act on a
 // ticket or a quarantined mail. A running daemon is woken through the
 // database (store.Tx.Nudge). Close the desk's DB when done.
-func OpenDesk(ctx context.Context, cfg *Config, clock ticket.Clock, log *slog.Logger) (*desk.Desk, error) {
+func OpenDesk(ctx context.Context, cfg *config.Config, clock ticket.Clock, log *slog.Logger) (*desk.Desk, error) {
 	db, err := store.Open(ctx, cfg.Store.Path, clock, store.Options{NoUpgrade: true})
 	if err != nil {
 		return nil, err
@@ -211,22 +212,7 @@ func loadTokenKey(ctx context.Context, db *store.DB) ([]byte, error) {
 }
 
 func (d *Daemon) buildMailParts() error {
-	smtpCfg := notify.SMTPConfig{
-		Address: d.cfg.SMTP.Address, Security: d.cfg.SMTP.Security, Username: d.cfg.SMTP.Username,
-		Password: d.cfg.SMTP.Secret.Provider(), HeloName: d.cfg.SMTP.HeloName, TLSConfig: d.opts.SMTPTLS,
-	}
-	switch d.cfg.SMTP.Auth {
-	case "", "plain":
-		if d.cfg.SMTP.Username != "" {
-			smtpCfg.Auth = notify.AuthPlain
-		}
-	case "none":
-	default:
-		smtpCfg.Auth = d.cfg.SMTP.Auth
-	}
-	if d.cfg.SMTP.InsecureSkipVerify {
-		smtpCfg.TLSConfig = insecure(smtpCfg.TLSConfig)
-	}
+	smtpCfg := d.cfg.SMTPClientConfig(d.opts.SMTPTLS)
 	var err error
 	if d.deliverer, err = notify.NewDeliverer(smtpCfg, d.log.With("part", "smtp")); err != nil {
 		return fmt.Errorf("smtp: %w", err)
@@ -259,16 +245,6 @@ func (d *Daemon) retry() notify.Retry {
 		return d.opts.Retry
 	}
 	return notify.Retry{Min: d.cfg.Outbox.RetryMin.Duration, Max: d.cfg.Outbox.RetryMax.Duration, GiveUpAfter: d.cfg.Outbox.GiveUpAfter.Duration}
-}
-
-func insecure(c *tls.Config) *tls.Config {
-	if c == nil {
-		c = &tls.Config{}
-	} else {
-		c = c.Clone()
-	}
-	c.InsecureSkipVerify = true
-	return c
 }
 
 // DB is the daemon's database (for admin commands and tests).
@@ -371,7 +347,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // Classifier builds the severity engine cfg asks for: the built-in level
 // table or the admin's ([classify] rules), and with [classify] learn the
 // adjustments learned from the corrections stored in db (nil: none).
-func Classifier(ctx context.Context, cfg *Config, db *store.DB) (*classify.Engine, []classify.Adjustment, error) {
+func Classifier(ctx context.Context, cfg *config.Config, db *store.DB) (*classify.Engine, []classify.Adjustment, error) {
 	engine := classify.Default()
 	if cfg.Classify.Rules != "" {
 		b, err := os.ReadFile(cfg.Classify.Rules)
@@ -569,19 +545,12 @@ func (d *Daemon) RunOnce(ctx context.Context) error {
 	return err
 }
 
-// parseLimits are the [limits] that bound parsing one mail.
-func (c *Config) parseLimits() intake.Limits {
-	l := c.Limits
-	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
-		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
-}
-
 // ApplyMemoryLimit sets the runtime's soft memory limit from
 // limits.memory_limit_mb, unless GOMEMLIMIT is set in the environment. A
 // soft limit keeps a burst (one 25 MB mail is parsed into several
 // buffers) from doubling the heap before the collector runs; it is not a
 // hard cap. It returns the limit in force, in MB (0: none).
-func ApplyMemoryLimit(cfg *Config) int64 {
+func ApplyMemoryLimit(cfg *config.Config) int64 {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return debug.SetMemoryLimit(-1) >> 20
 	}

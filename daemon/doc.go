@@ -1,7 +1,9 @@
-// Package daemon runs ticketd: it loads and validates the configuration,
-// wires intake, classification, SLA, templates, store and notify together,
-// and drives the loops (IMAP intake, message processing, outbox delivery,
-// reminder timers, HTTP health and metrics) with a two-phase graceful
-// shutdown. It parses no mail and formats no message itself: it decides
-// what happens to each mail and hands the work to the packages that own it.
+// Package daemon runs ticketd: it wires the parts a configuration (package
+// config) describes — intake, store, desk, notify — and drives their loops
+// (IMAP intake, processing stored mail through the desk, outbox delivery,
+// the reminder and alert-fold timer, nudges from admin commands,
+// maintenance), serves /healthz and /metrics, alerts the admin once per
+// incident, and shuts down in two phases. It parses no mail, decides
+// nothing about a ticket and formats no message: intake, desk and notify
+// do.
 package daemon

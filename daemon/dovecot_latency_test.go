@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"ticketd/config"
 	"ticketd/internal/mailstack"
 	"ticketd/internal/mailtest"
 )
@@ -71,9 +72,9 @@ func TestDovecot_ackLatencyBreakdown(t *testing.T) {
 		}
 	}
 	logger := slog.New(onRecord{Handler: slog.NewTextHandler(logOut(), &slog.HandlerOptions{Level: slog.LevelDebug}), fn: record})
-	h := newHarness(t, withSMTP(srv.Addr()), withOptions(Options{Logger: logger}), withConfig(func(c *Config) {
+	h := newHarness(t, withSMTP(srv.Addr()), withOptions(Options{Logger: logger}), withConfig(func(c *config.Config) {
 		c.IMAP.Address = dc.IMAPAddr
-		c.IMAP.PollInterval = Duration{10 * time.Minute} // IDLE alone
+		c.IMAP.PollInterval = config.Duration{Duration: 10 * time.Minute} // IDLE alone
 	}))
 	h.start()
 	mailtest.Eventually(t, "the IMAP session to be up", waitTimeout, func() bool { return h.d.intake.Status().Connected })

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/mailstack"
 	"ticketd/internal/mailtest"
 	"ticketd/store"
@@ -20,12 +21,12 @@ import (
 func TestDovecot_acknowledgementThroughIDLE(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
 	srv := mailtest.StartSMTP(t, nil)
-	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *config.Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
 		c.IMAP.MoveTo = "Processed"
 		// Polling this rarely cannot explain an acknowledgement within seconds.
-		c.IMAP.PollInterval = Duration{10 * time.Minute}
+		c.IMAP.PollInterval = config.Duration{Duration: 10 * time.Minute}
 	}))
 	h.start()
 	// After the first check the client idles: mail delivered from now on
@@ -82,11 +83,11 @@ func mimeBomb(depth int) []byte {
 func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
 	srv := mailtest.StartSMTP(t, nil)
-	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *config.Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
 		c.IMAP.MoveTo = "Processed"
-		c.IMAP.PollInterval = Duration{10 * time.Minute}
+		c.IMAP.PollInterval = config.Duration{Duration: 10 * time.Minute}
 	}))
 	bomb := mimeBomb(20000)
 	if err := dc.Deliver(testSupport, bomb); err != nil {
@@ -150,7 +151,7 @@ func TestDovecot_mimeBombThenNormalMail(t *testing.T) {
 func TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged(t *testing.T) {
 	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword})
 	srv := mailtest.StartSMTP(t, nil)
-	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *Config) {
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *config.Config) {
 		c.IMAP.Address = dc.IMAPAddr
 		c.IMAP.Processed = "move"
 		c.IMAP.MoveTo = "~Processed"

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/intake"
 	"ticketd/internal/mailtest"
 	"ticketd/store"
@@ -22,7 +23,7 @@ import (
 
 func TestBackscatter_noNoticeToSendersTheTrustedServerDidNotAuthenticate(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 10:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) { c.Verify.TrustedAuthservIDs = []string{"mx.example.com"} }))
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) { c.Verify.TrustedAuthservIDs = []string{"mx.example.com"} }))
 	forged := "Authentication-Results: mx.example.com; dmarc=fail header.from=victim.example; spf=fail smtp.mailfrom=victim.example\n"
 	unchecked := "" // the trusted server said nothing about this one
 	passed := "Authentication-Results: mx.example.com; dmarc=pass header.from=real.example\n"
@@ -37,7 +38,7 @@ func TestBackscatter_noNoticeToSendersTheTrustedServerDidNotAuthenticate(t *test
 
 func TestBackscatter_unknownSenderNoticesCappedPerHourOverAllAddresses(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 10:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) { c.Limits.UnknownNoticesPerHour = 5 }))
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) { c.Limits.UnknownNoticesPerHour = 5 }))
 	for i := range 100 {
 		h.deliver(uint32(i+1), customerMail(fmt.Sprintf("forged-%d@x.example", i), fmt.Sprintf("<outsider%d@x.example>", i), "Invoice", "See attached."))
 	}
@@ -104,16 +105,6 @@ func TestAlertFold_burstOfNewTicketsFromOneSender(t *testing.T) {
 		"summary:\n%s", alerts[3].Text)
 }
 
-func TestAlertFold_offWithZeroWindow(t *testing.T) {
-	cfg, err := ParseConfig("t.toml", []byte(minimalConfig+"[limits]\nalert_fold_window = \"0s\"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustf(t, cfg.Limits.AlertFoldWindow.Duration < 0, "alert_fold_window = \"0s\" did not turn folding off: %v", cfg.Limits.AlertFoldWindow)
-	cfg, _ = ParseConfig("t.toml", []byte(minimalConfig))
-	mustf(t, cfg.Limits.AlertFoldWindow.Duration == 5*time.Minute, "default fold window %v", cfg.Limits.AlertFoldWindow)
-}
-
 func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
 	h := newHarness(t)
 	h.start()
@@ -141,7 +132,7 @@ func TestQuarantineRelease_wakesTheRunningDaemonsOutbox(t *testing.T) {
 func TestHTTP_bearerTokenGuardsHealthAndMetrics(t *testing.T) {
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
-	h := newHarness(t, withConfig(func(c *Config) { c.HTTP.Listen = "127.0.0.1:0"; c.HTTP.TokenFile = tokenFile }))
+	h := newHarness(t, withConfig(func(c *config.Config) { c.HTTP.Listen = "127.0.0.1:0"; c.HTTP.TokenFile = tokenFile }))
 	h.start()
 	mailtest.Eventually(t, "the HTTP listener", waitTimeout, func() bool { return h.d.HTTPAddr() != "" })
 	for _, path := range []string{"/healthz", "/metrics"} {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/testclock"
 )
 
@@ -52,9 +53,9 @@ func TestGrowth_830ByteMailCostsAtMost6KBATicket(t *testing.T) {
 		t.Skip("pipes 400 mails")
 	}
 	clock := testclock.Fake()
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) {
-		c.Limits.AutoRepliesPerSenderPerHour = 0 // every mail is acknowledged
-		c.Limits.AlertFoldWindow = Duration{}    // and alerted
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) {
+		c.Limits.AutoRepliesPerSenderPerHour = 0     // every mail is acknowledged
+		c.Limits.AlertFoldWindow = config.Duration{} // and alerted
 	}))
 	const n = 400
 	before, rawBefore := spaceUsed(t, h.cfg.Store.Path)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"ticketd/config"
 	"ticketd/desk"
 	"ticketd/internal/mailtest"
 	"ticketd/internal/testclock"
@@ -33,7 +34,7 @@ const (
 type harness struct {
 	t      testing.TB
 	sys    *mailtest.System
-	cfg    *Config
+	cfg    *config.Config
 	clock  ticket.Clock
 	d      *Daemon
 	cancel context.CancelFunc
@@ -47,22 +48,22 @@ func withClock(c ticket.Clock) harnessOption { return func(h *harness) { h.clock
 func withSMTP(addr string) harnessOption {
 	return func(h *harness) { h.cfg.SMTP.Address = addr }
 }
-func withConfig(f func(*Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
-func withOptions(o Options) harnessOption      { return func(h *harness) { h.opts = o } }
+func withConfig(f func(*config.Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
+func withOptions(o Options) harnessOption             { return func(h *harness) { h.opts = o } }
 
-func testConfig(t testing.TB, sys *mailtest.System, dbPath string) *Config {
-	cfg := DefaultConfig()
+func testConfig(t testing.TB, sys *mailtest.System, dbPath string) *config.Config {
+	cfg := config.Default()
 	cfg.File = "(test)"
 	cfg.Store.Path = dbPath
-	cfg.IMAP = IMAPConfig{Address: sys.IMAPAddr, Security: "none", Username: testSupport, Auth: "plain", Mailbox: "INBOX",
-		PollInterval: Duration{time.Second}, Processed: "leave", Secret: Secret{Password: testPassword}}
-	cfg.SMTP = SMTPConfig{Address: sys.SMTPAddr, Security: "none"}
-	cfg.Support = SupportConfig{Address: testSupport, Name: "Example Support"}
-	cfg.Staff = StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "UTC"}
-	cfg.Routing = []RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+	cfg.IMAP = config.IMAP{Address: sys.IMAPAddr, Security: "none", Username: testSupport, Auth: "plain", Mailbox: "INBOX",
+		PollInterval: config.Duration{Duration: time.Second}, Processed: "leave", Secret: config.Secret{Password: testPassword}}
+	cfg.SMTP = config.SMTP{Address: sys.SMTPAddr, Security: "none"}
+	cfg.Support = config.Support{Address: testSupport, Name: "Example Support"}
+	cfg.Staff = config.Staff{Addresses: []string{"erin@example.com"}, Zone: "UTC"}
+	cfg.Routing = []config.Route{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
 		{Levels: []string{"P2", "P3", "P4"}, To: []string{"team@example.com"}}}
 	cfg.Verify.Admin = "admin@example.com"
-	cfg.applyDefaults()
+	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/mailtest"
 	"ticketd/ticket"
 )
@@ -97,7 +98,7 @@ func TestHealth_intakeStalledWithMailWaitingAlertsAdminOnceAndFailsHealthz(t *te
 	h := newHarness(t, withClock(clock), withConfig(withHTTP), func(h *harness) {
 		proxy = startStallingProxy(t, h.sys.IMAPAddr)
 		h.cfg.IMAP.Address = proxy.addr
-		h.cfg.Health.MaxSilence = Duration{10 * time.Minute}
+		h.cfg.Health.MaxSilence = config.Duration{Duration: 10 * time.Minute}
 	})
 	h.start()
 	mailtest.Eventually(t, "the IMAP session", waitTimeout, func() bool { return h.d.intake.Status().Connected })

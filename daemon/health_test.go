@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/mailtest"
 	"ticketd/notify"
 	"ticketd/ticket"
@@ -40,11 +41,11 @@ func getMetrics(t *testing.T, h *harness) string {
 	return string(b)
 }
 
-func withHTTP(c *Config) { c.HTTP.Listen = "127.0.0.1:0" }
+func withHTTP(c *config.Config) { c.HTTP.Listen = "127.0.0.1:0" }
 
 func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 	srv := mailtest.StartSMTP(t, nil)
-	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *Config) { c.Health.MaxSilence = Duration{time.Second} }))
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(withHTTP), withConfig(func(c *config.Config) { c.Health.MaxSilence = config.Duration{Duration: time.Second} }))
 	h.d.worker.Retry = notify.Retry{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}
 	h.start()
 	mailtest.Eventually(t, "the IMAP session", waitTimeout, func() bool { return h.d.intake.Status().Connected })
@@ -103,7 +104,7 @@ func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 }
 
 func TestHealth_imapAuthenticationFailureAlertsAdminOnce(t *testing.T) {
-	h := newHarness(t, withConfig(withHTTP), withConfig(func(c *Config) { c.IMAP.Password = "wrong" }))
+	h := newHarness(t, withConfig(withHTTP), withConfig(func(c *config.Config) { c.IMAP.Password = "wrong" }))
 	h.start()
 	mailtest.Eventually(t, "the authentication failure", waitTimeout, func() bool { return h.d.intake.Status().AuthFailed })
 	code, hh := getHealth(t, h)
@@ -129,9 +130,9 @@ func TestHealth_imapAuthenticationFailureAlertsAdminOnce(t *testing.T) {
 
 func TestHealth_intakeSilenceAlertsAdminOncePerIncident(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 09:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) {
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) {
 		c.IMAP.Address = "127.0.0.1:1" // nothing listens: the mailbox is never read
-		c.Health.MaxSilence = Duration{10 * time.Minute}
+		c.Health.MaxSilence = config.Duration{Duration: 10 * time.Minute}
 	}))
 	ctx := context.Background()
 	h.d.checkIncidents(ctx)

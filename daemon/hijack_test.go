@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/ticket"
 )
 
@@ -145,7 +146,7 @@ func TestStaffAuthority_customerTokenDoesNotMakeACustomerStaff(t *testing.T) {
 
 func TestStaffAuthority_trustedAuthenticationAllowsReplyWithoutToken(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 09:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) {
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) {
 		c.Verify.TrustedAuthservIDs = []string{"mx.example.com"}
 		c.Verify.RequireAuth = "off"
 	}))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/mailtest"
 	"ticketd/store"
 	"ticketd/ticket"
@@ -41,9 +42,9 @@ func TestFollowUp_reopensClosedTicketButContinuesInANewOneAfterReopenDays(t *tes
 
 func TestTemplates_editOnRunningDaemonChangesNextMailAndBrokenEditChangesNothing(t *testing.T) {
 	dir := t.TempDir()
-	h := newHarness(t, withConfig(func(c *Config) {
+	h := newHarness(t, withConfig(func(c *config.Config) {
 		c.Templates.Dir = dir
-		c.Templates.WatchInterval = Duration{50 * time.Millisecond}
+		c.Templates.WatchInterval = config.Duration{Duration: 50 * time.Millisecond}
 	}))
 	h.start()
 	write := func(body string) {
@@ -85,7 +86,7 @@ func overrideSources(d *Daemon) string {
 
 func TestSMTP_oauthTokenFromTokenCommand(t *testing.T) {
 	srv := mailtest.StartSMTP(t, &mailtest.SMTPOptions{Username: "support@example.com", Token: "ya29.fresh-token"})
-	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *Config) {
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *config.Config) {
 		c.SMTP.Username = "support@example.com"
 		c.SMTP.Auth = "xoauth2"
 		c.SMTP.TokenCommand = "echo ya29.fresh-token"

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/internal/testclock"
 	"ticketd/store"
 	"ticketd/ticket"
@@ -15,7 +16,7 @@ import (
 // row and the message text `tickets show` prints stay.
 func TestMaintain_prunesDeliveredBodiesAfterKeepSent(t *testing.T) {
 	clock := testclock.Fake()
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) { c.Outbox.KeepSent = Duration{24 * time.Hour} }))
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) { c.Outbox.KeepSent = config.Duration{Duration: 24 * time.Hour} }))
 	h.deliver(1, readTestdata(t, "new-acme.eml"))
 	h.runOnce()
 	ctx := context.Background()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -68,7 +69,7 @@ func engineerReply(from, replyTo, inReplyTo, subject, body string) string {
 
 func TestEngineerReply_relayedFromSupportAddressAndRecordsFirstResponse(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 09:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) { c.Verify.TrustedAuthservIDs = []string{"mx.example.com"} }))
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) { c.Verify.TrustedAuthservIDs = []string{"mx.example.com"} }))
 	h.deliver(1, readTestdata(t, "new-acme.eml"))
 	h.runOnce()
 	tk := h.ticket(1)
@@ -210,7 +211,7 @@ func TestReminders_onTimeInBusinessHoursExactlyOnceAcrossRestart(t *testing.T) {
 
 func TestReminders_stopAtFirstResponse(t *testing.T) {
 	clock := ticket.NewFakeClock(zurich(t, "2026-11-23 09:00"))
-	h := newHarness(t, withClock(clock), withConfig(func(c *Config) { c.Reminders.CustomerHoldingReply = true }))
+	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) { c.Reminders.CustomerHoldingReply = true }))
 	h.deliver(1, customerMail("p2b@acme.example", "Acme Ops <ops@acme.example>", "Priority: 2 - test system slow", "The test system is very slow."))
 	h.runOnce()
 	alert := h.sentTo("team@example.com")[0]

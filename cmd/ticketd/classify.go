@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"ticketd/classify"
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/intake"
 	"ticketd/sla"
@@ -60,7 +61,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 	engine := classify.Default()
 	var policy *classify.SenderPolicy
 	var db *store.DB
-	var cfg *daemon.Config
+	var cfg *config.Config
 	plans := sla.Builtin()
 	if _, statErr := os.Stat(*f.config); statErr == nil {
 		if cfg, err = m.loadConfig(f); err != nil {

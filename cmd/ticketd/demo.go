@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/desk"
 	"ticketd/internal/mailtest"
@@ -88,15 +89,15 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	cfg := daemon.DefaultConfig()
+	cfg := config.Default()
 	cfg.File = "(demo)"
 	cfg.Store.Path = filepath.Join(tmp, "ticketd.db")
-	cfg.IMAP = daemon.IMAPConfig{Address: sys.IMAPAddr, Security: "none", Username: demoSupport, Auth: "plain", Mailbox: "INBOX",
-		PollInterval: daemon.Duration{Duration: 5 * time.Second}, Processed: "seen", Secret: daemon.Secret{Password: demoPassword}}
-	cfg.SMTP = daemon.SMTPConfig{Address: sys.SMTPAddr, Security: "none"}
-	cfg.Support = daemon.SupportConfig{Address: demoSupport, Name: "Example Support"}
-	cfg.Staff = daemon.StaffConfig{Domains: []string{"example.com"}, Zone: "Europe/Zurich"}
-	cfg.Routing = []daemon.RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+	cfg.IMAP = config.IMAP{Address: sys.IMAPAddr, Security: "none", Username: demoSupport, Auth: "plain", Mailbox: "INBOX",
+		PollInterval: config.Duration{Duration: 5 * time.Second}, Processed: "seen", Secret: config.Secret{Password: demoPassword}}
+	cfg.SMTP = config.SMTP{Address: sys.SMTPAddr, Security: "none"}
+	cfg.Support = config.Support{Address: demoSupport, Name: "Example Support"}
+	cfg.Staff = config.Staff{Domains: []string{"example.com"}, Zone: "Europe/Zurich"}
+	cfg.Routing = []config.Route{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
 		{Levels: []string{"P2", "P3", "P4"}, To: []string{"support-team@example.com"}}}
 	cfg.Verify.Admin = "admin@example.com"
 	cfg.Reminders.CustomerHoldingReply = true

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/internal/mailtest"
 	"ticketd/internal/testclock"
@@ -43,7 +44,7 @@ func TestTicketsShow_showsFailedDeliveryAndOverdue(t *testing.T) {
 			t.Fatalf("%v: %s", args, errOut)
 		}
 	}
-	cfg, err := daemon.LoadConfig(p)
+	cfg, err := config.Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}

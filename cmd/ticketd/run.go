@@ -10,12 +10,13 @@ import (
 	"syscall"
 	"time"
 
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/store"
 )
 
-func (m *Main) loadConfig(f *flags) (*daemon.Config, error) {
-	return daemon.LoadConfig(*f.config)
+func (m *Main) loadConfig(f *flags) (*config.Config, error) {
+	return config.Load(*f.config)
 }
 
 func (m *Main) cmdRun(ctx context.Context, args []string) error {
@@ -86,7 +87,7 @@ func (m *Main) cmdCheckConfig(ctx context.Context, args []string) error {
 	}
 	cfg, err := m.loadConfig(f)
 	if err != nil {
-		var ce daemon.ConfigErrors
+		var ce config.Errors
 		if errors.As(err, &ce) {
 			for _, e := range ce {
 				fmt.Fprintln(m.Stderr, e)

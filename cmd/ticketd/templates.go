@@ -6,6 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/templates"
 )
@@ -36,7 +37,7 @@ func (m *Main) cmdTemplates(ctx context.Context, args []string) error {
 	}
 	// The config is optional here: without one, the built-ins are shown.
 	cfgDir, defLang := "", "en"
-	var cfg *daemon.Config
+	var cfg *config.Config
 	if _, statErr := os.Stat(*f.config); statErr == nil {
 		if cfg, err = m.loadConfig(f); err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"ticketd/daemon"
+	"ticketd/config"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -21,7 +21,7 @@ import (
 // By default a new database is created but an existing one is never
 // upgraded behind the admin's back (store.Options.NoUpgrade); migrate and
 // backup pass store.Options{Manual: true}.
-func (m *Main) openStore(ctx context.Context, f *flags, opts ...store.Options) (*store.DB, *daemon.Config, error) {
+func (m *Main) openStore(ctx context.Context, f *flags, opts ...store.Options) (*store.DB, *config.Config, error) {
 	cfg, err := m.loadConfig(f)
 	if err != nil {
 		return nil, nil, err

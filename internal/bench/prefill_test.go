@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/store"
 	"ticketd/ticket"
@@ -17,13 +18,13 @@ import (
 // in the past left for the daemon to send.
 func TestPrefill_writesWhatPipedMailLeaves(t *testing.T) {
 	ctx := context.Background()
-	cfg := daemon.DefaultConfig()
+	cfg := config.Default()
 	cfg.File = "(test)"
 	cfg.Store.Path = filepath.Join(t.TempDir(), "p.db")
-	cfg.IMAP = daemon.IMAPConfig{Address: "127.0.0.1:1", Security: "none", Username: "support@example.com", Mailbox: "INBOX", Secret: daemon.Secret{Password: "x"}}
-	cfg.SMTP = daemon.SMTPConfig{Address: "127.0.0.1:1", Security: "none"}
-	cfg.Support = daemon.SupportConfig{Address: "support@example.com", Name: "Example Support"}
-	cfg.Routing = []daemon.RouteConfig{{Levels: []string{"P0", "P1", "P2", "P3", "P4"}, To: []string{"team@example.com"}}}
+	cfg.IMAP = config.IMAP{Address: "127.0.0.1:1", Security: "none", Username: "support@example.com", Mailbox: "INBOX", Secret: config.Secret{Password: "x"}}
+	cfg.SMTP = config.SMTP{Address: "127.0.0.1:1", Security: "none"}
+	cfg.Support = config.Support{Address: "support@example.com", Name: "Example Support"}
+	cfg.Routing = []config.Route{{Levels: []string{"P0", "P1", "P2", "P3", "P4"}, To: []string{"team@example.com"}}}
 	d, err := daemon.New(ctx, cfg, daemon.Options{})
 	if err != nil {
 		t.Fatal(err)

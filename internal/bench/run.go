@@ -30,6 +30,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"ticketd/classify"
+	"ticketd/config"
 	"ticketd/daemon"
 	"ticketd/desk"
 	"ticketd/intake"
@@ -305,7 +306,7 @@ type runner struct {
 	imapPass  string
 	smtpAddr  string
 	dbPath    string
-	daemonCfg *daemon.Config
+	daemonCfg *config.Config
 
 	d      *daemon.Daemon
 	cancel context.CancelFunc
@@ -349,19 +350,19 @@ func (r *runner) phaseTimeout(n int) time.Duration {
 	return 2*time.Minute + time.Duration(n)*50*time.Millisecond
 }
 
-// config is a production configuration (daemon.DefaultConfig) pointed at
+// config is a production configuration (config.Default) pointed at
 // the servers, wired like the demo.
-func (r *runner) config() *daemon.Config {
-	cfg := daemon.DefaultConfig()
+func (r *runner) config() *config.Config {
+	cfg := config.Default()
 	cfg.File = "(bench)"
 	cfg.Store.Path = r.dbPath
-	cfg.IMAP = daemon.IMAPConfig{Address: r.imapAddr, Security: orNone(r.cfg.IMAPSecurity), Username: r.imapUser, Auth: "plain",
-		Mailbox: r.cfg.Mailbox, PollInterval: daemon.Duration{Duration: time.Second}, Processed: "leave",
-		Secret: daemon.Secret{Password: r.imapPass}, InsecureSkipVerify: r.cfg.InsecureSkipVerify}
-	cfg.SMTP = daemon.SMTPConfig{Address: r.smtpAddr, Security: orNone(r.cfg.SMTPSecurity), InsecureSkipVerify: r.cfg.InsecureSkipVerify}
-	cfg.Support = daemon.SupportConfig{Address: r.support, Name: "Example Support"}
-	cfg.Staff = daemon.StaffConfig{Addresses: []string{"erin@example.com"}, Zone: "Europe/Zurich"}
-	cfg.Routing = []daemon.RouteConfig{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
+	cfg.IMAP = config.IMAP{Address: r.imapAddr, Security: orNone(r.cfg.IMAPSecurity), Username: r.imapUser, Auth: "plain",
+		Mailbox: r.cfg.Mailbox, PollInterval: config.Duration{Duration: time.Second}, Processed: "leave",
+		Secret: config.Secret{Password: r.imapPass}, InsecureSkipVerify: r.cfg.InsecureSkipVerify}
+	cfg.SMTP = config.SMTP{Address: r.smtpAddr, Security: orNone(r.cfg.SMTPSecurity), InsecureSkipVerify: r.cfg.InsecureSkipVerify}
+	cfg.Support = config.Support{Address: r.support, Name: "Example Support"}
+	cfg.Staff = config.Staff{Addresses: []string{"erin@example.com"}, Zone: "Europe/Zurich"}
+	cfg.Routing = []config.Route{{Levels: []string{"P0", "P1"}, To: []string{"oncall@example.com"}},
 		{Levels: []string{"P2", "P3", "P4"}, To: []string{"support-team@example.com"}}}
 	cfg.Verify.Admin = "admin@example.com"
 	// The memory phase ingests the large mail whole rather than truncated

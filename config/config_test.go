@@ -1,8 +1,9 @@
-package daemon
+package config
 
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const minimalConfig = `
@@ -17,14 +18,14 @@ address = "support@example.com"
 `
 
 func TestConfig_requireAuthDefaultsToDMARCOnlyWithATrustedServer(t *testing.T) {
-	c, err := ParseConfig("t.toml", []byte(minimalConfig))
+	c, err := Parse("t.toml", []byte(minimalConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustf(t, c.Verify.RequireAuth == "off", "no trusted server: require_auth %q, want off", c.Verify.RequireAuth)
 	warned := strings.Join(c.Warnings, "\n")
 	mustf(t, strings.Contains(warned, "trusted_authserv_ids is empty"), "check-config should warn: %s", warned)
-	c, err = ParseConfig("t.toml", []byte(minimalConfig+"[verify]\ntrusted_authserv_ids = [\"mx.example.com\"]\n"))
+	c, err = Parse("t.toml", []byte(minimalConfig+"[verify]\ntrusted_authserv_ids = [\"mx.example.com\"]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestConfig_errorsNameFileKeyAndReason(t *testing.T) {
 		{"[plans.gold]\nmax_contacts = 2\n", "t.toml: plans:"},
 		{"[imap]\npoll_interval = \"soon\"\n", "t.toml"},
 	} {
-		_, err := ParseConfig("t.toml", []byte(minimalConfig+c.extra))
+		_, err := Parse("t.toml", []byte(minimalConfig+c.extra))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want it to contain %q", c.extra, err, c.want)
 		}
@@ -48,7 +49,7 @@ func TestConfig_errorsNameFileKeyAndReason(t *testing.T) {
 }
 
 func TestConfig_validateIsIdempotentAndIMAPRulesAreIntakes(t *testing.T) {
-	c, err := ParseConfig("t.toml", []byte(minimalConfig))
+	c, err := Parse("t.toml", []byte(minimalConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +57,25 @@ func TestConfig_validateIsIdempotentAndIMAPRulesAreIntakes(t *testing.T) {
 	if err := c.Validate(); err != nil || len(c.Warnings) != n {
 		t.Fatalf("validating again: %v, %d warnings (was %d)", err, len(c.Warnings), n)
 	}
-	_, err = ParseConfig("t.toml", []byte(strings.Replace(minimalConfig, "[imap]\n", "[imap]\nprocessed = \"move\"\nmove_to = \"INBOX\"\n", 1)))
+	_, err = Parse("t.toml", []byte(strings.Replace(minimalConfig, "[imap]\n", "[imap]\nprocessed = \"move\"\nmove_to = \"INBOX\"\n", 1)))
 	if err == nil || !strings.Contains(err.Error(), "t.toml: imap.move_to: \"INBOX\" is the mailbox being read") {
 		t.Fatalf("intake's rule not reported under its key: %v", err)
+	}
+}
+
+func TestAlertFold_offWithZeroWindow(t *testing.T) {
+	cfg, err := Parse("t.toml", []byte(minimalConfig+"[limits]\nalert_fold_window = \"0s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustf(t, cfg.Limits.AlertFoldWindow.Duration < 0, "alert_fold_window = \"0s\" did not turn folding off: %v", cfg.Limits.AlertFoldWindow)
+	cfg, _ = Parse("t.toml", []byte(minimalConfig))
+	mustf(t, cfg.Limits.AlertFoldWindow.Duration == 5*time.Minute, "default fold window %v", cfg.Limits.AlertFoldWindow)
+}
+
+func mustf(t *testing.T, cond bool, format string, args ...any) {
+	t.Helper()
+	if !cond {
+		t.Fatalf(format, args...)
 	}
 }

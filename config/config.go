@@ -1,4 +1,10 @@
-package daemon
+// Package config is ticketd's configuration file: the keys and their
+// defaults, the checks that name file, key and reason, the warnings
+// check-config prints, and secrets read from files, the environment or
+// commands. It maps sections to the settings of the packages that use
+// them (IMAPClientConfig, SMTPClientConfig, ParseLimits); their own rules
+// (intake.Config.Check) are reported under the file's keys, not repeated.
+package config
 
 import (
 	"bytes"
@@ -16,6 +22,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"ticketd/intake"
+	"ticketd/notify"
 	"ticketd/sla"
 	"ticketd/ticket"
 )
@@ -23,24 +30,24 @@ import (
 // Config is ticketd.toml. Field names follow the documented keys; see
 // ticketd.example.toml for every key with a comment.
 type Config struct {
-	Store     StoreConfig                   `toml:"store"`
-	IMAP      IMAPConfig                    `toml:"imap"`
-	SMTP      SMTPConfig                    `toml:"smtp"`
-	Support   SupportConfig                 `toml:"support"`
-	Log       LogConfig                     `toml:"log"`
-	Staff     StaffConfig                   `toml:"staff"`
-	Routing   []RouteConfig                 `toml:"routing"`
-	Verify    VerifyConfig                  `toml:"verify"`
+	Store     Store                         `toml:"store"`
+	IMAP      IMAP                          `toml:"imap"`
+	SMTP      SMTP                          `toml:"smtp"`
+	Support   Support                       `toml:"support"`
+	Log       Log                           `toml:"log"`
+	Staff     Staff                         `toml:"staff"`
+	Routing   []Route                       `toml:"routing"`
+	Verify    Verify                        `toml:"verify"`
 	Calendars map[string]sla.CalendarConfig `toml:"calendars"`
 	Plans     map[string]sla.PlanConfig     `toml:"plans"`
-	Templates TemplatesConfig               `toml:"templates"`
-	Tickets   TicketsConfig                 `toml:"tickets"`
-	Reminders RemindersConfig               `toml:"reminders"`
-	Limits    LimitsConfig                  `toml:"limits"`
-	Outbox    OutboxConfig                  `toml:"outbox"`
-	HTTP      HTTPConfig                    `toml:"http"`
-	Health    HealthConfig                  `toml:"health"`
-	Classify  ClassifyConfig                `toml:"classify"`
+	Templates Templates                     `toml:"templates"`
+	Tickets   Tickets                       `toml:"tickets"`
+	Reminders Reminders                     `toml:"reminders"`
+	Limits    Limits                        `toml:"limits"`
+	Outbox    Outbox                        `toml:"outbox"`
+	HTTP      HTTP                          `toml:"http"`
+	Health    Health                        `toml:"health"`
+	Classify  Classify                      `toml:"classify"`
 
 	// File is where the config was read from ("" when built in code).
 	File string `toml:"-"`
@@ -48,8 +55,8 @@ type Config struct {
 	Warnings []string `toml:"-"`
 }
 
-// StoreConfig is [store].
-type StoreConfig struct {
+// Store is [store].
+type Store struct {
 	Path string `toml:"path"`
 }
 
@@ -64,8 +71,8 @@ type Secret struct {
 	TokenCommand    string `toml:"token_command"` // OAuth2 access token helper, for auth = xoauth2 | oauthbearer
 }
 
-// IMAPConfig is [imap].
-type IMAPConfig struct {
+// IMAP is [imap].
+type IMAP struct {
 	Address            string   `toml:"address"`
 	Security           string   `toml:"security"`
 	Username           string   `toml:"username"`
@@ -78,8 +85,8 @@ type IMAPConfig struct {
 	Secret
 }
 
-// SMTPConfig is [smtp].
-type SMTPConfig struct {
+// SMTP is [smtp].
+type SMTP struct {
 	Address            string `toml:"address"`
 	Security           string `toml:"security"`
 	Username           string `toml:"username"`
@@ -89,60 +96,60 @@ type SMTPConfig struct {
 	Secret
 }
 
-// SupportConfig is [support]: who ticketd speaks as.
-type SupportConfig struct {
+// Support is [support]: who ticketd speaks as.
+type Support struct {
 	Address string `toml:"address"`
 	Name    string `toml:"name"`
 }
 
-// LogConfig is [log].
-type LogConfig struct {
+// Log is [log].
+type Log struct {
 	Level  string `toml:"level"`
 	Format string `toml:"format"`
 }
 
-// StaffConfig is [staff]: who the engineers are.
-type StaffConfig struct {
+// Staff is [staff]: who the engineers are.
+type Staff struct {
 	Addresses []string `toml:"addresses"`
 	Domains   []string `toml:"domains"`
 	// Zone is the time zone due times are shown in to engineers.
 	Zone string `toml:"zone"`
 }
 
-// RouteConfig is one [[routing]] entry: alerts for these levels go to these addresses.
-type RouteConfig struct {
+// Route is one [[routing]] entry: alerts for these levels go to these addresses.
+type Route struct {
 	Levels []string `toml:"levels"`
 	To     []string `toml:"to"`
 }
 
-// VerifyConfig is [verify]: sender authentication.
-type VerifyConfig struct {
+// Verify is [verify]: sender authentication.
+type Verify struct {
 	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"`
 	RequireAuth        string   `toml:"require_auth"`
 	Admin              string   `toml:"admin"`
 }
 
-// TemplatesConfig is [templates].
-type TemplatesConfig struct {
+// Templates is [templates].
+type Templates struct {
 	Dir             string   `toml:"dir"`
 	DefaultLanguage string   `toml:"default_language"`
 	FollowupAck     bool     `toml:"followup_ack"`
 	WatchInterval   Duration `toml:"watch_interval"`
 }
 
-// TicketsConfig is [tickets].
-type TicketsConfig struct {
+// Tickets is [tickets].
+type Tickets struct {
 	ReopenDays int `toml:"reopen_days"`
 }
 
-// RemindersConfig is [reminders].
-type RemindersConfig struct {
+// Reminders is [reminders].
+type Reminders struct {
 	At                   []string `toml:"at"`
 	CustomerHoldingReply bool     `toml:"customer_holding_reply"`
 }
 
-// LimitsConfig is [limits].
-type LimitsConfig struct {
+// Limits is [limits].
+type Limits struct {
 	AutoRepliesPerSenderPerHour int   `toml:"auto_replies_per_sender_per_hour"`
 	MaxMessageBytes             int64 `toml:"max_message_bytes"`
 	MaxHeaderFields             int   `toml:"max_header_fields"`
@@ -172,8 +179,8 @@ type LimitsConfig struct {
 	AlertsPerSenderWindow int      `toml:"alerts_per_sender_window"`
 }
 
-// OutboxConfig is [outbox]: how temporary delivery failures are retried.
-type OutboxConfig struct {
+// Outbox is [outbox]: how temporary delivery failures are retried.
+type Outbox struct {
 	RetryMin    Duration `toml:"retry_min"`     // first retry after this; doubles up to retry_max
 	RetryMax    Duration `toml:"retry_max"`     // longest wait between attempts
 	GiveUpAfter Duration `toml:"give_up_after"` // then the mail is failed and admins told
@@ -186,8 +193,8 @@ type OutboxConfig struct {
 // DefaultKeepSent is [outbox] keep_sent when unset.
 const DefaultKeepSent = 7 * 24 * time.Hour
 
-// HTTPConfig is [http].
-type HTTPConfig struct {
+// HTTP is [http].
+type HTTP struct {
 	Listen string `toml:"listen"`
 	// TokenFile and TokenEnv hold a bearer token /healthz and /metrics
 	// then require (Authorization: Bearer …); without one the endpoints
@@ -197,7 +204,7 @@ type HTTPConfig struct {
 }
 
 // Token returns the configured bearer token, "" when none is set.
-func (h HTTPConfig) Token() (string, error) {
+func (h HTTP) Token() (string, error) {
 	switch {
 	case h.TokenFile != "":
 		b, err := os.ReadFile(h.TokenFile)
@@ -211,13 +218,13 @@ func (h HTTPConfig) Token() (string, error) {
 	return "", nil
 }
 
-// HealthConfig is [health].
-type HealthConfig struct {
+// Health is [health].
+type Health struct {
 	MaxSilence Duration `toml:"max_silence"`
 }
 
-// ClassifyConfig is [classify].
-type ClassifyConfig struct {
+// Classify is [classify].
+type Classify struct {
 	// Rules is a severity level table overriding the built-in one.
 	Rules string `toml:"rules"`
 	// Learn adjusts the level table from engineers' "#level" corrections
@@ -245,14 +252,14 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText renders the duration.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// ConfigError names the file, the key and what is wrong with it.
-type ConfigError struct {
+// Error names the file, the key and what is wrong with it.
+type Error struct {
 	File   string
 	Key    string
 	Reason string
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	file := e.File
 	if file == "" {
 		file = "config"
@@ -263,10 +270,10 @@ func (e *ConfigError) Error() string {
 	return file + ": " + e.Key + ": " + e.Reason
 }
 
-// ConfigErrors is every problem Validate found.
-type ConfigErrors []*ConfigError
+// Errors is every problem Validate found.
+type Errors []*Error
 
-func (es ConfigErrors) Error() string {
+func (es Errors) Error() string {
 	var b strings.Builder
 	for i, e := range es {
 		if i > 0 {
@@ -277,41 +284,41 @@ func (es ConfigErrors) Error() string {
 	return b.String()
 }
 
-// DefaultConfig returns a config with every default applied and nothing
+// Default returns a config with every default applied and nothing
 // else: a starting point for tests and the demo.
-func DefaultConfig() *Config {
+func Default() *Config {
 	c := &Config{}
-	c.applyDefaults()
+	c.ApplyDefaults()
 	return c
 }
 
-// LoadConfig reads, defaults and validates a config file. Unknown keys are
+// Load reads, defaults and validates a config file. Unknown keys are
 // errors naming the key.
-func LoadConfig(file string) (*Config, error) {
+func Load(file string) (*Config, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &ConfigError{File: file, Reason: "no such file (use --config FILE or $TICKETD_CONFIG)"}
+			return nil, &Error{File: file, Reason: "no such file (use --config FILE or $TICKETD_CONFIG)"}
 		}
-		return nil, &ConfigError{File: file, Reason: err.Error()}
+		return nil, &Error{File: file, Reason: err.Error()}
 	}
-	return ParseConfig(file, data)
+	return Parse(file, data)
 }
 
-// ParseConfig decodes, defaults and validates config text; file names it in errors.
-func ParseConfig(file string, data []byte) (*Config, error) {
+// Parse decodes, defaults and validates config text; file names it in errors.
+func Parse(file string, data []byte) (*Config, error) {
 	var c Config
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&c)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, &ConfigError{File: fmt.Sprintf("%s:%d", file, perr.Position.Line), Reason: perr.Message}
+			return nil, &Error{File: fmt.Sprintf("%s:%d", file, perr.Position.Line), Reason: perr.Message}
 		}
-		return nil, &ConfigError{File: file, Reason: err.Error()}
+		return nil, &Error{File: file, Reason: err.Error()}
 	}
-	var errs ConfigErrors
+	var errs Errors
 	for _, k := range md.Undecoded() {
-		errs = append(errs, &ConfigError{File: file, Key: k.String(), Reason: "unknown key"})
+		errs = append(errs, &Error{File: file, Key: k.String(), Reason: "unknown key"})
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -321,14 +328,16 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if md.IsDefined("limits", "alert_fold_window") && c.Limits.AlertFoldWindow.Duration == 0 {
 		c.Limits.AlertFoldWindow.Duration = -1
 	}
-	c.applyDefaults()
+	c.ApplyDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-func (c *Config) applyDefaults() {
+// ApplyDefaults fills every key left unset with its default (Parse does
+// it; code that builds a Config calls it before Validate).
+func (c *Config) ApplyDefaults() {
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -410,12 +419,12 @@ func (c *Config) applyDefaults() {
 }
 
 // Validate checks every key it can without touching the network and
-// returns ConfigErrors naming each bad key. Non-fatal findings go to Warnings.
+// returns Errors naming each bad key. Non-fatal findings go to Warnings.
 func (c *Config) Validate() error {
 	c.Warnings = nil // idempotent: validating twice reports once
-	var errs ConfigErrors
+	var errs Errors
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, &ConfigError{File: c.File, Key: key, Reason: fmt.Sprintf(format, args...)})
+		errs = append(errs, &Error{File: c.File, Key: key, Reason: fmt.Sprintf(format, args...)})
 	}
 	warn := func(format string, args ...any) { c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...)) }
 	oneOf := func(key, v string, allowed ...string) {
@@ -712,4 +721,44 @@ func (c *Config) IMAPClientConfig(tlsConfig *tls.Config) intake.Config {
 		ic.TLSConfig = insecure(ic.TLSConfig)
 	}
 	return ic
+}
+
+// SMTPClientConfig is the delivery settings for [smtp], with tlsConfig (a
+// test CA; nil: the system's).
+func (c *Config) SMTPClientConfig(tlsConfig *tls.Config) notify.SMTPConfig {
+	sc := notify.SMTPConfig{
+		Address: c.SMTP.Address, Security: c.SMTP.Security, Username: c.SMTP.Username,
+		Password: c.SMTP.Secret.Provider(), HeloName: c.SMTP.HeloName, TLSConfig: tlsConfig,
+	}
+	switch c.SMTP.Auth {
+	case "", "plain":
+		if c.SMTP.Username != "" {
+			sc.Auth = notify.AuthPlain
+		}
+	case "none":
+	default:
+		sc.Auth = c.SMTP.Auth
+	}
+	if c.SMTP.InsecureSkipVerify {
+		sc.TLSConfig = insecure(sc.TLSConfig)
+	}
+	return sc
+}
+
+// ParseLimits are the [limits] that bound parsing one mail.
+func (c *Config) ParseLimits() intake.Limits {
+	l := c.Limits
+	return intake.Limits{MaxHeaderFields: l.MaxHeaderFields, MaxLineLength: l.MaxLineLength, MaxAttachments: l.MaxAttachments,
+		MaxMIMEDepth: l.MaxMIMEDepth, MaxMIMEParts: l.MaxMIMEParts}
+}
+
+// insecure returns c (or a new config) with certificate checks off.
+func insecure(c *tls.Config) *tls.Config {
+	if c == nil {
+		c = &tls.Config{}
+	} else {
+		c = c.Clone()
+	}
+	c.InsecureSkipVerify = true
+	return c
 }
