@@ -567,7 +567,11 @@ func (d *Desk) applyLevel(tx *store.Tx, t *ticket.Ticket, level, declared ticket
 	if err != nil {
 		// A customer on a plan or region the config no longer knows must
 		// still get a ticket; the missing target is visible on it.
-		d.log.Warn("no SLA due time", "ticket", t.Number, "plan", t.Plan, "err", err)
+		log := d.log.With("plan", t.Plan, "level", level, "zone", t.SLAZone, "region", t.SLARegion)
+		if t.Number != 0 { // a new ticket has no number until it is written
+			log = log.With("ticket", t.Number)
+		}
+		log.Warn("no SLA due time", "err", err)
 		t.FirstResponseDue, t.ResolutionDue = nil, nil
 		return nil
 	}
