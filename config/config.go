@@ -48,6 +48,11 @@ type Config struct {
 	HTTP      HTTP                          `toml:"http"`
 	Health    Health                        `toml:"health"`
 	Classify  Classify                      `toml:"classify"`
+	// Inboxes are the addresses besides [support] that customers write to
+	// and ticketd answers from (security@, a German desk, a partner
+	// address); the [imap]/[support] pair is the inbox named "default".
+	Inboxes []Inbox `toml:"inboxes"`
+	Digest  Digest  `toml:"digest"`
 
 	// File is where the config was read from ("" when built in code).
 	File string `toml:"-"`
@@ -112,14 +117,46 @@ type Log struct {
 type Staff struct {
 	Addresses []string `toml:"addresses"`
 	Domains   []string `toml:"domains"`
-	// Zone is the time zone due times are shown in to engineers.
+	// Zone is the time zone due times are shown in to engineers, and the
+	// routing calendars' hours are read in.
 	Zone string `toml:"zone"`
+	// Region is whose public holidays routing calendars skip (optional).
+	Region string `toml:"region"`
 }
 
-// Route is one [[routing]] entry: alerts for these levels go to these addresses.
+// Route is one [[routing]] entry: alerts for these levels go to these
+// addresses — always, or with When only "business" (within Calendar's
+// hours) or "outside" them (on-call). Calendar hours are read in the
+// [staff] zone and skip the [staff] region's holidays.
 type Route struct {
-	Levels []string `toml:"levels"`
-	To     []string `toml:"to"`
+	Levels   []string `toml:"levels"`
+	To       []string `toml:"to"`
+	When     string   `toml:"when"`
+	Calendar string   `toml:"calendar"`
+}
+
+// DefaultInbox names the inbox made of [imap] and [support].
+const DefaultInbox = "default"
+
+// Inbox is one [[inboxes]] entry.
+type Inbox struct {
+	Name        string `toml:"name"`
+	Address     string `toml:"address"`
+	DisplayName string `toml:"display_name"`
+	// IMAP has the keys of [imap]; those left out are taken from [imap].
+	IMAP IMAP `toml:"imap"`
+	// Plan, when set, is the plan of tickets opened through this inbox
+	// (else the customer's); Language the default language of its mail;
+	// Routing, when set, replaces [[routing]] for its tickets.
+	Plan     string  `toml:"plan"`
+	Language string  `toml:"language"`
+	Routing  []Route `toml:"routing"`
+}
+
+// Digest is [digest]: status mail to each customer's primary contact.
+type Digest struct {
+	// Weekly is when, in the primary contact's zone: "mon 08:00"; "" is off.
+	Weekly string `toml:"weekly"`
 }
 
 // Verify is [verify]: sender authentication.
@@ -485,20 +522,45 @@ func (c *Config) Validate() error {
 	if _, err := time.LoadLocation(c.Staff.Zone); err != nil {
 		bad("staff.zone", "unknown time zone %q", c.Staff.Zone)
 	}
-	for i, r := range c.Routing {
-		if len(r.Levels) == 0 {
-			bad(fmt.Sprintf("routing[%d].levels", i), "required: which levels (P0…P4) this route takes")
-		}
-		for j, l := range r.Levels {
-			if _, err := ticket.ParseLevel(l); err != nil {
-				bad(fmt.Sprintf("routing[%d].levels[%d]", i, j), "%v", err)
+	cat, catErr := sla.NewCatalog(c.Calendars, c.Plans)
+	checkRoutes := func(prefix string, routes []Route) {
+		for i, r := range routes {
+			key := fmt.Sprintf("%s[%d]", prefix, i)
+			if len(r.Levels) == 0 {
+				bad(key+".levels", "required: which levels (P0…P4) this route takes")
+			}
+			for j, l := range r.Levels {
+				if _, err := ticket.ParseLevel(l); err != nil {
+					bad(fmt.Sprintf("%s.levels[%d]", key, j), "%v", err)
+				}
+			}
+			if len(r.To) == 0 {
+				bad(key+".to", "required: at least one address")
+			}
+			for j, a := range r.To {
+				address(fmt.Sprintf("%s.to[%d]", key, j), a)
+			}
+			oneOf(key+".when", r.When, "", "business", "outside")
+			switch {
+			case r.When != "" && r.Calendar == "":
+				bad(key+".calendar", "required with when = %q: whose business hours", r.When)
+			case r.When == "" && r.Calendar != "":
+				bad(key+".when", `required with a calendar: "business" or "outside"`)
+			case r.Calendar != "" && catErr == nil && cat.Calendars[r.Calendar] == nil:
+				bad(key+".calendar", "unknown calendar %q (see ticketd sla plans)", r.Calendar)
 			}
 		}
-		if len(r.To) == 0 {
-			bad(fmt.Sprintf("routing[%d].to", i), "required: at least one address")
+	}
+	checkRoutes("routing", c.Routing)
+	if c.Staff.Region != "" {
+		if err := sla.ValidRegion(c.Staff.Region); err != nil {
+			bad("staff.region", "%v", err)
 		}
-		for j, a := range r.To {
-			address(fmt.Sprintf("routing[%d].to[%d]", i, j), a)
+	}
+	c.checkInboxes(bad, warn, address, oneOf, checkRoutes, cat)
+	if c.Digest.Weekly != "" {
+		if _, _, err := ParseWeekly(c.Digest.Weekly); err != nil {
+			bad("digest.weekly", "%v", err)
 		}
 	}
 	if len(c.Routing) == 0 {
@@ -536,8 +598,8 @@ func (c *Config) Validate() error {
 		warn("store.path %s is readable by others (mode %s): it holds every mail and the key that signs reply tokens; chmod 600 it and its -wal and -shm files",
 			c.Store.Path, st.Mode().Perm())
 	}
-	if _, err := sla.NewCatalog(c.Calendars, c.Plans); err != nil {
-		bad("plans", "%v", err)
+	if catErr != nil {
+		bad("plans", "%v", catErr)
 	}
 	oneOf("templates.default_language", c.Templates.DefaultLanguage, "en", "de", "fr")
 	if c.Templates.Dir != "" {
@@ -711,13 +773,23 @@ func ParsePercent(s string) (int, error) {
 // the configuration check and the daemon use it, so the rules are
 // intake's alone.
 func (c *Config) IMAPClientConfig(tlsConfig *tls.Config) intake.Config {
+	return c.imapClientConfig(c.IMAP, DefaultInbox, tlsConfig)
+}
+
+// InboxIMAPConfig is IMAPClientConfig for an inbox (Inboxes).
+func (c *Config) InboxIMAPConfig(in Inbox, tlsConfig *tls.Config) intake.Config {
+	return c.imapClientConfig(in.IMAP, in.Name, tlsConfig)
+}
+
+func (c *Config) imapClientConfig(m IMAP, inbox string, tlsConfig *tls.Config) intake.Config {
 	ic := intake.Config{
-		Address: c.IMAP.Address, Security: c.IMAP.Security, Username: c.IMAP.Username,
-		Password: c.IMAP.Secret.Provider(), Auth: c.IMAP.Auth, Mailbox: c.IMAP.Mailbox,
-		PollInterval: c.IMAP.PollInterval.Duration, Processed: c.IMAP.Processed, MoveTo: c.IMAP.MoveTo,
+		Inbox:   inbox,
+		Address: m.Address, Security: m.Security, Username: m.Username,
+		Password: m.Secret.Provider(), Auth: m.Auth, Mailbox: m.Mailbox,
+		PollInterval: m.PollInterval.Duration, Processed: m.Processed, MoveTo: m.MoveTo,
 		MaxMessageBytes: c.Limits.MaxMessageBytes, TLSConfig: tlsConfig,
 	}
-	if c.IMAP.InsecureSkipVerify {
+	if m.InsecureSkipVerify {
 		ic.TLSConfig = insecure(ic.TLSConfig)
 	}
 	return ic

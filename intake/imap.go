@@ -72,6 +72,9 @@ const (
 
 // Config configures an IMAP intake Client.
 type Config struct {
+	// Inbox names the inbox this client reads (ticketd may read several);
+	// it goes with every fetched mail and checkpoint. "" is the default.
+	Inbox    string
 	Address  string // host:port
 	Security string // "tls" (default) | "starttls" | "none"
 	Username string
@@ -201,8 +204,9 @@ func (cfg Config) Check() []FieldError {
 // Sink stores fetched messages. It is the intake's only way into the
 // database.
 type Sink interface {
-	// Checkpoint returns the stored position for mailbox (zero if none).
-	Checkpoint(ctx context.Context, mailbox string) (ticket.Checkpoint, error)
+	// Checkpoint returns the stored position of inbox's mailbox (zero if
+	// none).
+	Checkpoint(ctx context.Context, inbox, mailbox string) (ticket.Checkpoint, error)
 	// Store durably stores one fetched message and advances the checkpoint
 	// (one transaction). It must be idempotent: the same (mailbox,
 	// uidvalidity, uid), or after a UIDVALIDITY change the same
@@ -501,7 +505,7 @@ func (c *Client) session(ctx context.Context) (healthy bool, err error) {
 		slog.Uint64("messages", uint64(sel.NumMessages)), slog.Bool("idle", idle),
 		slog.Any("move", caps.Has(imap.CapMove)))
 
-	cp, err := c.sink.Checkpoint(ctx, c.cfg.Mailbox)
+	cp, err := c.sink.Checkpoint(ctx, c.cfg.Inbox, c.cfg.Mailbox)
 	if err != nil {
 		return false, fmt.Errorf("read checkpoint for %q: %w", c.cfg.Mailbox, err)
 	}
@@ -1044,6 +1048,7 @@ func (c *Client) storeBatch(ctx context.Context, b []messageMeta, bufs []*imapcl
 			raw = []byte{}
 		}
 		f := ticket.Fetched{
+			Inbox:        c.cfg.Inbox,
 			Mailbox:      c.cfg.Mailbox,
 			UIDValidity:  uidValidity,
 			UID:          uint32(m.uid),

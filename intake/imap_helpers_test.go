@@ -43,7 +43,7 @@ func newRecordingSink() *recordingSink {
 	return &recordingSink{cps: map[string]ticket.Checkpoint{}, byKey: map[string]bool{}, byHash: map[[32]byte]bool{}}
 }
 
-func (s *recordingSink) Checkpoint(ctx context.Context, mailbox string) (ticket.Checkpoint, error) {
+func (s *recordingSink) Checkpoint(ctx context.Context, inbox, mailbox string) (ticket.Checkpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cps[mailbox], nil

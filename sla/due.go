@@ -166,3 +166,29 @@ func (w *walker) walk(start time.Time, fn func(open, close time.Time) bool) erro
 		y, m, d = day.AddDate(0, 0, 1).Date()
 	}
 }
+
+// Open reports whether at is within business hours on c, with c's hours
+// read in loc (nil means UTC) and the holidays of region skipped: what
+// routing asks ("is the team in?") and what a designated engineer's hours
+// mean.
+func Open(at time.Time, c *Calendar, loc *time.Location, region string) (bool, error) {
+	if c == nil {
+		return false, errors.New("open: no calendar")
+	}
+	if c.alwaysOpen {
+		return true, nil
+	}
+	w, err := newWalker(c, loc, region)
+	if err != nil {
+		return false, fmt.Errorf("open on %s: %w", c.name, err)
+	}
+	open := false
+	err = w.walk(at.In(w.loc), func(from, to time.Time) bool {
+		open = !at.Before(from) && at.Before(to)
+		return false // the first interval that ends after at decides
+	})
+	if err != nil {
+		return false, fmt.Errorf("open on %s at %s: %w", c.name, at.Format(time.RFC3339), err)
+	}
+	return open, nil
+}

@@ -214,3 +214,36 @@ func TestBusinessTime(t *testing.T) {
 		})
 	}
 }
+
+func TestOpen(t *testing.T) {
+	office, err := ParseCalendar("office", CalendarConfig{Hours: map[string][]string{
+		"mon": {"08:30-12:00", "13:00-17:30"}, "tue": {"08:30-17:30"}, "wed": {"08:30-17:30"}, "thu": {"08:30-17:30"}, "fri": {"08:30-17:30"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zurich, _ := time.LoadLocation("Europe/Zurich")
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, zurich)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		at   string
+		want bool
+	}{
+		{"2026-11-23 08:29", false}, {"2026-11-23 08:30", true}, {"2026-11-23 12:30", false}, {"2026-11-23 13:00", true},
+		{"2026-11-23 17:30", false}, {"2026-11-28 10:00", false}, // Saturday
+		{"2026-12-25 10:00", false}, // Christmas in CH-ZH
+		{"2026-12-28 10:00", true},
+	} {
+		got, err := Open(at(tc.at), office, zurich, "CH-ZH")
+		if err != nil || got != tc.want {
+			t.Errorf("Open(%s) = %v, %v; want %v", tc.at, got, err, tc.want)
+		}
+	}
+	if ok, _ := Open(at("2026-11-28 03:00"), AlwaysOpen(), zurich, ""); !ok {
+		t.Error("24x7 is not open at night")
+	}
+}

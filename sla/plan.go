@@ -27,6 +27,10 @@ import (
 type PlanConfig struct {
 	MaxContacts int                    `toml:"max_contacts"`
 	Levels      map[string]LevelConfig `toml:"levels"`
+	// IncludedHours is the engineering time the plan includes per
+	// IncludedPer ("month" or "week"); 0: none counted.
+	IncludedHours float64 `toml:"included_hours"`
+	IncludedPer   string  `toml:"included_per"`
 }
 
 // LevelConfig is one level of a PlanConfig. FirstResponse and Resolution
@@ -46,6 +50,11 @@ type Plan struct {
 	Name        string
 	MaxContacts int
 	Levels      map[ticket.Level]LevelPolicy
+	// IncludedHours per IncludedPer ("month" or "week") is the time the
+	// plan includes (Pivotal "10 hours/week", Orange "2h / month"); 0:
+	// none counted. A customer may carry its own.
+	IncludedHours float64
+	IncludedPer   string
 }
 
 // LevelPolicy is what a plan promises for one level. A nil FirstResponse
@@ -199,6 +208,20 @@ func buildPlan(name string, cfg PlanConfig, old *Plan, calendars map[string]*Cal
 		p.MaxContacts = cfg.MaxContacts
 	case old == nil:
 		errs = append(errs, fmt.Errorf("%s.max_contacts: missing (a new plan must allow at least 1 technical contact)", path))
+	}
+	switch {
+	case cfg.IncludedHours < 0:
+		errs = append(errs, fmt.Errorf("%s.included_hours: %v is negative", path, cfg.IncludedHours))
+	case cfg.IncludedHours > 0:
+		p.IncludedHours, p.IncludedPer = cfg.IncludedHours, cfg.IncludedPer
+		if p.IncludedPer == "" {
+			p.IncludedPer = "month"
+		}
+		if err := ValidPeriod(p.IncludedPer); err != nil {
+			errs = append(errs, fmt.Errorf("%s.included_per: %w", path, err))
+		}
+	case cfg.IncludedPer != "":
+		errs = append(errs, fmt.Errorf("%s.included_per: needs included_hours", path))
 	}
 	defined := map[ticket.Level]string{}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Levels)) {
@@ -407,4 +430,35 @@ func loadZone(tz string) (*time.Location, error) {
 	}
 	zones.Store(tz, loc)
 	return loc, nil
+}
+
+// ValidPeriod checks a period name for included hours: "month" or "week".
+func ValidPeriod(per string) error {
+	if per != "month" && per != "week" {
+		return fmt.Errorf("%q is not month or week", per)
+	}
+	return nil
+}
+
+// PeriodStart returns the start of the period (calendar month, or ISO week
+// from Monday) holding at, in loc: what included hours are counted in.
+func PeriodStart(at time.Time, per string, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := at.In(loc)
+	y, m, d := t.Date()
+	if per == "week" {
+		back := (int(t.Weekday()) + 6) % 7 // days since Monday
+		return time.Date(y, m, d-back, 0, 0, 0, 0, loc)
+	}
+	return time.Date(y, m, 1, 0, 0, 0, 0, loc)
+}
+
+// PeriodEnd is the start of the next period after the one starting at start.
+func PeriodEnd(start time.Time, per string) time.Time {
+	if per == "week" {
+		return start.AddDate(0, 0, 7)
+	}
+	return start.AddDate(0, 1, 0)
 }

@@ -12,8 +12,9 @@ import (
 
 // AddCustomer inserts a customer; the name must be unique (case-insensitive).
 func (tx *Tx) AddCustomer(c *ticket.Customer) error {
-	res, err := tx.exec(`INSERT INTO customers (name, plan, region, language, created_at) VALUES (?, ?, ?, ?, ?)`,
-		c.Name, c.Plan, c.Region, c.Language, tx.Now.Format(TimeFormat))
+	res, err := tx.exec(`INSERT INTO customers (name, plan, region, language, engineer, engineer_hours, included_hours, included_per, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Name, c.Plan, c.Region, c.Language, c.Engineer, c.EngineerHours, c.IncludedHours, c.IncludedPer, tx.Now.Format(TimeFormat))
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("customer %q already exists", c.Name)
@@ -26,7 +27,8 @@ func (tx *Tx) AddCustomer(c *ticket.Customer) error {
 
 // UpdateCustomer writes c's plan, region and language.
 func (tx *Tx) UpdateCustomer(c *ticket.Customer) error {
-	_, err := tx.exec(`UPDATE customers SET plan = ?, region = ?, language = ? WHERE id = ?`, c.Plan, c.Region, c.Language, c.ID)
+	_, err := tx.exec(`UPDATE customers SET plan = ?, region = ?, language = ?, engineer = ?, engineer_hours = ?, included_hours = ?,
+		included_per = ? WHERE id = ?`, c.Plan, c.Region, c.Language, c.Engineer, c.EngineerHours, c.IncludedHours, c.IncludedPer, c.ID)
 	if err != nil {
 		return fmt.Errorf("update customer %q: %w", c.Name, err)
 	}
@@ -42,11 +44,11 @@ func (tx *Tx) RemoveCustomer(id int64) error {
 	return nil
 }
 
-const customerColumns = `id, name, plan, region, language`
+const customerColumns = `id, name, plan, region, language, engineer, engineer_hours, included_hours, included_per`
 
 func scanCustomer(s interface{ Scan(...any) error }) (*ticket.Customer, error) {
 	var c ticket.Customer
-	if err := s.Scan(&c.ID, &c.Name, &c.Plan, &c.Region, &c.Language); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Plan, &c.Region, &c.Language, &c.Engineer, &c.EngineerHours, &c.IncludedHours, &c.IncludedPer); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -14,7 +14,8 @@ import (
 // RawMessage is a fetched mail exactly as the server gave it.
 type RawMessage struct {
 	ID           int64
-	Mailbox      string
+	Inbox        string // the inbox it came in through (DefaultInbox: [imap])
+	Mailbox      string // MailboxKey of the inbox's mailbox
 	UIDValidity  uint32
 	UID          uint32
 	MessageID    string // header Message-ID without brackets, "" when none
@@ -36,7 +37,22 @@ type RawMessage struct {
 // this size (migration 0002).
 const RawChunkSize = 1 << 20
 
-// Checkpoint returns the stored position for mailbox, zero when none.
+// MailboxKey is how the store names a mailbox of an inbox: the mailbox
+// itself for the default inbox, "NAME:MAILBOX" for another, so that the
+// same folder name on two accounts stays apart (raw_messages' IMAP
+// identity and imap_checkpoints).
+func MailboxKey(inbox, mailbox string) string {
+	if inbox == "" || inbox == DefaultInbox {
+		return mailbox
+	}
+	return inbox + ":" + mailbox
+}
+
+// DefaultInbox names the inbox of [imap] and [support].
+const DefaultInbox = "default"
+
+// Checkpoint returns the stored position for mailbox (a MailboxKey), zero
+// when none.
 func (tx *Tx) Checkpoint(mailbox string) (ticket.Checkpoint, error) {
 	var c ticket.Checkpoint
 	err := tx.queryRow(`SELECT uid_validity, last_uid FROM imap_checkpoints WHERE mailbox = ?`, mailbox).Scan(&c.UIDValidity, &c.LastUID)
@@ -101,9 +117,12 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 		PrepareRaw(m)
 		inline, deflated = m.encoded.inline, m.encoded.deflated
 	}
-	res, err := tx.exec(`INSERT INTO raw_messages (mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, deflated, data_len, chunks, internal_date, stored_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, deflated, len(m.Data), chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
+	if m.Inbox == "" {
+		m.Inbox = DefaultInbox
+	}
+	res, err := tx.exec(`INSERT INTO raw_messages (inbox, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, deflated, data_len, chunks, internal_date, stored_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Inbox, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, deflated, len(m.Data), chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
 	if err != nil {
 		return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
 	}
@@ -121,7 +140,7 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 func scanRaw(s interface{ Scan(...any) error }) (*RawMessage, error) {
 	var m RawMessage
 	var internal, stored, processed sql.NullString
-	if err := s.Scan(&m.ID, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.SHA256, &m.Size, &m.Truncated, &m.Data,
+	if err := s.Scan(&m.ID, &m.Inbox, &m.Mailbox, &m.UIDValidity, &m.UID, &m.MessageID, &m.SHA256, &m.Size, &m.Truncated, &m.Data,
 		&internal, &stored, &processed, &m.Outcome, &m.ProcessError); err != nil {
 		return nil, err
 	}
@@ -238,7 +257,7 @@ func (tx *Tx) rawChunks(id int64, chunks int, dataLen sql.NullInt64) ([]byte, er
 
 // RawMeta returns raw message id without its bytes (Data is nil).
 func (tx *Tx) RawMeta(id int64) (*RawMessage, error) {
-	m, err := scanRaw(tx.queryRow(`SELECT id, mailbox, uid_validity, uid, message_id, sha256, size, truncated, NULL, internal_date,
+	m, err := scanRaw(tx.queryRow(`SELECT id, inbox, mailbox, uid_validity, uid, message_id, sha256, size, truncated, NULL, internal_date,
 		stored_at, processed_at, outcome, process_error FROM raw_messages WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("raw message %d: %w", id, ErrNotFound)
@@ -252,9 +271,9 @@ func (tx *Tx) RawMeta(id int64) (*RawMessage, error) {
 // The DB is intake's Sink: a fetched mail is stored, raw, with the
 // checkpoint, before anything else happens to it (DESIGN rule 1).
 
-// Checkpoint returns the stored position of mailbox (zero if none).
-func (d *DB) Checkpoint(ctx context.Context, mailbox string) (c ticket.Checkpoint, err error) {
-	err = d.View(ctx, func(tx *Tx) error { c, err = tx.Checkpoint(mailbox); return err })
+// Checkpoint returns the stored position of inbox's mailbox (zero if none).
+func (d *DB) Checkpoint(ctx context.Context, inbox, mailbox string) (c ticket.Checkpoint, err error) {
+	err = d.View(ctx, func(tx *Tx) error { c, err = tx.Checkpoint(MailboxKey(inbox, mailbox)); return err })
 	return c, err
 }
 
@@ -263,8 +282,12 @@ func (d *DB) Checkpoint(ctx context.Context, mailbox string) (c ticket.Checkpoin
 // hashed and deflated before the write lock is taken.
 func (d *DB) Store(ctx context.Context, f ticket.Fetched) (duplicate bool, err error) {
 	sum := sha256.Sum256(f.Raw)
+	inbox := f.Inbox
+	if inbox == "" {
+		inbox = DefaultInbox
+	}
 	rm := &RawMessage{
-		Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, MessageID: f.MessageID,
+		Inbox: inbox, Mailbox: MailboxKey(inbox, f.Mailbox), UIDValidity: f.UIDValidity, UID: f.UID, MessageID: f.MessageID,
 		SHA256: hex.EncodeToString(sum[:]), Size: f.Size, Truncated: f.Truncated, Data: f.Raw, InternalDate: f.InternalDate,
 	}
 	if rm.Size == 0 {

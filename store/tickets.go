@@ -15,7 +15,7 @@ import (
 const ticketColumns = `t.id, t.number, t.subject, t.status, t.requester, t.requester_name, t.customer_id, t.contact_id, t.plan, t.level,
 	t.declared_level, t.level_reasons, t.language, t.sla_zone, t.sla_region, t.sla_started_at, t.first_response_due, t.first_response_at,
 	t.resolution_due, t.assignee, t.previous_number, t.created_at, t.updated_at, t.closed_at,
-	t.assessed_level, t.assessed_factors, t.level_uncertain,
+	t.assessed_level, t.assessed_factors, t.level_uncertain, t.inbox,
 	COALESCE(c.name, ''), (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id)`
 
 const ticketFrom = ` FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`
@@ -29,7 +29,7 @@ func scanTicket(s interface{ Scan(...any) error }) (*ticket.Ticket, error) {
 	if err := s.Scan(&t.ID, &t.Number, &t.Subject, &t.Status, &t.Requester, &t.RequesterName, &customerID, &contactID, &plan, &level,
 		&declared, &reasons, &t.Language, &t.SLAZone, &t.SLARegion, &started, &due, &firstAt,
 		&resDue, &t.Assignee, &previous, &created, &updated, &closed,
-		&assessed, &t.AssessedFactors, &t.LevelUncertain,
+		&assessed, &t.AssessedFactors, &t.LevelUncertain, &t.Inbox,
 		&t.CustomerName, &t.MessageCount); err != nil {
 		return nil, err
 	}
@@ -70,13 +70,13 @@ func (tx *Tx) CreateTicket(t *ticket.Ticket) error {
 	reasons, _ := json.Marshal(nonNil(t.LevelReasons))
 	res, err := tx.exec(`INSERT INTO tickets (number, subject, status, requester, requester_name, customer_id, contact_id, plan, level,
 		declared_level, level_reasons, language, sla_zone, sla_region, sla_started_at, first_response_due, first_response_at,
-		resolution_due, assignee, previous_number, created_at, updated_at, assessed_level, assessed_factors, level_uncertain)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		resolution_due, assignee, previous_number, created_at, updated_at, assessed_level, assessed_factors, level_uncertain, inbox)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		next, t.Subject, t.Status, t.Requester, t.RequesterName, nullInt(t.CustomerID), nullInt(t.ContactID), nullString(t.Plan),
 		nullString(string(t.Level)), nullString(string(t.DeclaredLevel)), string(reasons), t.Language, t.SLAZone, t.SLARegion,
 		formatTimePtr(t.SLAStartedAt), formatTimePtr(t.FirstResponseDue), formatTimePtr(t.FirstResponseAt), formatTimePtr(t.ResolutionDue),
 		t.Assignee, nullInt(t.PreviousNumber), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat),
-		string(t.AssessedLevel), t.AssessedFactors, t.LevelUncertain)
+		string(t.AssessedLevel), t.AssessedFactors, t.LevelUncertain, inboxName(t.Inbox))
 	if err != nil {
 		return fmt.Errorf("create ticket: %w", err)
 	}
@@ -139,6 +139,7 @@ type TicketFilter struct {
 	Status     ticket.Status
 	Level      ticket.Level
 	CustomerID int64
+	Inbox      string // "" for any
 	// Overdue keeps tickets at or past their first-response due time
 	// without a first response, as of OverdueAt.
 	Overdue   bool
@@ -163,6 +164,9 @@ func (tx *Tx) Tickets(f TicketFilter) ([]*ticket.Ticket, error) {
 	}
 	if f.CustomerID > 0 {
 		where, args = append(where, "t.customer_id = ?"), append(args, f.CustomerID)
+	}
+	if f.Inbox != "" {
+		where, args = append(where, "t.inbox = ?"), append(args, f.Inbox)
 	}
 	if f.Overdue {
 		where = append(where, "t.first_response_at IS NULL AND t.first_response_due IS NOT NULL AND t.first_response_due <= ?")
@@ -240,4 +244,12 @@ func (tx *Tx) Events(ticketID int64) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// inboxName is the stored name of an inbox ("" is the default).
+func inboxName(s string) string {
+	if s == "" {
+		return DefaultInbox
+	}
+	return s
 }

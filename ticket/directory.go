@@ -7,6 +7,15 @@ type Customer struct {
 	Plan     string // plan name, e.g. "standard"
 	Region   string // ISO 3166 code with optional subdivision, e.g. "CH-ZH"
 	Language string // "en", "de", "fr" or "" for unknown
+	// Engineer is the designated engineer (DSE, TAM), "" for none; they
+	// receive the customer's alerts within EngineerHours (a calendar name;
+	// "" = always).
+	Engineer      string
+	EngineerHours string
+	// IncludedHours per IncludedPer ("month" | "week") of engineering time,
+	// overriding the plan's; 0: the plan's.
+	IncludedHours float64
+	IncludedPer   string
 }
 
 // Contact is a registered technical contact of a customer. Exactly one

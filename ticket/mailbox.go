@@ -13,6 +13,9 @@ type Checkpoint struct {
 // what intake hands the store, before anything else happens to it
 // (DESIGN rule 1).
 type Fetched struct {
+	// Inbox names the inbox it was fetched for ("" or "default": the
+	// default one); with Mailbox, where the UIDs count.
+	Inbox            string
 	Mailbox          string
 	UIDValidity, UID uint32
 	// MessageID is the header Message-ID without brackets, "" when the

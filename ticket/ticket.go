@@ -19,6 +19,9 @@ type Ticket struct {
 	Level         Level // "" until classified
 	DeclaredLevel Level // what the customer asked for, "" if nothing
 	LevelReasons  []string
+	// Inbox names the inbox the ticket came in through; its mail goes out
+	// from that inbox's address.
+	Inbox string
 	// AssessedLevel and AssessedFactors are what the classifier made of
 	// the mail that opened the ticket (classify.Factors' String form), for
 	// learning from engineers' corrections; LevelUncertain says it asked
