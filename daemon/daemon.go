@@ -55,6 +55,9 @@ type Daemon struct {
 	desk       *desk.Desk
 	classifier atomic.Pointer[classify.Engine]
 
+	// inboxes are the IMAP sessions, one per inbox, the default first;
+	// intake is the default one's.
+	inboxes   []inboxClient
 	intake    *intake.Client
 	deliverer *notify.Deliverer
 	worker    *notify.Worker
@@ -116,6 +119,21 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	return d, nil
 }
 
+// inboxClient is one inbox and the IMAP session reading it.
+type inboxClient struct {
+	config.Inbox
+	client *intake.Client
+}
+
+// checkName is the inbox's part in /healthz and incident keys: "imap" for
+// the default inbox, "imap:NAME" for another.
+func (ic inboxClient) checkName() string {
+	if ic.Name == config.DefaultInbox {
+		return "imap"
+	}
+	return "imap:" + ic.Name
+}
+
 // DeskConfig is what the desk needs of cfg.
 func DeskConfig(cfg *config.Config) desk.Config {
 	dc := desk.Config{
@@ -124,23 +142,39 @@ func DeskConfig(cfg *config.Config) desk.Config {
 		HoldingReply: cfg.Reminders.CustomerHoldingReply, Admin: cfg.Verify.Admin, TrustConfigured: len(cfg.Verify.TrustedAuthservIDs) > 0,
 		AutoRepliesPerSenderPerHour: cfg.Limits.AutoRepliesPerSenderPerHour, UnknownNoticesPerHour: cfg.Limits.UnknownNoticesPerHour,
 		AlertFoldWindow: cfg.Limits.AlertFoldWindow.Duration, AlertsPerSenderWindow: cfg.Limits.AlertsPerSenderWindow,
-		MaxMessageBytes: cfg.Limits.MaxMessageBytes, ParseLimits: cfg.ParseLimits(),
+		MaxMessageBytes: cfg.Limits.MaxMessageBytes, ParseLimits: cfg.ParseLimits(), StaffRegion: cfg.Staff.Region,
+	}
+	if cfg.Digest.Weekly != "" {
+		if day, minute, err := config.ParseWeekly(cfg.Digest.Weekly); err == nil {
+			dc.DigestOn, dc.DigestDay, dc.DigestMinute = true, day, minute
+		}
+	}
+	dc.Routes = deskRoutes(cfg.Routing)
+	for _, in := range cfg.AllInboxes()[1:] {
+		dc.Inboxes = append(dc.Inboxes, desk.Inbox{Name: in.Name, Address: in.Address, DisplayName: in.DisplayName,
+			Plan: in.Plan, Language: in.Language, Routes: deskRoutes(in.Routing)})
 	}
 	for _, a := range cfg.Reminders.At {
 		if p, err := config.ParsePercent(a); err == nil {
 			dc.ReminderPercents = append(dc.ReminderPercents, p)
 		}
 	}
-	for _, r := range cfg.Routing {
-		route := desk.Route{To: r.To}
+	return dc
+}
+
+// deskRoutes are [[routing]] entries as the desk takes them.
+func deskRoutes(rs []config.Route) []desk.Route {
+	var out []desk.Route
+	for _, r := range rs {
+		route := desk.Route{To: r.To, When: r.When, Calendar: r.Calendar}
 		for _, l := range r.Levels {
 			if lv, err := ticket.ParseLevel(l); err == nil {
 				route.Levels = append(route.Levels, lv)
 			}
 		}
-		dc.Routes = append(dc.Routes, route)
+		out = append(out, route)
 	}
-	return dc
+	return out
 }
 
 // senderPolicy is how senders are verified under cfg.
@@ -226,16 +260,22 @@ func (d *Daemon) buildMailParts() error {
 		OnFailed: d.deliveryFailed,
 		OnSent:   d.delivered,
 	}
-	imapCfg := d.cfg.IMAPClientConfig(d.opts.IMAPTLS)
-	imapCfg.OnStored = func(duplicate bool) {
-		d.metrics.fetched(duplicate)
-		if !duplicate {
-			kick(d.kickProcess)
+	for _, in := range d.cfg.AllInboxes() {
+		imapCfg := d.cfg.InboxIMAPConfig(in, d.opts.IMAPTLS)
+		name := in.Name
+		imapCfg.OnStored = func(duplicate bool) {
+			d.metrics.fetched(name, duplicate)
+			if !duplicate {
+				kick(d.kickProcess)
+			}
 		}
+		c, err := intake.NewClient(imapCfg, d.db, d.clock, d.log.With("part", "imap", "inbox", name))
+		if err != nil {
+			return fmt.Errorf("imap (inbox %s): %w", name, err)
+		}
+		d.inboxes = append(d.inboxes, inboxClient{Inbox: in, client: c})
 	}
-	if d.intake, err = intake.NewClient(imapCfg, d.db, d.clock, d.log.With("part", "imap")); err != nil {
-		return fmt.Errorf("imap: %w", err)
-	}
+	d.intake = d.inboxes[0].client
 	return nil
 }
 
@@ -304,11 +344,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			fn()
 		}()
 	}
-	loop("imap", func() {
-		if err := d.intake.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			d.log.Error("imap intake stopped", "err", err)
-		}
-	})
+	for _, ic := range d.inboxes {
+		loop("imap "+ic.Name, func() {
+			if err := ic.client.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error("imap intake stopped", "inbox", ic.Name, "err", err)
+			}
+		})
+	}
 	loop("process", func() { d.processLoop(ctx, workCtx) })
 	loop("outbox", func() {
 		if err := d.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"ticketd/config"
 	"ticketd/intake"
 	"ticketd/store"
 	"ticketd/templates"
@@ -43,21 +44,24 @@ func (d *Daemon) Health(ctx context.Context) Health {
 		}
 	}
 	silence := d.cfg.Health.MaxSilence.Duration
-	st := d.intake.Status()
-	switch {
-	case st.AuthFailed:
-		set("imap", false, "authentication failed: %s", st.LastError)
-	case st.StalledFor(now) > silence:
-		// Connected or not: a session can hang with the connection up.
-		set("imap", false, "%s", stalledDetail(st, now, silence))
-	case st.Connected && st.ProcessedProblem != "":
-		set("imap", true, "connected; last check %s ago; %s", since(now, st.LastFetch), st.ProcessedProblem)
-	case st.Connected:
-		set("imap", true, "connected; last check %s ago", since(now, st.LastFetch))
-	case !st.LastFetch.IsZero() && now.Sub(st.LastFetch) <= silence:
-		set("imap", true, "reconnecting (%s); last check %s ago", st.LastError, since(now, st.LastFetch))
-	default:
-		set("imap", false, "not connected and no check for over %s: %s", silence, st.LastError)
+	for _, ic := range d.inboxes {
+		name := ic.checkName()
+		st := ic.client.Status()
+		switch {
+		case st.AuthFailed:
+			set(name, false, "authentication failed: %s", st.LastError)
+		case st.StalledFor(now) > silence:
+			// Connected or not: a session can hang with the connection up.
+			set(name, false, "%s", stalledDetail(st, now, silence))
+		case st.Connected && st.ProcessedProblem != "":
+			set(name, true, "connected; last check %s ago; %s", since(now, st.LastFetch), st.ProcessedProblem)
+		case st.Connected:
+			set(name, true, "connected; last check %s ago", since(now, st.LastFetch))
+		case !st.LastFetch.IsZero() && now.Sub(st.LastFetch) <= silence:
+			set(name, true, "reconnecting (%s); last check %s ago", st.LastError, since(now, st.LastFetch))
+		default:
+			set(name, false, "not connected and no check for over %s: %s", silence, st.LastError)
+		}
 	}
 	var pending int
 	var oldest time.Duration
@@ -170,27 +174,38 @@ func (d *Daemon) watchdog(ctx context.Context) {
 }
 
 func (d *Daemon) checkIncidents(ctx context.Context) {
-	st := d.intake.Status()
+	for _, ic := range d.inboxes {
+		d.checkInbox(ctx, ic)
+	}
+}
+
+// checkInbox alerts the admin once per incident of one inbox's session.
+func (d *Daemon) checkInbox(ctx context.Context, ic inboxClient) {
+	st := ic.client.Status()
 	now := d.clock.Now()
-	d.incident(ctx, "imap-auth", st.AuthFailed, "IMAP authentication failing",
+	suffix, where := "", fmt.Sprintf("%s on %s", ic.IMAP.Mailbox, ic.IMAP.Address)
+	if ic.Name != config.DefaultInbox {
+		suffix = ":" + ic.Name
+		where = fmt.Sprintf("%s (inbox %s, %s)", ic.IMAP.Mailbox, ic.Name, ic.IMAP.Address)
+	}
+	d.incident(ctx, "imap-auth"+suffix, st.AuthFailed, "IMAP authentication failing",
 		fmt.Sprintf("The IMAP server %s rejects ticketd's credentials for %s: %s\nNo mail is being read until this is fixed (password, token helper, or account).",
-			d.cfg.IMAP.Address, d.cfg.IMAP.Username, st.LastError))
+			ic.IMAP.Address, ic.IMAP.Username, st.LastError))
 	silence := d.cfg.Health.MaxSilence.Duration
 	unchecked := !st.Connected && (st.LastFetch.IsZero() || now.Sub(st.LastFetch) > silence) &&
 		now.Sub(d.startedAt()) > silence
 	stalled := st.StalledFor(now) > silence
-	body := fmt.Sprintf("ticketd has not checked %s on %s for over %s. Last error: %s",
-		d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, silence, st.LastError)
+	body := fmt.Sprintf("ticketd has not checked %s for over %s. Last error: %s", where, silence, st.LastError)
 	if stalled {
-		body = fmt.Sprintf("ticketd has stored no mail from %s on %s for over %s although the server says mail is waiting: %s.\n"+
+		body = fmt.Sprintf("ticketd has stored no mail from %s for over %s although the server says mail is waiting: %s.\n"+
 			"Customers' mail is not being ticketed or acknowledged. Restarting ticketd may help; the log says more.",
-			d.cfg.IMAP.Mailbox, d.cfg.IMAP.Address, silence, stalledDetail(st, now, silence))
+			where, silence, stalledDetail(st, now, silence))
 	}
 	// One incident for both: a stall that turns into a disconnect (or
 	// back) is the same outage and gets one notice.
-	d.incident(ctx, "imap-silent", unchecked || stalled, "Support mailbox not read", body)
-	d.incident(ctx, "imap-processed", st.ProcessedProblem != "", "Processed mail stays in the mailbox",
-		fmt.Sprintf("On %s, %s", d.cfg.IMAP.Address, st.ProcessedProblem))
+	d.incident(ctx, "imap-silent"+suffix, unchecked || stalled, "Support mailbox not read", body)
+	d.incident(ctx, "imap-processed"+suffix, st.ProcessedProblem != "", "Processed mail stays in the mailbox",
+		fmt.Sprintf("On %s, %s", ic.IMAP.Address, st.ProcessedProblem))
 }
 
 func (d *Daemon) startedAt() time.Time { return d.metricsStart }

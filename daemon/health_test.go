@@ -55,7 +55,7 @@ func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	h.waitProcessed(1)
 	m := getMetrics(t, h)
-	for _, want := range []string{"ticketd_imap_connected 1", `ticketd_tickets_created_total{level=`, `ticketd_mails_fetched_total{result="new"} 1`,
+	for _, want := range []string{`ticketd_imap_connected{inbox="default"} 1`, `ticketd_tickets_created_total{level=`, `ticketd_mails_fetched_total{inbox="default",result="new"} 1`,
 		`ticketd_deliveries_total{result="sent"} 2`, "ticketd_outbox_depth 0", "ticketd_ack_latency_seconds_count 1"} {
 		mustf(t, strings.Contains(m, want), "metrics lack %q:\n%s", want, m)
 	}

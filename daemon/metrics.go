@@ -28,7 +28,7 @@ type metrics struct {
 func newMetrics(d *Daemon) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.mailsFetched = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ticketd_mails_fetched_total",
-		Help: "Mails fetched from IMAP, by whether they were new or already stored."}, []string{"result"})
+		Help: "Mails fetched from IMAP, by inbox and whether they were new or already stored."}, []string{"inbox", "result"})
 	m.mailsProcessed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ticketd_mails_processed_total",
 		Help: "Mails processed, by outcome (ticket, followup, engineer-reply, quarantined, duplicate, error)."}, []string{"outcome"})
 	m.ticketsCreated = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ticketd_tickets_created_total",
@@ -48,24 +48,11 @@ func newMetrics(d *Daemon) *metrics {
 		Help: "Outbound mails written to the outbox."})
 	m.reg.MustRegister(m.mailsFetched, m.mailsProcessed, m.ticketsCreated, m.quarantined, m.deliveries, m.ackLatency,
 		m.breaches, m.firstResponses, m.outboxEnqueuedCt)
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ticketd_imap_connected",
-		Help: "1 while the IMAP session is up."}, func() float64 {
-		if d.intake != nil && d.intake.Status().Connected {
-			return 1
-		}
-		return 0
-	}))
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ticketd_seconds_since_last_fetch",
-		Help: "Seconds since the mailbox was last checked completely (-1 before the first check)."}, func() float64 {
-		if d.intake == nil {
-			return -1
-		}
-		last := d.intake.Status().LastFetch
-		if last.IsZero() {
-			return -1
-		}
-		return d.clock.Now().Sub(last).Seconds()
-	}))
+	m.reg.MustRegister(&inboxGauges{d: d,
+		connected: prometheus.NewDesc("ticketd_imap_connected", "1 while the inbox's IMAP session is up.", []string{"inbox"}, nil),
+		lastFetch: prometheus.NewDesc("ticketd_seconds_since_last_fetch",
+			"Seconds since the inbox's mailbox was last checked completely (-1 before the first check).", []string{"inbox"}, nil),
+	})
 	outbox := func(pick func(pending int, oldest time.Duration) float64) func() float64 {
 		return func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -88,11 +75,35 @@ func newMetrics(d *Daemon) *metrics {
 	return m
 }
 
-func (m *metrics) fetched(duplicate bool) {
+func (m *metrics) fetched(inbox string, duplicate bool) {
 	if duplicate {
-		m.mailsFetched.WithLabelValues("duplicate").Inc()
+		m.mailsFetched.WithLabelValues(inbox, "duplicate").Inc()
 	} else {
-		m.mailsFetched.WithLabelValues("new").Inc()
+		m.mailsFetched.WithLabelValues(inbox, "new").Inc()
+	}
+}
+
+// inboxGauges reports each inbox's session state, labelled by inbox.
+type inboxGauges struct {
+	d                    *Daemon
+	connected, lastFetch *prometheus.Desc
+}
+
+func (g *inboxGauges) Describe(ch chan<- *prometheus.Desc) { ch <- g.connected; ch <- g.lastFetch }
+
+func (g *inboxGauges) Collect(ch chan<- prometheus.Metric) {
+	for _, ic := range g.d.inboxes {
+		st := ic.client.Status()
+		up := 0.0
+		if st.Connected {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(g.connected, prometheus.GaugeValue, up, ic.Name)
+		last := -1.0
+		if !st.LastFetch.IsZero() {
+			last = g.d.clock.Now().Sub(st.LastFetch).Seconds()
+		}
+		ch <- prometheus.MustNewConstMetric(g.lastFetch, prometheus.GaugeValue, last, ic.Name)
 	}
 }
 

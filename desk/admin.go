@@ -339,7 +339,7 @@ func (d *Desk) ReleaseQuarantine(ctx context.Context, id int64, addContact bool,
 		}
 	}
 	in := &inbound{raw: raw, msg: intake.Parse(raw.Data), log: d.log.With("quarantine", id)}
-	if reason, ok := intake.Automated(in.msg, d.cfg.SupportAddress); ok {
+	if reason, ok := intake.Automated(in.msg, d.addresses()...); ok {
 		in.automated = reason
 	}
 	// The admin vouches for this mail: only the directory decides now.
@@ -411,7 +411,8 @@ func (d *Desk) TemplateData(ctx context.Context, kind templates.Kind, number int
 			}
 		}
 		data = d.baseData(t, tc, zone)
-		data.Support = templates.SupportInfo{Name: d.cfg.SupportName, Address: d.cfg.SupportAddress}
+		in := d.inbox(t.Inbox)
+		data.Support = templates.SupportInfo{Name: in.DisplayName, Address: in.Address}
 		if last, err := tx.LastInbound(t.ID); err == nil {
 			data.Message = templates.MessageInfo{Subject: last.Subject, Text: last.NewText, ReceivedAt: last.CreatedAt,
 				From: formatFrom(last.FromName, last.FromAddr)}

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"fmt"
-	"net/mail"
 	"time"
 
 	"ticketd/classify"
@@ -26,10 +25,11 @@ const (
 	actEngineerReply                   // commands obeyed, text relayed
 	actFollowUp                        // added to the ticket
 	actNewTicket                       // a ticket of its own (Previous: continues a closed one)
+	actStatusRequest                   // a contact asks for their open tickets ("status"): the digest
 )
 
 var actionNames = [...]string{"duplicate", "quarantine-spoofed", "quarantine-unknown", "staff-unmatched", "staff-note",
-	"engineer-reply", "follow-up", "new-ticket"}
+	"engineer-reply", "follow-up", "new-ticket", "status-request"}
 
 func (a action) String() string { return actionNames[a] }
 
@@ -46,6 +46,8 @@ func (a action) outcome() ticket.Outcome {
 		return ticket.OutcomeEngineer
 	case actFollowUp:
 		return ticket.OutcomeFollowUp
+	case actStatusRequest:
+		return ticket.OutcomeStatus
 	}
 	return ticket.OutcomeTicket
 }
@@ -63,6 +65,8 @@ type inboundFacts struct {
 	Candidates []threadCandidate
 	Now        time.Time
 	ReopenDays int
+	// StatusRequest: the subject asks for the list of open tickets.
+	StatusRequest bool
 }
 
 // refusal is a ticket a mail named but its sender may not touch.
@@ -123,6 +127,8 @@ func decideInbound(f inboundFacts) inboundDecision {
 		}
 	case ticket.SenderContact:
 		switch {
+		case dec.Ticket == nil && f.StatusRequest:
+			dec.Action = actStatusRequest
 		case dec.Ticket == nil:
 			dec.Action = actNewTicket
 		case dec.Ticket.Continues(f.Now, f.ReopenDays):
@@ -169,41 +175,6 @@ func decideFollowUp(t *ticket.Ticket, automated bool, severity ticket.Level, fol
 	}
 	dec.Ack, dec.Alert = followUpAck, true
 	return dec
-}
-
-// alertRoute is who is alerted about t: for a follow-up the assignee when
-// there is one; otherwise the route of the ticket's level, or of the
-// classifier's page level when it was unsure and the evidence describes
-// an incident (more urgent than the level set).
-func alertRoute(routes []Route, t *ticket.Ticket, followUp bool, pageLevel ticket.Level) []mail.Address {
-	if followUp && t.Assignee != "" {
-		return []mail.Address{{Address: t.Assignee}}
-	}
-	level := t.Level
-	if !followUp && pageLevel.Valid() && pageLevel.MoreSevere(level) {
-		level = pageLevel
-	}
-	return routeFor(routes, level)
-}
-
-// routeFor returns the engineers routed for level, each once.
-func routeFor(routes []Route, level ticket.Level) []mail.Address {
-	seen := map[string]bool{}
-	var out []mail.Address
-	for _, r := range routes {
-		for _, l := range r.Levels {
-			if l != level {
-				continue
-			}
-			for _, a := range r.To {
-				if n := ticket.NormalizeAddress(a); !seen[n] {
-					seen[n] = true
-					out = append(out, mail.Address{Address: n})
-				}
-			}
-		}
-	}
-	return out
 }
 
 // replyLimits are the counts autoReplyAllowed weighs, read from the store.

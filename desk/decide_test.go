@@ -107,26 +107,37 @@ func TestDecideFollowUp(t *testing.T) {
 }
 
 func TestAlertRoute(t *testing.T) {
-	routes := testConfig().Routes
+	routes := append(testConfig().Routes,
+		Route{Levels: []ticket.Level{ticket.P0, ticket.P1}, To: []string{"pikett@example.com"}, When: "outside", Calendar: "office"},
+		Route{Levels: []ticket.Level{ticket.P0, ticket.P1}, To: []string{"day-team@example.com"}, When: "business", Calendar: "office"})
+	inHours := routing{Routes: routes, Open: map[string]bool{"office": true}}
+	atNight := routing{Routes: routes, Open: map[string]bool{"office": false}}
+	withEngineer := routing{Routes: routes, Open: map[string]bool{"office": true}, Engineer: "dse@example.com"}
 	for _, tc := range []struct {
 		name     string
+		r        routing
 		t        ticket.Ticket
 		followUp bool
 		page     ticket.Level
-		want     string
+		want     []string
 	}{
-		{"new_p3_to_team", ticket.Ticket{Level: ticket.P3}, false, "", "team@example.com"},
-		{"new_p1_to_oncall", ticket.Ticket{Level: ticket.P1}, false, "", "oncall@example.com"},
-		{"uncertain_p2_pages_as_p1", ticket.Ticket{Level: ticket.P2}, false, ticket.P1, "oncall@example.com"},
-		{"page_level_never_lowers", ticket.Ticket{Level: ticket.P1}, false, ticket.P3, "oncall@example.com"},
-		{"follow_up_to_assignee", ticket.Ticket{Level: ticket.P1, Assignee: "erin@example.com"}, true, "", "erin@example.com"},
-		{"new_ticket_ignores_assignee", ticket.Ticket{Level: ticket.P3, Assignee: "erin@example.com"}, false, "", "team@example.com"},
-		{"follow_up_without_assignee", ticket.Ticket{Level: ticket.P4}, true, ticket.P0, "team@example.com"},
+		{"new_p3_to_team", inHours, ticket.Ticket{Level: ticket.P3}, false, "", []string{"team@example.com"}},
+		{"new_p1_in_hours", inHours, ticket.Ticket{Level: ticket.P1}, false, "", []string{"oncall@example.com", "day-team@example.com"}},
+		{"new_p1_at_night_to_on_call", atNight, ticket.Ticket{Level: ticket.P1}, false, "", []string{"oncall@example.com", "pikett@example.com"}},
+		{"uncertain_p2_pages_as_p1", inHours, ticket.Ticket{Level: ticket.P2}, false, ticket.P1, []string{"oncall@example.com", "day-team@example.com"}},
+		{"page_level_never_lowers", inHours, ticket.Ticket{Level: ticket.P1}, false, ticket.P3, []string{"oncall@example.com", "day-team@example.com"}},
+		{"follow_up_to_assignee", withEngineer, ticket.Ticket{Level: ticket.P1, Assignee: "erin@example.com"}, true, "", []string{"erin@example.com"}},
+		{"new_ticket_to_designated_engineer", withEngineer, ticket.Ticket{Level: ticket.P1, Assignee: "erin@example.com"}, false, "", []string{"dse@example.com"}},
+		{"follow_up_without_assignee_to_engineer", withEngineer, ticket.Ticket{Level: ticket.P4}, true, "", []string{"dse@example.com"}},
+		{"follow_up_without_assignee", inHours, ticket.Ticket{Level: ticket.P4}, true, ticket.P0, []string{"team@example.com"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := alertRoute(routes, &tc.t, tc.followUp, tc.page)
-			if len(got) != 1 || got[0].Address != tc.want {
-				t.Fatalf("alertRoute = %v, want %s", got, tc.want)
+			var got []string
+			for _, a := range alertRoute(tc.r, &tc.t, tc.followUp, tc.page) {
+				got = append(got, a.Address)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("alertRoute = %v, want %v", got, tc.want)
 			}
 		})
 	}

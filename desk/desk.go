@@ -37,6 +37,14 @@ type Config struct {
 	ReminderPercents            []int
 	HoldingReply                bool   // tell the customer at breach
 	Admin                       string // admin notices; "" for none
+	// Inboxes besides the default one (SupportAddress, SupportName).
+	Inboxes     []Inbox
+	StaffRegion string // holidays the routing calendars skip
+	// DigestDay and DigestMinute schedule the weekly status digest (in
+	// each primary contact's zone); DigestOn is false when there is none.
+	DigestOn     bool
+	DigestDay    time.Weekday
+	DigestMinute int
 	// TrustConfigured: a trusted receiving server's Authentication-Results
 	// are read; unknown senders it did not authenticate get no notice.
 	TrustConfigured bool
@@ -49,10 +57,23 @@ type Config struct {
 	ParseLimits                 intake.Limits
 }
 
-// Route sends alerts about tickets of Levels to To.
+// Route sends alerts about tickets of Levels to To: always, or with When
+// "business" only while Calendar is open, "outside" only while it is
+// closed (on-call), its hours read in the staff zone.
 type Route struct {
-	Levels []ticket.Level
-	To     []string
+	Levels   []ticket.Level
+	To       []string
+	When     string
+	Calendar string
+}
+
+// Inbox is an address customers write to and ticketd answers from. The
+// default inbox (name "default") is the support address.
+type Inbox struct {
+	Name, Address, DisplayName string
+	Plan                       string  // plan of tickets opened here; "" the customer's
+	Language                   string  // default language of its mail; "" the desk's
+	Routes                     []Route // alert routes of its tickets; nil: the desk's
 }
 
 // Observer hears what the desk did, for metrics.
@@ -78,6 +99,8 @@ type Desk struct {
 	clock         ticket.Clock
 	obs           Observer
 	wake          func() // wakes the outbox worker after mail was queued
+	inboxes       map[string]Inbox
+	digestsSeen   digestMemo
 }
 
 // Parts are what a Desk is built from besides its Config.
@@ -109,6 +132,10 @@ func New(cfg Config, p Parts) *Desk {
 	if d.engine == nil {
 		d.engine = classify.Default
 	}
+	d.inboxes = map[string]Inbox{store.DefaultInbox: {Name: store.DefaultInbox, Address: cfg.SupportAddress, DisplayName: cfg.SupportName}}
+	for _, in := range cfg.Inboxes {
+		d.inboxes[in.Name] = in
+	}
 	return d
 }
 
@@ -136,3 +163,33 @@ func (nopObserver) TicketCreated(ticket.Level)                     {}
 func (nopObserver) FirstResponse(*ticket.Ticket)                   {}
 func (nopObserver) Breach(*ticket.Ticket)                          {}
 func (nopObserver) Enqueued(string)                                {}
+
+// inbox returns the inbox named name, the default one when unknown (a
+// ticket of an inbox since removed from the configuration).
+func (d *Desk) inbox(name string) Inbox {
+	if in, ok := d.inboxes[name]; ok {
+		return in
+	}
+	return d.inboxes[store.DefaultInbox]
+}
+
+// ours reports whether addr is one of our inbox addresses, and which.
+func (d *Desk) ours(addr string) (Inbox, bool) {
+	addr = ticket.NormalizeAddress(addr)
+	for _, in := range d.inboxes {
+		if ticket.NormalizeAddress(in.Address) == addr {
+			return in, true
+		}
+	}
+	return Inbox{}, false
+}
+
+// addresses are our inbox addresses: mail carrying our loop header with
+// any of them is our own coming back.
+func (d *Desk) addresses() []string {
+	out := make([]string, 0, len(d.inboxes))
+	for _, in := range d.inboxes {
+		out = append(out, in.Address)
+	}
+	return out
+}

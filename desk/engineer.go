@@ -21,7 +21,7 @@ type command struct {
 // engineerCommands are the commands ticketd obeys; the first word after '#'.
 var engineerCommands = map[string]string{
 	"note": "note", "level": "level", "severity": "level", "close": "close",
-	"reopen": "reopen", "assign": "assign", "waiting": "waiting",
+	"reopen": "reopen", "assign": "assign", "waiting": "waiting", "time": "time",
 }
 
 // parseCommands takes the commands from the first non-blank lines of an
@@ -55,6 +55,7 @@ type engineerPlan struct {
 	Note     bool         // "#note": internal only, nothing relayed
 	Level    ticket.Level // "#level Pn": the level to set; "" for none
 	Assignee string       // "#assign me|ADDRESS": the new assignee; "" for none
+	Minutes  int          // "#time 45m": time worked to log, summed
 	Status   ticket.Status
 	// Relay is the text to relay to the customer ("" for none): what the
 	// engineer wrote below the commands.
@@ -84,6 +85,13 @@ func decideEngineerReply(text, from string, isStaff func(string) bool) engineerP
 				continue
 			}
 			p.Level = l
+		case "time":
+			m, err := parseMinutes(c.arg)
+			if err != nil {
+				p.Refused = append(p.Refused, fmt.Sprintf("#time %s: %v", c.arg, err))
+				continue
+			}
+			p.Minutes += m
 		case "close":
 			p.Status = ticket.StatusClosed
 		case "reopen":
@@ -148,6 +156,11 @@ func (d *Desk) engineerReply(tx *store.Tx, in *inbound, t *ticket.Ticket) error 
 	}
 	if p.Level != "" {
 		if err := d.setLevel(tx, t, p.Level, from.Address); err != nil {
+			return err
+		}
+	}
+	if p.Minutes > 0 {
+		if err := d.logTime(tx, t, from.Address, p.Minutes); err != nil {
 			return err
 		}
 	}
@@ -283,7 +296,7 @@ func (d *Desk) relay(tx *store.Tx, in *inbound, t *ticket.Ticket, text string) e
 	om := outMail{
 		kind: templates.Relay, lang: t.Language, data: data, ticket: t,
 		to: []mail.Address{{Name: t.RequesterName, Address: t.Requester}}, cc: cc,
-		fromName: fmt.Sprintf("%s via %s", engineer, d.cfg.SupportName), attachments: atts,
+		fromName: fmt.Sprintf("%s via %s", engineer, d.inbox(t.Inbox).DisplayName), attachments: atts,
 	}
 	if last != nil {
 		om.inReplyTo = last.MessageID

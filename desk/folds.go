@@ -114,7 +114,7 @@ func (d *Desk) sendTicketFold(tx *store.Tx, f store.AlertFold) error {
 	if err != nil {
 		return err
 	}
-	to := alertRoute(d.cfg.Routes, t, true, "")
+	to := alertRoute(d.routing(t, tc.customer, tx.Now), t, true, "")
 	if len(to) == 0 {
 		return nil
 	}
@@ -143,7 +143,11 @@ func (d *Desk) sendSenderFold(tx *store.Tx, f store.AlertFold) error {
 			return err
 		}
 		lines = append(lines, fmt.Sprintf("  [Ticket#%d][%s] %s", t.Number, t.Level, truncateRunes(t.Subject, 100)))
-		for _, a := range alertRoute(d.cfg.Routes, t, false, "") {
+		cu, err := customerOf(tx, t)
+		if err != nil {
+			return err
+		}
+		for _, a := range alertRoute(d.routing(t, cu, tx.Now), t, false, "") {
 			if !seen[a.Address] {
 				seen[a.Address] = true
 				to = append(to, a)

@@ -160,7 +160,7 @@ func (d *Desk) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.M
 		in.msg.ParseErrors = append(in.msg.ParseErrors, fmt.Sprintf("message is %d bytes, over limits.max_message_bytes (%d): only its beginning was stored", raw.Size, d.cfg.MaxMessageBytes))
 	}
 	in.log = in.log.With("message_id", in.msg.MessageID, "from", in.msg.FromAddress())
-	if reason, ok := intake.Automated(in.msg, d.cfg.SupportAddress); ok {
+	if reason, ok := intake.Automated(in.msg, d.addresses()...); ok {
 		in.automated = reason
 	}
 	sender, err := classify.VerifySender(ctx, in.msg, dir, d.senderPolicy)
@@ -169,7 +169,7 @@ func (d *Desk) prepare(ctx context.Context, raw *store.RawMessage, msg *ticket.M
 	}
 	in.sender = sender
 	if sender.Customer != nil && sender.Outcome == ticket.SenderContact {
-		d.classifySeverity(in, sender.Customer.Plan, false)
+		d.classifySeverity(in, d.planFor(d.inbox(raw.Inbox), sender.Customer), false)
 	}
 	// Attachment contents are only needed to relay an engineer's files;
 	// the raw bytes stay in the database for everything else.
@@ -285,7 +285,8 @@ func (d *Desk) processOne(ctx context.Context, in *inbound) error {
 // handle gathers the facts about a mail, decides what it does
 // (decideInbound) and applies that in tx.
 func (d *Desk) handle(tx *store.Tx, in *inbound) (ticket.Outcome, error) {
-	f := inboundFacts{Sender: in.sender.Outcome, Authenticated: in.sender.Auth.Pass, Now: tx.Now, ReopenDays: d.cfg.ReopenDays}
+	f := inboundFacts{Sender: in.sender.Outcome, Authenticated: in.sender.Auth.Pass, Now: tx.Now, ReopenDays: d.cfg.ReopenDays,
+		StatusRequest: isStatusRequest(in.msg.Subject)}
 	if in.sender.Customer != nil {
 		f.SenderCustomer = in.sender.Customer.ID
 	}
@@ -337,6 +338,8 @@ func (d *Desk) apply(tx *store.Tx, in *inbound, dec inboundDecision) error {
 		return d.engineerReply(tx, in, dec.Ticket)
 	case actFollowUp:
 		return d.followUp(tx, in, dec.Ticket)
+	case actStatusRequest:
+		return d.answerStatus(tx, in)
 	default:
 		_, err := d.newTicket(tx, in, dec.Previous)
 		return err
@@ -365,8 +368,10 @@ func (d *Desk) threadCandidates(tx *store.Tx, m *ticket.Message) ([]threadCandid
 		if a == nil {
 			continue
 		}
-		if tok, ok := ticket.TokenFromAddress(d.cfg.SupportAddress, a.Address); ok {
-			tokens = append(tokens, tok)
+		for _, in := range d.inboxes {
+			if tok, ok := ticket.TokenFromAddress(in.Address, a.Address); ok {
+				tokens = append(tokens, tok)
+			}
 		}
 	}
 	ids := append(append([]string{}, m.InReplyTo...), m.References...)
@@ -510,9 +515,13 @@ func (d *Desk) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Tic
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	sev := d.classifySeverity(in, customer.Plan, false)
+	inbox := d.inbox(in.raw.Inbox)
+	plan := d.planFor(inbox, customer)
+	sev := d.classifySeverity(in, plan, false)
 	from := in.from()
-	lang := templates.ChooseLanguage(contact.Language, customer.Language, in.msg.NewText, d.cfg.DefaultLanguage)
+	// The inbox's language (a German desk) comes after what the contact
+	// and customer chose, before guessing from the text.
+	lang := templates.ChooseLanguage(contact.Language, firstNonEmpty(customer.Language, inbox.Language), in.msg.NewText, d.cfg.DefaultLanguage)
 	subject := strings.TrimSpace(subjectTag.ReplaceAllString(in.msg.Subject, ""))
 	if subject == "" {
 		subject = "(no subject)"
@@ -520,8 +529,8 @@ func (d *Desk) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Tic
 	now := tx.Now
 	t := &ticket.Ticket{
 		Subject: subject, Status: ticket.StatusNew, Requester: from.Address, RequesterName: from.Name,
-		CustomerID: customer.ID, ContactID: contact.ID, Plan: customer.Plan, Language: lang,
-		SLAZone: zone, SLARegion: region, SLAStartedAt: &now, PreviousNumber: previous,
+		CustomerID: customer.ID, ContactID: contact.ID, Plan: plan, Language: lang,
+		SLAZone: zone, SLARegion: region, SLAStartedAt: &now, PreviousNumber: previous, Inbox: inbox.Name,
 	}
 	if err := d.applyLevel(tx, t, sev.Level, sev.Declared, reasonStrings(sev.Reasons)); err != nil {
 		return nil, err
@@ -715,7 +724,7 @@ func (d *Desk) alert(tx *store.Tx, in *inbound, t *ticket.Ticket, tc *ticketCont
 	if in.severity != nil {
 		page = in.severity.PageLevel
 	}
-	to := alertRoute(d.cfg.Routes, t, followUp, page)
+	to := alertRoute(d.routing(t, tc.customer, tx.Now), t, followUp, page)
 	if len(to) == 0 {
 		return nil
 	}
@@ -822,7 +831,7 @@ func (d *Desk) quarantineUnknown(tx *store.Tx, in *inbound) error {
 		Message:    messageInfo(in, tx.Now, false),
 		Quarantine: templates.QuarantineInfo{ID: qid, Reason: reason},
 	}
-	return d.enqueue(tx, outMail{kind: templates.UnknownSender, lang: lang, data: data, to: []mail.Address{from},
+	return d.enqueue(tx, outMail{kind: templates.UnknownSender, lang: lang, data: data, to: []mail.Address{from}, inbox: in.raw.Inbox,
 		auto: true, rateLimit: true, inReplyTo: in.msg.MessageID, refs: threadRefs(in.msg)})
 }
 
@@ -888,6 +897,25 @@ func (d *Desk) staffUnmatched(tx *store.Tx, in *inbound, t *ticket.Ticket) error
 	if err != nil || !ok {
 		return err
 	}
-	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.DefaultLanguage, data: data,
+	return d.enqueue(tx, outMail{kind: templates.StaffBounce, lang: d.cfg.DefaultLanguage, data: data, inbox: in.raw.Inbox,
 		to: []mail.Address{from}, auto: true, rateLimit: true, inReplyTo: in.msg.MessageID})
+}
+
+// planFor is the plan of a ticket opened by customer through inbox: the
+// inbox's when it has one (security@ runs on a 24x7 plan), else the
+// customer's.
+func (d *Desk) planFor(inbox Inbox, customer *ticket.Customer) string {
+	if inbox.Plan != "" {
+		return inbox.Plan
+	}
+	return customer.Plan
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

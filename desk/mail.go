@@ -25,9 +25,13 @@ type outMail struct {
 	cc     []mail.Address
 	// auto marks automatic mail (RFC 3834): Auto-Submitted: auto-replied,
 	// and counted against the per-sender rate limit when rateLimit is set.
-	auto        bool
-	rateLimit   bool
-	fromName    string // display name; default the support name
+	auto      bool
+	rateLimit bool
+	fromName  string // display name; default the inbox's
+	// inbox is the inbox the mail is sent from: the ticket's, or for mail
+	// about no ticket the one the mail it answers came in through ("" the
+	// default).
+	inbox       string
 	inReplyTo   string
 	refs        []string
 	attachments []ticket.Attachment // relayed engineer files
@@ -48,23 +52,28 @@ func tokenRole(kind templates.Kind) ticket.TokenRole {
 	return ticket.TokenCustomer
 }
 
-// newMessageID returns a unique Message-ID under the support domain. Mail
-// about a ticket carries the ticket's signed token of role in it, so a
-// reply finds its ticket even when the client drops References.
-func (d *Desk) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRole) string {
+// newMessageID returns a unique Message-ID under the domain of the inbox
+// address from. Mail about a ticket carries the ticket's signed token of
+// role in it, so a reply finds its ticket even when the client drops
+// References.
+func (d *Desk) newMessageID(kind string, t *ticket.Ticket, role ticket.TokenRole, from string) string {
 	var b [10]byte
 	rand.Read(b[:])
 	r := strings.ToLower(idEncoding.EncodeToString(b[:]))
-	if t != nil {
-		return fmt.Sprintf("%s.%s.%s@%s", kind, ticket.SignTokenFor(role, d.tokenKey, t.Number), r, d.supportDomain)
+	domain := ticket.DomainOf(from)
+	if domain == "" {
+		domain = d.supportDomain
 	}
-	return fmt.Sprintf("%s.%s@%s", kind, r, d.supportDomain)
+	if t != nil {
+		return fmt.Sprintf("%s.%s.%s@%s", kind, ticket.SignTokenFor(role, d.tokenKey, t.Number), r, domain)
+	}
+	return fmt.Sprintf("%s.%s@%s", kind, r, domain)
 }
 
-// replyAddress is the support address carrying the ticket's signed token
+// replyAddress is the inbox's address carrying the ticket's signed token
 // of role.
-func (d *Desk) replyAddress(t *ticket.Ticket, role ticket.TokenRole) mail.Address {
-	return mail.Address{Name: d.cfg.SupportName, Address: ticket.PlusAddress(d.cfg.SupportAddress, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
+func (d *Desk) replyAddress(in Inbox, t *ticket.Ticket, role ticket.TokenRole) mail.Address {
+	return mail.Address{Name: in.DisplayName, Address: ticket.PlusAddress(in.Address, ticket.SignTokenFor(role, d.tokenKey, t.Number))}
 }
 
 // enqueue renders, composes and queues m in tx, and records it as an
@@ -73,7 +82,11 @@ func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 	if len(m.to) == 0 {
 		return nil
 	}
-	m.data.Support = templates.SupportInfo{Name: d.cfg.SupportName, Address: d.cfg.SupportAddress}
+	if m.ticket != nil && m.inbox == "" {
+		m.inbox = m.ticket.Inbox
+	}
+	inbox := d.inbox(m.inbox)
+	m.data.Support = templates.SupportInfo{Name: inbox.DisplayName, Address: inbox.Address}
 	if m.ticket != nil && m.ticket.Level != "" {
 		// The plan's label for the level, in the language of this mail.
 		m.data.Level.Label = d.levelLabel(m.ticket.Plan, m.ticket.Level, m.lang)
@@ -87,13 +100,13 @@ func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 		msgKind = string(m.kind)
 	}
 	role := tokenRole(m.kind)
-	id := d.newMessageID(msgKind, m.ticket, role)
+	id := d.newMessageID(msgKind, m.ticket, role, inbox.Address)
 	fromName := m.fromName
 	if fromName == "" {
-		fromName = d.cfg.SupportName
+		fromName = inbox.DisplayName
 	}
 	mm := &notify.Mail{
-		From:        mail.Address{Name: fromName, Address: d.cfg.SupportAddress},
+		From:        mail.Address{Name: fromName, Address: inbox.Address},
 		To:          m.to,
 		Cc:          m.cc,
 		Subject:     r.Subject,
@@ -104,11 +117,11 @@ func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 		References:  m.refs,
 		Date:        tx.Now,
 		AutoReply:   m.auto,
-		Loop:        d.cfg.SupportAddress,
+		Loop:        inbox.Address,
 		Attachments: m.attachments,
 	}
 	if m.ticket != nil {
-		mm.ReplyTo = []mail.Address{d.replyAddress(m.ticket, role)}
+		mm.ReplyTo = []mail.Address{d.replyAddress(inbox, m.ticket, role)}
 	}
 	data, err := notify.Compose(mm)
 	if err != nil {
@@ -118,7 +131,7 @@ func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 	for _, a := range append(append([]mail.Address{}, m.to...), m.cc...) {
 		rcpts = append(rcpts, a.Address)
 	}
-	item := &ticket.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: d.cfg.SupportAddress, Recipients: rcpts, Data: data}
+	item := &ticket.OutboxItem{Kind: msgKind, MessageID: id, EnvelopeFrom: inbox.Address, Recipients: rcpts, Data: data}
 	if m.ticket != nil {
 		item.TicketID = m.ticket.ID
 	}
@@ -134,7 +147,7 @@ func (d *Desk) enqueue(tx *store.Tx, m outMail) error {
 			cc = append(cc, a.Address)
 		}
 		om := &store.Message{TicketID: m.ticket.ID, Direction: store.Outbound, Kind: ticket.MessageKind(msgKind), MessageID: id, InReplyTo: m.inReplyTo,
-			References: m.refs, FromAddr: d.cfg.SupportAddress, FromName: fromName, To: to, Cc: cc, Subject: r.Subject, Date: tx.Now, Body: r.Text}
+			References: m.refs, FromAddr: inbox.Address, FromName: fromName, To: to, Cc: cc, Subject: r.Subject, Date: tx.Now, Body: r.Text}
 		for _, a := range m.attachments {
 			om.Attachments = append(om.Attachments, ticket.Attachment{Name: a.Name, ContentType: a.ContentType, Size: int64(len(a.Content))})
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"time"
 
 	"ticketd/sla"
@@ -69,7 +70,11 @@ func (d *Desk) SendDue(ctx context.Context) (int, error) {
 		return n, err
 	}
 	m, err := d.sendDueFolds(ctx)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	k, err := d.sendDueDigests(ctx)
+	return n + m + k, err
 }
 
 // sendDueReminders sends every reminder due now, each in its own
@@ -121,8 +126,8 @@ func (d *Desk) sendDueReminders(ctx context.Context) (int, error) {
 					kind = templates.Breach
 					d.obs.Breach(t)
 				}
-				to := routeFor(d.cfg.Routes, t.Level)
-				if t.Assignee != "" {
+				to := alertRoute(d.routing(t, tc.customer, now), t, false, "")
+				if t.Assignee != "" && !slices.ContainsFunc(to, func(a mail.Address) bool { return a.Address == t.Assignee }) {
 					to = append(to, mail.Address{Address: t.Assignee})
 				}
 				data := d.baseData(t, tc, d.cfg.StaffZone)

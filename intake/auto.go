@@ -19,15 +19,15 @@ import (
 // bulk/junk/list/auto_reply; List-Id or List-Unsubscribe; a null
 // Return-Path; a From of mailer-daemon, postmaster or a no-reply address;
 // a multipart/report (DSN or MDN); the X-Autoreply family.
-func Automated(m *ticket.Message, ourLoopValue string) (reason string, automated bool) {
+func Automated(m *ticket.Message, ourLoopValues ...string) (reason string, automated bool) {
 	if m == nil {
 		return "", false
 	}
 	h := m.Header
 
-	if our := normLoop(ourLoopValue); our != "" {
-		for _, v := range h.Values(ticket.LoopHeader) {
-			if normLoop(v) == our {
+	for _, v := range h.Values(ticket.LoopHeader) {
+		for _, ours := range ourLoopValues {
+			if our := normLoop(ours); our != "" && normLoop(v) == our {
 				return fmt.Sprintf("%s: %s (our own mail coming back)", ticket.LoopHeader, strings.TrimSpace(v)), true
 			}
 		}

@@ -29,6 +29,41 @@ type Data struct {
 	Reminder   ReminderInfo
 	Quarantine QuarantineInfo
 	Notice     Notice
+	Digest     DigestInfo
+	Hours      HoursInfo
+}
+
+// DigestInfo is a customer's open tickets, for the status digest.
+type DigestInfo struct {
+	// Requested is true when the contact asked with a "status" mail, false
+	// for the scheduled (weekly) digest.
+	Requested bool
+	Tickets   []DigestTicket
+}
+
+// DigestTicket is one open ticket in a digest.
+type DigestTicket struct {
+	Number   int64
+	Tag      string // "[Ticket#42]"
+	Subject  string
+	Level    string // the plan's label for the level, in the digest's language
+	Status   string // "new", "open", "waiting"
+	Assignee string // the engineer who has it; "" when nobody yet
+	// Due is the next due time (first response while unanswered), in the
+	// recipient's language and zone; "" when there is none.
+	Due     string
+	Overdue bool
+}
+
+// HoursInfo is engineering time against a customer's included hours, for
+// the hours warning.
+type HoursInfo struct {
+	Threshold   int    // the share passed: 80 or 100
+	UsedPercent int    // the share used now
+	Used        string // e.g. "8h 15m"
+	Included    string // e.g. "10h"
+	Per         string // "month" or "week"
+	PeriodStart string // first day of the period, in the recipient's language
 }
 
 // SupportInfo is us: the team name signed under customer mail and the

@@ -10,8 +10,8 @@ import (
 type Kind string
 
 // The kinds of mail. Customer-facing: Ack, FollowupAck, UnknownSender,
-// HoldingReply, Relay. Engineer-facing: Alert, Reminder, Breach, StaffBounce.
-// Admin-facing: SpoofedAlert, AdminNotice.
+// HoldingReply, Relay, Digest. Engineer-facing: Alert, Reminder, Breach,
+// StaffBounce, HoursWarning. Admin-facing: SpoofedAlert, AdminNotice.
 const (
 	Ack           Kind = "ack"            // new ticket acknowledgement to the customer
 	FollowupAck   Kind = "followup-ack"   // customer follow-up added to a ticket (off by default in notify)
@@ -24,10 +24,13 @@ const (
 	Relay         Kind = "relay"          // an engineer's words relayed to the customer
 	StaffBounce   Kind = "staff-bounce"   // to an engineer whose mail matched no ticket
 	AdminNotice   Kind = "admin-notice"   // generic admin alert: .Notice.Title and .Notice.Body
+	Digest        Kind = "digest"         // to a customer's primary contact: their open tickets (weekly, or asked for with "status")
+	HoursWarning  Kind = "hours-warning"  // to the designated engineer (or admin): a customer used 80 % / 100 % of the included hours
 )
 
 // Kinds lists every kind, in the order above.
-var Kinds = []Kind{Ack, FollowupAck, UnknownSender, SpoofedAlert, Alert, Reminder, Breach, HoldingReply, Relay, StaffBounce, AdminNotice}
+var Kinds = []Kind{Ack, FollowupAck, UnknownSender, SpoofedAlert, Alert, Reminder, Breach, HoldingReply, Relay, StaffBounce, AdminNotice,
+	Digest, HoursWarning}
 
 // Languages lists the languages with built-in templates. The first is the
 // default for a language ticketd has no templates for.

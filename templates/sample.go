@@ -113,5 +113,12 @@ func Sample(kind Kind, lang string) Data {
 	case Breach, HoldingReply:
 		d.Reminder = ReminderInfo{Percent: 100, Elapsed: "1h 00m"}
 	}
+	d.Digest = DigestInfo{Tickets: []DigestTicket{
+		{Number: 1042, Tag: "[Ticket#1042]", Subject: st.subject, Level: st.label, Status: "open", Assignee: "Priya Natarajan",
+			Due: FormatDateTime(received.Add(time.Hour), loc, normalizeLang(lang))},
+		{Number: 1039, Tag: "[Ticket#1039]", Subject: st.strangerSubject, Level: "P3", Status: "waiting"},
+	}}
+	d.Hours = HoursInfo{Threshold: 80, UsedPercent: 85, Used: "8h 30m", Included: "10h", Per: "month",
+		PeriodStart: FormatDateTime(time.Date(2026, time.November, 1, 0, 0, 0, 0, loc), loc, normalizeLang(lang))}
 	return d
 }

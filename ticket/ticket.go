@@ -138,6 +138,7 @@ const (
 	OutcomeQuarantined Outcome = "quarantined"    // kept without a ticket
 	OutcomeDuplicate   Outcome = "duplicate"      // already processed under another UID
 	OutcomeError       Outcome = "error"          // could not be processed; quarantined with the reason
+	OutcomeStatus      Outcome = "status"         // a contact asked for their open tickets and got the list
 )
 
 // MessageKind says what a message of a ticket is: who wrote an inbound
