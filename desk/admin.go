@@ -58,16 +58,45 @@ func (dir Directory) checkCustomer(c *ticket.Customer) error {
 	if err := validLanguage(c.Language); err != nil {
 		return fmt.Errorf("--language: %w", err)
 	}
+	if c.Engineer != "" && (!strings.Contains(c.Engineer, "@") || strings.ContainsAny(c.Engineer, " <>")) {
+		return fmt.Errorf("--engineer: %q is not an email address", c.Engineer)
+	}
+	if c.EngineerHours != "" {
+		if c.Engineer == "" {
+			return errors.New("--engineer-hours needs --engineer")
+		}
+		if dir.Plans.Calendars[c.EngineerHours] == nil {
+			return fmt.Errorf("--engineer-hours: unknown calendar %q (see ticketd sla plans)", c.EngineerHours)
+		}
+	}
+	switch {
+	case c.IncludedHours < 0:
+		return fmt.Errorf("--included-hours: %v is negative", c.IncludedHours)
+	case c.IncludedHours == 0 && c.IncludedPer != "":
+		return errors.New("--included-per needs --included-hours")
+	case c.IncludedPer != "":
+		if err := sla.ValidPeriod(c.IncludedPer); err != nil {
+			return fmt.Errorf("--included-per: %w", err)
+		}
+	}
 	return nil
 }
 
 // CustomerChange is what `customers set` may change; nil fields stay.
 type CustomerChange struct {
 	Plan, Region, Language *string
+	// Engineer is the designated engineer ("" removes it), EngineerHours
+	// the calendar of their hours ("" always).
+	Engineer, EngineerHours *string
+	// IncludedHours per IncludedPer overrides the plan's included hours (0
+	// goes back to the plan's).
+	IncludedHours *float64
+	IncludedPer   *string
 }
 
-// SetCustomer changes a customer's plan, region or language. A plan with
-// fewer contacts than the customer has is refused.
+// SetCustomer changes a customer's plan, region, language, designated
+// engineer or included hours. A plan with fewer contacts than the customer
+// has is refused.
 func (dir Directory) SetCustomer(ctx context.Context, name string, ch CustomerChange) (*ticket.Customer, error) {
 	var c *ticket.Customer
 	err := dir.DB.Update(ctx, func(tx *store.Tx) error {
@@ -83,6 +112,27 @@ func (dir Directory) SetCustomer(ctx context.Context, name string, ch CustomerCh
 		}
 		if ch.Language != nil {
 			c.Language = *ch.Language
+		}
+		if ch.Engineer != nil {
+			c.Engineer = ticket.NormalizeAddress(*ch.Engineer)
+			if c.Engineer == "" {
+				c.EngineerHours = ""
+			}
+		}
+		if ch.EngineerHours != nil {
+			c.EngineerHours = *ch.EngineerHours
+		}
+		if ch.IncludedHours != nil {
+			c.IncludedHours = *ch.IncludedHours
+			if c.IncludedHours == 0 {
+				c.IncludedPer = ""
+			}
+		}
+		if ch.IncludedPer != nil {
+			c.IncludedPer = *ch.IncludedPer
+		}
+		if c.IncludedHours > 0 && c.IncludedPer == "" {
+			c.IncludedPer = "month"
 		}
 		if err := dir.checkCustomer(c); err != nil {
 			return err

@@ -214,3 +214,42 @@ func ignoreNotFound(err error) error {
 	}
 	return err
 }
+
+// DigestPreview is a digest as it would be sent now.
+type DigestPreview struct {
+	To       string
+	Lang     string
+	Data     templates.Data
+	Rendered templates.Rendered
+}
+
+// PreviewDigest renders the digest the primary contact of the customer
+// named name would get now, in lang ("" for theirs).
+func (d *Desk) PreviewDigest(ctx context.Context, name, lang string) (DigestPreview, error) {
+	var p DigestPreview
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		cu, err := tx.CustomerByName(name)
+		if err != nil {
+			return err
+		}
+		primary, err := tx.PrimaryContact(cu.ID)
+		if err != nil {
+			return fmt.Errorf("customer %s has no primary contact to send a digest to: %w", cu.Name, err)
+		}
+		if p.Data, p.Lang, err = d.DigestData(tx, cu, primary, false); err != nil {
+			return err
+		}
+		p.To = primary.Email
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	if lang != "" {
+		p.Lang = lang
+	}
+	in := d.inbox(store.DefaultInbox)
+	p.Data.Support = templates.SupportInfo{Name: in.DisplayName, Address: in.Address}
+	p.Rendered, err = d.templates().Render(templates.Digest, p.Lang, p.Data)
+	return p, err
+}

@@ -85,8 +85,9 @@ func hoursCrossed(before, after, included int) []int {
 	return out
 }
 
-// included is customer's included time: their own, else their plan's.
-func (d *Desk) included(cu *ticket.Customer) (hours float64, per string) {
+// IncludedHours is customer's included engineering time per period
+// ("month" or "week"): their own, else their plan's; 0 for none.
+func IncludedHours(cu *ticket.Customer, plans *sla.Catalog) (hours float64, per string) {
 	if cu.IncludedHours > 0 {
 		per = cu.IncludedPer
 		if per == "" {
@@ -94,7 +95,7 @@ func (d *Desk) included(cu *ticket.Customer) (hours float64, per string) {
 		}
 		return cu.IncludedHours, per
 	}
-	if p, err := d.plans.Plan(cu.Plan); err == nil && p.IncludedHours > 0 {
+	if p, err := plans.Plan(cu.Plan); err == nil && p.IncludedHours > 0 {
 		return p.IncludedHours, p.IncludedPer
 	}
 	return 0, ""
@@ -114,7 +115,7 @@ func (d *Desk) logTime(tx *store.Tx, t *ticket.Ticket, actor string, minutes int
 	if err != nil || cu == nil {
 		return err
 	}
-	hours, per := d.included(cu)
+	hours, per := IncludedHours(cu, d.plans)
 	if hours <= 0 {
 		return nil
 	}

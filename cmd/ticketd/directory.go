@@ -29,11 +29,29 @@ func (m *Main) directoryFor(ctx context.Context, f *flags) (desk.Directory, func
 }
 
 type customerJSON struct {
-	Name     string        `json:"name"`
-	Plan     string        `json:"plan"`
-	Region   string        `json:"region"`
-	Language string        `json:"language"`
-	Contacts []contactJSON `json:"contacts"`
+	Name          string        `json:"name"`
+	Plan          string        `json:"plan"`
+	Region        string        `json:"region"`
+	Language      string        `json:"language"`
+	Engineer      string        `json:"engineer"`
+	EngineerHours string        `json:"engineer_hours"`
+	IncludedHours float64       `json:"included_hours"`
+	IncludedPer   string        `json:"included_per"`
+	Contacts      []contactJSON `json:"contacts"`
+}
+
+func hoursOf(cal string) string {
+	if cal == "" {
+		return ""
+	}
+	return " (hours: " + cal + ")"
+}
+
+func includedText(c *ticket.Customer) string {
+	if c.IncludedHours <= 0 {
+		return "the plan's"
+	}
+	return fmt.Sprintf("%gh per %s", c.IncludedHours, c.IncludedPer)
 }
 
 type contactJSON struct {
@@ -54,12 +72,17 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 	// not a silently ignored filter.
 	f := m.newFlags("customers " + sub)
 	asJSON, name, plan, region, lang := new(bool), new(string), new(string), new(string), new(string)
+	engineer, engineerHours, includedPer, includedHours := new(string), new(string), new(string), new(float64)
 	switch sub {
 	case "add", "set":
 		f.StringVar(name, "name", "", "customer `name` (or give it as the first argument)")
 		f.StringVar(plan, "plan", "", "support `plan` (see `ticketd sla plans`)")
 		f.StringVar(region, "region", "", "holiday `region`, ISO 3166 with optional subdivision (CH, CH-ZH, DE-BY, GB, US…)")
 		f.StringVar(lang, "language", "", "mail `language`: en, de or fr")
+		f.StringVar(engineer, "engineer", "", "designated engineer's `address` (DSE, TAM): receives the customer's alerts; \"\" removes it")
+		f.StringVar(engineerHours, "engineer-hours", "", "the designated engineer's hours: a `calendar` (in the customer's zone); outside them alerts follow the routing")
+		f.Float64Var(includedHours, "included-hours", 0, "engineering `hours` included per --included-per (0: the plan's)")
+		f.StringVar(includedPer, "included-per", "", "`period` of the included hours: month or week")
 	case "list", "show":
 		f.BoolVar(asJSON, "json", false, "print JSON")
 	case "rm":
@@ -84,7 +107,11 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 		if *plan == "" {
 			return usagef("--plan is required")
 		}
-		c := &ticket.Customer{Name: target, Plan: *plan, Region: *region, Language: *lang}
+		c := &ticket.Customer{Name: target, Plan: *plan, Region: *region, Language: *lang, Engineer: ticket.NormalizeAddress(*engineer),
+			EngineerHours: *engineerHours, IncludedHours: *includedHours, IncludedPer: *includedPer}
+		if c.IncludedHours > 0 && c.IncludedPer == "" {
+			c.IncludedPer = "month"
+		}
 		if err := dir.AddCustomer(ctx, c); err != nil {
 			return err
 		}
@@ -103,13 +130,22 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 				ch.Region = region
 			case "language":
 				ch.Language = lang
+			case "engineer":
+				ch.Engineer = engineer
+			case "engineer-hours":
+				ch.EngineerHours = engineerHours
+			case "included-hours":
+				ch.IncludedHours = includedHours
+			case "included-per":
+				ch.IncludedPer = includedPer
 			}
 		})
 		c, err := dir.SetCustomer(ctx, target, ch)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "customer %s: plan %s, region %s, language %s\n", c.Name, c.Plan, orDash(c.Region), orDash(c.Language))
+		fmt.Fprintf(m.Stdout, "customer %s: plan %s, region %s, language %s, designated engineer %s%s, included hours %s\n",
+			c.Name, c.Plan, orDash(c.Region), orDash(c.Language), orDash(c.Engineer), hoursOf(c.EngineerHours), includedText(c))
 		return nil
 	case "rm":
 		if target == "" {
@@ -150,7 +186,8 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 				if err != nil {
 					return err
 				}
-				cj := customerJSON{Name: c.Name, Plan: c.Plan, Region: c.Region, Language: c.Language, Contacts: []contactJSON{}}
+				cj := customerJSON{Name: c.Name, Plan: c.Plan, Region: c.Region, Language: c.Language, Engineer: c.Engineer,
+					EngineerHours: c.EngineerHours, IncludedHours: c.IncludedHours, IncludedPer: c.IncludedPer, Contacts: []contactJSON{}}
 				for _, ct := range contacts {
 					cj.Contacts = append(cj.Contacts, contactJSON{Customer: c.Name, Email: ct.Email, Name: ct.Name, TZ: ct.TZ, Language: ct.Language, Primary: ct.Primary})
 				}
@@ -175,13 +212,14 @@ func (m *Main) cmdCustomers(ctx context.Context, args []string) error {
 			return nil
 		}
 		tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "CUSTOMER\tPLAN\tREGION\tLANGUAGE\tCONTACTS")
+		fmt.Fprintln(tw, "CUSTOMER\tPLAN\tREGION\tLANGUAGE\tCONTACTS\tENGINEER")
 		for _, c := range out {
 			limit := ""
 			if p, err := dir.Plans.Plan(c.Plan); err == nil && p.MaxContacts > 0 {
 				limit = fmt.Sprintf("/%d", p.MaxContacts)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%s\n", c.Name, c.Plan, orDash(c.Region), orDash(c.Language), len(c.Contacts), limit)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d%s\t%s%s\n", c.Name, c.Plan, orDash(c.Region), orDash(c.Language), len(c.Contacts), limit,
+				orDash(c.Engineer), hoursOf(c.EngineerHours))
 		}
 		tw.Flush()
 		if sub == "show" {

@@ -33,8 +33,11 @@ func (m *Main) cmdReport(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "corrections" {
 		return m.reportCorrections(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "hours" {
+		return m.reportHours(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "sla" {
-		return usagef("want `report sla` or `report corrections`")
+		return usagef("want `report sla`, `report hours` or `report corrections`")
 	}
 	f := m.newFlags("report sla")
 	since := f.String("since", "30d", "tickets created within this `span` (30d, 12h) or since an RFC 3339 time")

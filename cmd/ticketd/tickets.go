@@ -57,6 +57,7 @@ type ticketJSON struct {
 	Subject          string         `json:"subject"`
 	Status           ticket.Status  `json:"status"`
 	Requester        string         `json:"requester"`
+	Inbox            string         `json:"inbox"`
 	RequesterName    string         `json:"requester_name,omitempty"`
 	Customer         *string        `json:"customer"`
 	Plan             *string        `json:"plan"`
@@ -138,7 +139,7 @@ func timePtr(t time.Time) *time.Time {
 
 func toTicketJSON(t *ticket.Ticket, now time.Time) ticketJSON {
 	j := ticketJSON{
-		Number: t.Number, Subject: t.Subject, Status: t.Status, Requester: t.Requester, RequesterName: t.RequesterName,
+		Number: t.Number, Subject: t.Subject, Status: t.Status, Requester: t.Requester, RequesterName: t.RequesterName, Inbox: t.Inbox,
 		Customer: strPtr(t.CustomerName), Plan: strPtr(t.Plan), LevelReasons: t.LevelReasons,
 		FirstResponseDue: t.FirstResponseDue, FirstResponseAt: t.FirstResponseAt, ResolutionDue: t.ResolutionDue,
 		Breached: t.Breached(now), Assignee: strPtr(t.Assignee), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
@@ -165,6 +166,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	status := f.String("status", "", "only tickets with this status (new, open, waiting, closed)")
 	level := f.String("level", "", "only tickets of this level (P0…P4)")
 	customer := f.String("customer", "", "only tickets of this customer")
+	inbox := f.String("inbox", "", "only tickets that came in through this inbox (`name`; \"default\" is [support]'s)")
 	overdue := f.Bool("overdue", false, "only tickets at or past their first-response due time without a response")
 	limit := f.Int("limit", 50, "at most this many, newest first (0: all)")
 	before := f.Int64("before", 0, "only tickets numbered below `N`: the next page after a page ending at #N")
@@ -183,7 +185,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	if *limit < 0 || *before < 0 {
 		return usagef("--limit and --before cannot be negative")
 	}
-	filter := store.TicketFilter{Overdue: *overdue, OverdueAt: now, Limit: *limit, Before: *before}
+	filter := store.TicketFilter{Overdue: *overdue, OverdueAt: now, Limit: *limit, Before: *before, Inbox: *inbox}
 	var err error
 	if *status != "" {
 		if filter.Status, err = ticket.ParseStatus(*status); err != nil {
