@@ -43,6 +43,9 @@ func (m *digestMemo) set(customer int64, period string) {
 	m.seen[customer] = period
 }
 
+// digestGrace is how late a scheduled digest may still go out.
+const digestGrace = 24 * time.Hour
+
 // lastWeekly is the latest instant at or before now that falls on day at
 // minute after local midnight in loc.
 func lastWeekly(now time.Time, day time.Weekday, minute int, loc *time.Location) time.Time {
@@ -79,8 +82,15 @@ func (d *Desk) sendDueDigests(ctx context.Context) (int, error) {
 			if err != nil {
 				loc = time.UTC
 			}
-			period := lastWeekly(now, d.cfg.DigestDay, d.cfg.DigestMinute, loc).UTC().Format(time.RFC3339)
+			instant := lastWeekly(now, d.cfg.DigestDay, d.cfg.DigestMinute, loc)
+			period := instant.UTC().Format(time.RFC3339)
 			if d.digestsSeen.has(cu.ID, period) {
+				return nil
+			}
+			if now.Sub(instant) > digestGrace {
+				// Long past (a first start, or the daemon was down for
+				// days): a week-old status would mislead; wait for the next.
+				d.digestsSeen.set(cu.ID, period)
 				return nil
 			}
 			fresh, err := tx.MarkDigest(cu.ID, period)
