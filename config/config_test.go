@@ -79,3 +79,39 @@ func mustf(t *testing.T, cond bool, format string, args ...any) {
 		t.Fatalf(format, args...)
 	}
 }
+
+func TestConfig_inboxesInheritIMAPAndAreChecked(t *testing.T) {
+	ok := minimalConfig + `
+[[inboxes]]
+name = "security"
+address = "security@example.com"
+[inboxes.imap]
+username = "security@example.com"
+[[routing]]
+levels = ["P0"]
+to = ["pikett@example.com"]
+when = "outside"
+calendar = "office"
+[digest]
+weekly = "mon 08:00"
+`
+	c, err := Parse("t.toml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := c.AllInboxes()
+	mustf(t, len(all) == 2 && all[0].Name == DefaultInbox && all[1].IMAP.Address == "imap.example.com:993" &&
+		all[1].IMAP.Username == "security@example.com" && all[1].IMAP.Secret.Password == "x", "inboxes: %+v", all)
+	for _, tc := range []struct{ extra, want string }{
+		{"[[inboxes]]\nname = \"default\"\naddress = \"x@example.com\"\n[inboxes.imap]\nusername = \"x@example.com\"\n", "inboxes[0].name: \"default\" is already the default inbox"},
+		{"[[inboxes]]\nname = \"sec\"\naddress = \"support@example.com\"\n[inboxes.imap]\nusername = \"x@example.com\"\n", "inboxes[0].address: support@example.com is already support.address"},
+		{"[[inboxes]]\nname = \"sec\"\naddress = \"sec@example.com\"\n", "inboxes[0].imap: reads the same mailbox as imap"},
+		{"[[inboxes]]\nname = \"sec\"\naddress = \"sec@example.com\"\nplan = \"nope\"\n[inboxes.imap]\nusername = \"sec@example.com\"\n", "inboxes[0].plan"},
+		{"[[routing]]\nlevels = [\"P0\"]\nto = [\"a@example.com\"]\nwhen = \"outside\"\n", "routing[0].calendar: required"},
+		{"[[routing]]\nlevels = [\"P0\"]\nto = [\"a@example.com\"]\nwhen = \"outside\"\ncalendar = \"moon\"\n", "routing[0].calendar: unknown calendar \"moon\""},
+		{"[digest]\nweekly = \"monday morning\"\n", "digest.weekly"},
+	} {
+		_, err := Parse("t.toml", []byte(minimalConfig+tc.extra))
+		mustf(t, err != nil && strings.Contains(err.Error(), tc.want), "%q: %v, want %q", tc.extra, err, tc.want)
+	}
+}
