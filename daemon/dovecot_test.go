@@ -185,3 +185,60 @@ func TestDovecot_moveToRefusedIsToldOnceAndMailIsStillAcknowledged(t *testing.T)
 	out, err := dc.Doveadm("mailbox", "status", "-u", testSupport, "messages", "INBOX")
 	mustf(t, err == nil && strings.Contains(out, "messages=1"), "INBOX: %s %v, want the mail left there", out, err)
 }
+
+// TestDovecot_twoInboxesTwoAccountsEachAnsweredFromItself reads two
+// Dovecot accounts whose INBOXes have their own UIDs (the same UIDs, even
+// the same UIDVALIDITY can occur): each mail is fetched once, ticketed and
+// answered from the inbox it came in through.
+func TestDovecot_twoInboxesTwoAccountsEachAnsweredFromItself(t *testing.T) {
+	dc := mailstack.StartDovecot(t, mailstack.User{Name: testSupport, Password: testPassword},
+		mailstack.User{Name: "security@example.com", Password: testPassword})
+	srv := mailtest.StartSMTP(t, nil)
+	h := newHarness(t, withSMTP(srv.Addr()), withConfig(func(c *config.Config) {
+		c.IMAP.Address = dc.IMAPAddr
+		c.Inboxes = []config.Inbox{{Name: "security", Address: "security@example.com", DisplayName: "Example Security",
+			IMAP: config.IMAP{Username: "security@example.com"}}}
+	}))
+	h.start()
+	mail := func(id, to, subject string) []byte {
+		raw := strings.Replace(customerMail(id, "Acme Ops <ops@acme.example>", subject, "Please have a look."), "To: support@example.com", "To: "+to, 1)
+		return []byte(strings.ReplaceAll(raw, "\n", "\r\n"))
+	}
+	if err := dc.Deliver(testSupport, mail("a-1@acme.example", testSupport, "Invoice question")); err != nil {
+		t.Fatal(err)
+	}
+	if err := dc.Deliver("security@example.com", mail("b-1@acme.example", "security@example.com", "Suspicious login alert")); err != nil {
+		t.Fatal(err)
+	}
+	from := map[string]string{}
+	mailtest.Eventually(t, "both acknowledgements", waitTimeout, func() bool {
+		for _, m := range srv.Messages() {
+			if len(m.To) == 1 && m.To[0] == "ops@acme.example" {
+				subj := m.Header.Get("Subject")
+				from[subj] = m.Header.Get("From")
+			}
+		}
+		return len(from) == 2
+	})
+	for subj, f := range from {
+		want := "<support@example.com>"
+		if strings.Contains(subj, "Suspicious") {
+			want = "<security@example.com>"
+		}
+		mustf(t, strings.Contains(f, want), "ack %q came from %q, want %s", subj, f, want)
+	}
+	ts := h.tickets()
+	mustf(t, len(ts) == 2, "want two tickets, got %d", len(ts))
+	var cps []string
+	h.d.DB().View(context.Background(), func(tx *store.Tx) error {
+		for _, key := range []string{"INBOX", store.MailboxKey("security", "INBOX")} {
+			c, err := tx.Checkpoint(key)
+			if err != nil {
+				return err
+			}
+			cps = append(cps, fmt.Sprintf("%s=%d", key, c.LastUID))
+		}
+		return nil
+	})
+	mustf(t, strings.Join(cps, " ") == "INBOX=1 security:INBOX=1", "checkpoints %v", cps)
+}
