@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"ticketd/ticket"
 	"time"
 )
@@ -74,6 +75,55 @@ func (tx *Tx) outboxList(columns, q string, args ...any) ([]*ticket.OutboxItem, 
 func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*ticket.OutboxItem, error) {
 	return tx.outboxList(outboxColumns, `WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`, now.UTC().Format(TimeFormat), limit)
 }
+
+// ClaimOutbox claims up to limit pending mails due at now for holder,
+// until now+ttl, and returns them: mails nobody claimed, whose claim
+// expired, or that holder claimed before. One statement, so two instances
+// never claim the same mail; on PostgreSQL the rows another transaction is
+// claiming are skipped rather than waited for.
+func (tx *Tx) ClaimOutbox(holder string, now time.Time, limit int, ttl time.Duration) ([]*ticket.OutboxItem, error) {
+	n := now.UTC().Format(TimeFormat)
+	rows, err := tx.query(`UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+		SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+			AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR o.claimed_by = ?)
+		ORDER BY o.next_attempt_at, o.id LIMIT ?`+tx.skipLocked()+`) RETURNING id`,
+		holder, now.Add(ttl).UTC().Format(TimeFormat), n, n, holder, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	out := make([]*ticket.OutboxItem, 0, len(ids))
+	for _, id := range ids {
+		it, err := tx.OutboxItemByID(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
+			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// skipLocked is the row-locking clause of a claim: FOR UPDATE SKIP LOCKED
+// where the database has it; SQLite has one writer and needs none.
+func (tx *Tx) skipLocked() string { return "" }
 
 // outboxColumnsNoData are outboxColumns without the composed bytes.
 const outboxColumnsNoData = `o.id, o.ticket_id, (SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), o.kind, o.message_id, o.envelope_from,
@@ -201,10 +251,27 @@ func (d *DB) NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err erro
 	return at, ok, err
 }
 
-// Due returns up to limit pending mails due at now, earliest first.
+// ClaimAs makes Due claim the mails it returns for instance, so that
+// several instances delivering from one database never take the same mail
+// (until the claim expires: the claimer died mid-delivery). Call it
+// before the outbox worker starts.
+func (d *DB) ClaimAs(instance string) { d.claimer = instance }
+
+// claimTTL is how long a claimed mail is left to its claimer. A delivery
+// takes seconds; a claimer that died gives its mails up after this.
+const claimTTL = 2 * time.Minute
+
+// Due returns up to limit pending mails due at now, earliest first,
+// claiming them when several instances deliver (ClaimAs).
 func (d *DB) Due(ctx context.Context, now time.Time, limit int) ([]ticket.OutboxItem, error) {
 	var items []*ticket.OutboxItem
-	if err := d.View(ctx, func(tx *Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err }); err != nil {
+	var err error
+	if d.claimer == "" {
+		err = d.View(ctx, func(tx *Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err })
+	} else {
+		err = d.Update(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(d.claimer, now, limit, claimTTL); return err })
+	}
+	if err != nil {
 		return nil, err
 	}
 	out := make([]ticket.OutboxItem, len(items))

@@ -60,6 +60,10 @@ type DB struct {
 	writer      chan struct{}
 	busyTimeout time.Duration
 	stmts       stmtCache
+
+	// claimer is the instance id outbox rows are claimed for (ClaimAs);
+	// "" when this process is the only one delivering.
+	claimer string
 }
 
 // ErrOlderSchema is returned by Open with NoMigrate or NoUpgrade when the

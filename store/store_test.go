@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"errors"
 	"os"
@@ -246,5 +247,74 @@ func TestOpen_databaseAndItsWALArePrivate(t *testing.T) {
 	}
 	if err := db.Backup(context.Background(), backup); err == nil {
 		t.Error("backup overwrote an existing file")
+	}
+}
+
+func TestHA_leasesAndOutboxClaims(t *testing.T) {
+	clock := ticket.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	acquire := func(holder string) (Lease, bool) {
+		var l Lease
+		var ok bool
+		if err := db.Update(ctx, func(tx *Tx) (err error) { l, ok, err = tx.AcquireLease("intake:default", holder, 15*time.Second); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return l, ok
+	}
+	if l, ok := acquire("a"); !ok || l.Term != 1 {
+		t.Fatalf("a did not get a free lease: %+v %v", l, ok)
+	}
+	if l, ok := acquire("b"); ok || l.Holder != "a" {
+		t.Fatalf("b took a live lease: %+v", l)
+	}
+	clock.Advance(10 * time.Second)
+	if l, ok := acquire("a"); !ok || l.Term != 1 || !l.ExpiresAt.Equal(clock.Now().Add(15*time.Second)) {
+		t.Fatalf("a could not renew: %+v", l)
+	}
+	clock.Advance(16 * time.Second) // a died
+	if l, ok := acquire("b"); !ok || l.Term != 2 || l.Holder != "b" {
+		t.Fatalf("b did not take the expired lease: %+v %v", l, ok)
+	}
+	if _, ok := acquire("a"); ok {
+		t.Fatal("a took its lease back from b")
+	}
+	db.Update(ctx, func(tx *Tx) error { return tx.ReleaseLease("intake:default", "b") })
+	if _, ok := acquire("a"); !ok {
+		t.Fatal("a could not take a released lease")
+	}
+
+	// Outbox claims: what a claims, b does not get until the claim expires.
+	db.Update(ctx, func(tx *Tx) error {
+		for i := range 3 {
+			if err := tx.Enqueue(&ticket.OutboxItem{Kind: "ack", MessageID: fmt.Sprintf("m%d@x", i), EnvelopeFrom: "s@x", Recipients: []string{"r@x"}, Data: []byte("x")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	claim := func(holder string, limit int) int {
+		var items []*ticket.OutboxItem
+		if err := db.Update(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(holder, clock.Now(), limit, 2*time.Minute); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return len(items)
+	}
+	if n := claim("a", 2); n != 2 {
+		t.Fatalf("a claimed %d, want 2", n)
+	}
+	if n := claim("b", 10); n != 1 {
+		t.Fatalf("b claimed %d, want the one a left", n)
+	}
+	if n := claim("a", 10); n != 2 {
+		t.Fatalf("a re-claimed %d of its own, want 2", n)
+	}
+	clock.Advance(3 * time.Minute)
+	if n := claim("b", 10); n != 3 {
+		t.Fatalf("after the claims expired b claimed %d, want 3", n)
 	}
 }
