@@ -173,16 +173,6 @@ func (d *Desk) inbox(name string) Inbox {
 	return d.inboxes[store.DefaultInbox]
 }
 
-// ours reports whether addr is one of our inbox addresses, and which.
-func (d *Desk) ours(addr string) (Inbox, bool) {
-	addr = ticket.NormalizeAddress(addr)
-	for _, in := range d.inboxes {
-		if ticket.NormalizeAddress(in.Address) == addr {
-			return in, true
-		}
-	}
-	return Inbox{}, false
-}
 
 // addresses are our inbox addresses: mail carrying our loop header with
 // any of them is our own coming back.

@@ -2,9 +2,9 @@ package store
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -261,7 +261,10 @@ func TestHA_leasesAndOutboxClaims(t *testing.T) {
 	acquire := func(holder string) (Lease, bool) {
 		var l Lease
 		var ok bool
-		if err := db.Update(ctx, func(tx *Tx) (err error) { l, ok, err = tx.AcquireLease("intake:default", holder, 15*time.Second); return err }); err != nil {
+		if err := db.Update(ctx, func(tx *Tx) (err error) {
+			l, ok, err = tx.AcquireLease("intake:default", holder, 15*time.Second)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		return l, ok
@@ -299,7 +302,10 @@ func TestHA_leasesAndOutboxClaims(t *testing.T) {
 	})
 	claim := func(holder string, limit int) int {
 		var items []*ticket.OutboxItem
-		if err := db.Update(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(holder, clock.Now(), limit, 2*time.Minute); return err }); err != nil {
+		if err := db.Update(ctx, func(tx *Tx) (err error) {
+			items, err = tx.ClaimOutbox(holder, clock.Now(), limit, 2*time.Minute)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		return len(items)
