@@ -53,6 +53,7 @@ type Config struct {
 	// address); the [imap]/[support] pair is the inbox named "default".
 	Inboxes []Inbox `toml:"inboxes"`
 	Digest  Digest  `toml:"digest"`
+	HA      HA      `toml:"ha"`
 
 	// File is where the config was read from ("" when built in code).
 	File string `toml:"-"`
@@ -63,6 +64,8 @@ type Config struct {
 // Store is [store].
 type Store struct {
 	Path string `toml:"path"`
+	// Driver is "sqlite" (default, Path) or "postgres".
+	Driver string `toml:"driver"`
 }
 
 // Secret is how a password or token is obtained: inline, from a file, from
@@ -151,6 +154,18 @@ type Inbox struct {
 	Plan     string  `toml:"plan"`
 	Language string  `toml:"language"`
 	Routing  []Route `toml:"routing"`
+}
+
+// HA is [ha]: several instances on one (PostgreSQL) database.
+type HA struct {
+	// Takeover is how soon a standby takes over the intake and processing
+	// of an instance that died or lost the database (default 15s). The
+	// holder renews its leases every takeover/3.
+	Takeover Duration `toml:"takeover"`
+	// Instance names this instance in leases and `ticketd status`
+	// (default: the host name). Instances on one host need different
+	// names.
+	Instance string `toml:"instance"`
 }
 
 // Digest is [digest]: status mail to each customer's primary contact.
@@ -453,6 +468,9 @@ func (c *Config) ApplyDefaults() {
 	if c.Health.MaxSilence.Duration == 0 {
 		c.Health.MaxSilence.Duration = 10 * time.Minute
 	}
+	if c.HA.Takeover.Duration == 0 {
+		c.HA.Takeover.Duration = 15 * time.Second
+	}
 }
 
 // Validate checks every key it can without touching the network and
@@ -558,6 +576,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.checkInboxes(bad, warn, address, oneOf, checkRoutes, cat)
+	if c.HA.Takeover.Duration < 3*time.Second {
+		bad("ha.takeover", "%s is too short (at least 3s: leases are renewed every takeover/3)", c.HA.Takeover.Duration)
+	}
 	if c.Digest.Weekly != "" {
 		if _, _, err := ParseWeekly(c.Digest.Weekly); err != nil {
 			bad("digest.weekly", "%v", err)

@@ -28,6 +28,8 @@ import (
 type Options struct {
 	Clock  ticket.Clock
 	Logger *slog.Logger
+	// Version is this build's version, shown in `ticketd status`.
+	Version string
 	// IMAPTLS and SMTPTLS replace the TLS settings (e.g. a test CA).
 	IMAPTLS *tls.Config
 	SMTPTLS *tls.Config
@@ -71,6 +73,10 @@ type Daemon struct {
 
 	metricsStart time.Time
 
+	// instance names this process in leases; ha is what it holds.
+	instance string
+	ha       haState
+
 	mu          sync.Mutex
 	incidents   map[string]bool // admin alerts already sent, per open incident
 	lastProcErr string
@@ -96,6 +102,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		kickProcess:   make(chan struct{}, 1),
 		kickReminders: make(chan struct{}, 1),
 		incidents:     map[string]bool{},
+		instance:      instanceID(cfg),
+		ha:            haState{on: haEnabled(cfg), held: map[string]time.Time{}},
 	}
 	d.metrics = newMetrics(d)
 	d.metricsStart = opts.Clock.Now()
@@ -115,6 +123,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if err := d.buildMailParts(); err != nil {
 		d.db.Close()
 		return nil, err
+	}
+	if d.ha.on {
+		d.db.ClaimAs(d.instance) // several instances deliver: each mail is claimed
 	}
 	return d, nil
 }
@@ -344,13 +355,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			fn()
 		}()
 	}
-	for _, ic := range d.inboxes {
-		loop("imap "+ic.Name, func() {
-			if err := ic.client.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("imap intake stopped", "inbox", ic.Name, "err", err)
-			}
-		})
-	}
+	// Intake runs where this instance holds an inbox's lease (haLoop).
+	loop("ha", func() { d.haLoop(ctx) })
 	loop("process", func() { d.processLoop(ctx, workCtx) })
 	loop("outbox", func() {
 		if err := d.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -364,7 +370,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	loop("watchdog", func() { d.watchdog(ctx) })
 	loop("nudges", func() { d.nudgeLoop(ctx) })
 	loop("maintenance", func() { d.maintenanceLoop(ctx) })
-	d.log.Info("ticketd running", "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
+	d.log.Info("ticketd running", "instance", d.instance, "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
 		"database", d.cfg.Store.Path, "http", d.HTTPAddr())
 	<-ctx.Done()
 	d.log.Info("shutting down: no new work; waiting for work in flight", "grace", d.opts.ShutdownGrace)
@@ -523,7 +529,10 @@ func (d *Daemon) processLoop(shutdown, work context.Context) {
 		case <-d.kickProcess:
 		case <-timer.C:
 		}
-		_, err := d.desk.ProcessPending(work)
+		var err error
+		if d.ha.isHeld(leaseProcess) {
+			_, err = d.desk.ProcessPending(work)
+		}
 		next := d.opts.ProcessInterval
 		if err != nil && work.Err() == nil {
 			// Database locked or full: keep the mail stored and unprocessed

@@ -44,9 +44,14 @@ func (d *Daemon) Health(ctx context.Context) Health {
 		}
 	}
 	silence := d.cfg.Health.MaxSilence.Duration
+	h.Checks["ha"] = d.haHealth()
 	for _, ic := range d.inboxes {
 		name := ic.checkName()
 		st := ic.client.Status()
+		if !d.ha.isHeld(intakeLease(ic.Name)) {
+			set(name, true, "standby: another instance reads this inbox")
+			continue
+		}
 		switch {
 		case st.AuthFailed:
 			set(name, false, "authentication failed: %s", st.LastError)
@@ -175,7 +180,9 @@ func (d *Daemon) watchdog(ctx context.Context) {
 
 func (d *Daemon) checkIncidents(ctx context.Context) {
 	for _, ic := range d.inboxes {
-		d.checkInbox(ctx, ic)
+		if d.ha.isHeld(intakeLease(ic.Name)) {
+			d.checkInbox(ctx, ic)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ type metrics struct {
 	breaches         *prometheus.CounterVec
 	firstResponses   *prometheus.CounterVec
 	outboxEnqueuedCt prometheus.Counter
+	takeovers        *prometheus.CounterVec
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -46,6 +47,16 @@ func newMetrics(d *Daemon) *metrics {
 		Help: "First responses sent, by plan, level and whether the target was met."}, []string{"plan", "level", "met"})
 	m.outboxEnqueuedCt = prometheus.NewCounter(prometheus.CounterOpts{Name: "ticketd_outbox_enqueued_total",
 		Help: "Outbound mails written to the outbox."})
+	m.takeovers = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ticketd_lease_takeovers_total",
+		Help: "Leases this instance took (at start, or from an instance that stopped renewing), by lease."}, []string{"lease"})
+	m.reg.MustRegister(m.takeovers)
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ticketd_leader",
+		Help: "1 while this instance holds a lease (intake of an inbox, or processing): it leads; 0: standby."}, func() float64 {
+		if role, _ := d.Role(); role == "leader" {
+			return 1
+		}
+		return 0
+	}))
 	m.reg.MustRegister(m.mailsFetched, m.mailsProcessed, m.ticketsCreated, m.quarantined, m.deliveries, m.ackLatency,
 		m.breaches, m.firstResponses, m.outboxEnqueuedCt)
 	m.reg.MustRegister(&inboxGauges{d: d,
@@ -133,3 +144,5 @@ func (m *metrics) FirstResponse(t *ticket.Ticket) {
 	}
 	m.firstResponses.WithLabelValues(t.Plan, string(t.Level), met).Inc()
 }
+
+func (m *metrics) takeover(lease string) { m.takeovers.WithLabelValues(lease).Inc() }

@@ -34,7 +34,7 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 		log.Warn("config", "warning", w)
 	}
 	log.Debug("memory", "soft_limit_mb", daemon.ApplyMemoryLimit(cfg))
-	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: log, ShutdownGrace: *grace})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: m.Clock, Logger: log, ShutdownGrace: *grace, Version: version})
 	if err != nil {
 		return err
 	}
