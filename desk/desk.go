@@ -173,7 +173,6 @@ func (d *Desk) inbox(name string) Inbox {
 	return d.inboxes[store.DefaultInbox]
 }
 
-
 // addresses are our inbox addresses: mail carrying our loop header with
 // any of them is our own coming back.
 func (d *Desk) addresses() []string {
