@@ -118,8 +118,11 @@ func (d *Daemon) haLoop(ctx context.Context) {
 					delete(d.ha.held, name)
 				}
 			}
-			for name := range held {
-				if _, ok := d.ha.held[name]; !ok {
+			for name, ok := range held {
+				if !ok {
+					continue
+				}
+				if _, had := d.ha.held[name]; !had {
 					d.ha.held[name] = now
 					d.log.Info("lease taken: this instance now runs it", "lease", name, "instance", d.instance, "term", holders[name].Term)
 					d.metrics.takeover(name)

@@ -97,7 +97,8 @@ type Instance struct {
 	StartedAt, SeenAt time.Time
 }
 
-// Heartbeat records that instance is alive now.
+// Heartbeat records that instance is alive now (and forgets instances not
+// seen for a day).
 func (tx *Tx) Heartbeat(in Instance) error {
 	_, err := tx.exec(`INSERT INTO instances (id, host, pid, version, started_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
@@ -105,15 +106,15 @@ func (tx *Tx) Heartbeat(in Instance) error {
 	if err != nil {
 		return fmt.Errorf("heartbeat of %s: %w", in.ID, err)
 	}
+	if _, err := tx.exec(`DELETE FROM instances WHERE seen_at < ?`, tx.Now.Add(-24*time.Hour).Format(TimeFormat)); err != nil {
+		return fmt.Errorf("forget old instances: %w", err)
+	}
 	return nil
 }
 
-// Instances lists instances seen since since, most recently seen first;
-// older ones are forgotten.
-func (tx *Tx) Instances(since time.Time) ([]Instance, error) {
-	if _, err := tx.exec(`DELETE FROM instances WHERE seen_at < ?`, since.UTC().Add(-24*time.Hour).Format(TimeFormat)); err != nil {
-		return nil, fmt.Errorf("forget old instances: %w", err)
-	}
+// InstancesSeen lists instances seen since since, most recently seen
+// first.
+func (tx *Tx) InstancesSeen(since time.Time) ([]Instance, error) {
 	rows, err := tx.query(`SELECT id, host, pid, version, started_at, seen_at FROM instances WHERE seen_at >= ? ORDER BY seen_at DESC`,
 		since.UTC().Format(TimeFormat))
 	if err != nil {

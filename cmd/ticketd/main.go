@@ -88,6 +88,7 @@ func init() {
 		"sla":          {"sla due|plans|regions …", "compute a due time, list plans, calendars and holiday regions", (*Main).cmdSLA},
 		"classify":     {"classify [--config F] [--json] [--learn-from CORRECTIONS] FILE.eml… | --explain-corrections CORRECTIONS | --table", "show the level, impact factors, confidence and sender outcome ticketd would give mail files; report on #level corrections; print the level table", (*Main).cmdClassify},
 		"report":       {"report sla|hours|corrections [--since …] [--json]", "first-response performance per plan and level; time against included hours; engineers' level corrections", (*Main).cmdReport},
+		"status":       {"status [--json]", "instances using the database and the leases they hold (who reads which inbox, since when)", (*Main).cmdStatus},
 		"digest":       {"digest preview --customer NAME [--lang L] [--html] [--json]", "show the status digest a customer's primary contact would get now", (*Main).cmdDigest},
 		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
 	}
