@@ -184,14 +184,25 @@ func TestLeaveOneAuthorOutPaging(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
+// notTrainedOn are corpora model.json must not learn from: during phase 1
+// of round 3, author C's heldout2 is scored in aggregate only
+// (testdata/classify/ROUND3.md).
+var notTrainedOn = map[string]bool{"heldout2": true}
+
 // TestModelIsTrainedOnTheCorpora keeps model.json honest: it must be what
 // training on every labelled corpus gives. CLASSIFY_UPDATE_MODEL=1
 // rewrites it (after a change to cues or table, the factors change).
 func TestModelIsTrainedOnTheCorpora(t *testing.T) {
 	cs := classifyCorpus(t)
-	m := trainModel(examplesOf(cs, func(classified) bool { return true }), modelLambda, modelSteps)
+	m := trainModel(examplesOf(cs, func(c classified) bool { return !notTrainedOn[c.m.corpus] }), modelLambda, modelSteps)
 	m.round()
-	m.Note = fmt.Sprintf("trained on %d labelled mails of testdata/classify by TestModelIsTrainedOnTheCorpora (lambda %g, %d steps); regenerate with CLASSIFY_UPDATE_MODEL=1", len(cs), modelLambda, modelSteps)
+	n := 0
+	for _, c := range cs {
+		if !notTrainedOn[c.m.corpus] {
+			n++
+		}
+	}
+	m.Note = fmt.Sprintf("trained on %d labelled mails of testdata/classify by TestModelIsTrainedOnTheCorpora (lambda %g, %d steps); regenerate with CLASSIFY_UPDATE_MODEL=1", n, modelLambda, modelSteps)
 	if os.Getenv("CLASSIFY_UPDATE_MODEL") != "" {
 		if err := os.WriteFile("model.json", formatModel(m), 0o644); err != nil {
 			t.Fatal(err)

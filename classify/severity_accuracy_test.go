@@ -30,11 +30,12 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
-// to; heldout1 and dev3 came later and are judged by author instead.
+// to; heldout1, dev3, heldout2 and dev4 came later and are judged by
+// author instead.
 var splitCorpora = map[string]bool{"project": true, "dev": true, "extra": true, "dev2": true, "extra2": true, "extra3": true, "extra4": true}
 
 // heldOut reports whether a mail belongs to the held-out split. The rule
@@ -182,11 +183,13 @@ var authors = map[string]string{
 	"project": "project",            // the project's own mails
 	"dev":     "dev",                // the shared development corpus
 	"dev2":    "A", "heldout1": "A", // independent author A
-	"dev3":  "B",                                                                  // independent author B, an ops-desk persona
-	"extra": "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
+	"dev3":     "B",                                                                  // independent author B, an ops-desk persona
+	"heldout2": "C",                                                                  // independent author C, a former customer-success manager (unseen in rounds 1 and 2)
+	"dev4":     "D",                                                                  // independent author D, a first-level-support trainer
+	"extra":    "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
