@@ -365,6 +365,13 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		best = nil
 	}
 	if len(best) == 0 {
+		// "Wir haben ihm den Lohnzettel vorerst händisch korrigiert", "we
+		// type them in by hand, three hours a day": a workaround in use
+		// says something does not work, however the fault was put.
+		if used := workaroundsInUse(tt, a, flags); len(used) > 0 {
+			a.f.State, a.because["state"], a.f.Intent = StateFailing, used, IntentIncident
+			return
+		}
 		if problem {
 			a.f.Intent = IntentIncident
 		}
@@ -381,6 +388,30 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		a.weakState = true
 		a.alternatives = append(a.alternatives, alternative{"state", string(StateNone)})
 	}
+}
+
+// workaroundsInUse returns the hits of an easy or costly workaround the
+// mail says is used (not asked about, not hypothetical). A mail that
+// wishes for something new has none: the manual way it describes ("we
+// assign roles by hand") is the wish's motivation, not a fault.
+func workaroundsInUse(tt *tokenizedText, a *assessment, flags []sentenceFlags) []hit {
+	if a.f.Workaround != WorkaroundEasy && a.f.Workaround != WorkaroundCostly {
+		return nil
+	}
+	for _, fl := range flags {
+		if fl.wish {
+			return nil
+		}
+	}
+	var used []hit
+	for _, h := range a.because["workaround"] {
+		fl := flags[h.sentence]
+		if tt.isQuestion(h.sentence) || fl.hypothetical {
+			continue
+		}
+		used = append(used, h)
+	}
+	return used
 }
 
 // nearestEnv returns the environment hit nearest to h in the same clause,

@@ -544,3 +544,12 @@ func TestClassifyEnglishPhrasingsOfTheFactors(t *testing.T) {
 		{"status_code_after_what_fails", "uat 503", "UAT: all requests 503 since 14:00. prod ok. 6 testers idle.", ticket.P2},
 	})
 }
+
+func TestClassifyWorkaroundsInUse(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_corrected_by_hand", "", "Auf dem Jahreslohnzettel eines Mitarbeiters steht noch die alte Adresse. Wir haben ihn vorerst händisch korrigiert.", ticket.P3},
+		{"en_typed_in_by_hand", "", "The carrier interface returns no tracking numbers since Monday. We type them in by hand, about three hours a day for two people.", ticket.P2},
+		{"fr_a_la_main", "", "Depuis la mise à jour, l'interface avec le transporteur ne renvoie plus les numéros de suivi. Nous les saisissons à la main, ce qui prend deux heures par jour.", ticket.P2},
+		{"wish_motivated_by_manual_work", "", "It would be great if SSO groups could be mapped to roles. Today we assign roles by hand.", ticket.P4},
+	})
+}
