@@ -705,10 +705,12 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 		}
 	}
 	// "Our running services are fine, but …": a function said to work is
-	// not the one affected.
+	// not the one affected; nor is the one a workaround uses ("we print
+	// the list instead", "there is no printout we could use").
 	fineClause := map[int]bool{}
 	for _, h := range live {
-		if h.concept == cEnvFine || h.concept == cScopeContinues {
+		switch h.concept {
+		case cEnvFine, cScopeContinues, cWorkaroundEasy, cWorkaroundCostly, cWorkaroundNone, cWorkaroundUnacceptable:
 			fineClause[clauseOf(tt, h)] = true
 		}
 	}

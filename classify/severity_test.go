@@ -553,3 +553,12 @@ func TestClassifyWorkaroundsInUse(t *testing.T) {
 		{"wish_motivated_by_manual_work", "", "It would be great if SSO groups could be mapped to roles. Today we assign roles by hand.", ticket.P4},
 	})
 }
+
+func TestClassifyFailedAttemptsAreNoWorkaround(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_error_remains", "", "Im Produktivsystem schlägt die Lohnabrechnung für 3 von 11 Mandanten fehl. Wir haben die Sätze manuell nachgepflegt und neu gestartet, der Fehler bleibt.", ticket.P1},
+		{"en_problem_persists", "", "Invoice posting fails in production for the Lyon entity. We re-entered the tax codes manually, but the problem persists.", ticket.P1},
+		{"fr_le_probleme_persiste", "", "En production, la facturation échoue pour deux de nos sociétés. Nous avons corrigé les taux à la main, le problème persiste.", ticket.P1},
+		{"empty_for_everyone_nothing_to_fall_back_on", "", "Since 07:00 the appointment calendars of all our clinics show up completely empty in production. We have no way of seeing who is booked. There is no printout we could use.", ticket.P0},
+	})
+}
