@@ -182,7 +182,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 
 	a.restored = restored
 	live = a.dropSubjectLabels(live, isSubject)
-	live = a.dropWhenNoProblem(live)
+	live = a.dropWhenNoProblem(tt, live)
 	live = a.readWorkaround(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
@@ -219,9 +219,13 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 }
 
 // diagnosisWords mark a part said to be fine as a diagnosis ("the
-// terminals themselves are fine"), not as a function that still works.
+// terminals themselves are fine"), not as a function that still works;
+// so does reported speech ("our payment provider says everything is in
+// order on their side"): another party's view of its own system.
 var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
-	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true}
+	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
+	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
+	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
 
 // restoreAsked: a restoration asked for or wished ("whether the data
 // can be restored", "please restore") reports none.
@@ -280,8 +284,10 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 // nothing's broken", "nothing is down, everything works") describes at
 // most a misbehaviour (a wrong result), or, when it asks for something
 // new, the motivation of a wish; only lost data or a breach still count.
-func (a *assessment) dropWhenNoProblem(live []hit) []hit {
-	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
+func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
+	// "Our provider says everything works on their side": another
+	// party's view, or a diagnosis, says nothing about this mail.
+	if !slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNoProblem && !hasWord(tt, h.sentence, diagnosisWords) }) {
 		return live
 	}
 	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
@@ -317,6 +323,7 @@ func clauseOf(tt *tokenizedText, h hit) int { return tt.tokens[h.tokens[0]].clau
 func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFlags) {
 	everyone := map[int]bool{}
 	cosmeticClause := map[int]bool{}
+	intermittentClause := map[int]bool{}
 	for _, h := range live {
 		switch h.concept {
 		case cScopeEveryone:
@@ -325,6 +332,8 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			}
 		case cStateCosmetic:
 			cosmeticClause[clauseOf(tt, h)] = true
+		case cIntermittent:
+			intermittentClause[clauseOf(tt, h)] = true
 		}
 	}
 	best, bestRank := []hit(nil), len(stateRank)
@@ -342,6 +351,11 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		}
 		if h.concept == cStateFailing && everyone[h.sentence] {
 			rank = stateRank[cStateStopped]
+		}
+		if h.concept == cStateStopped && intermittentClause[clauseOf(tt, h)] {
+			// "etwa jedes dritte Mal bricht der Vorgang ab": it comes and
+			// goes, the function is degraded, not down.
+			rank = stateRank[cStateDegraded]
 		}
 		switch {
 		case rank < bestRank:

@@ -562,3 +562,15 @@ func TestClassifyFailedAttemptsAreNoWorkaround(t *testing.T) {
 		{"empty_for_everyone_nothing_to_fall_back_on", "", "Since 07:00 the appointment calendars of all our clinics show up completely empty in production. We have no way of seeing who is booked. There is no printout we could use.", ticket.P0},
 	})
 }
+
+func TestClassifyWordOrderReportedSpeechAndIntermittentStops(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_verb_second_nobody_can_log_in", "", "Seit 6 Uhr kann sich bei uns niemand mehr an der Produktivumgebung anmelden.", ticket.P0},
+		{"de_enumeration_of_negatives", "", "Im Produktivsystem können die Bediener keine Aufträge zurückmelden und keine neuen Aufträge abrufen.", ticket.P1},
+		{"de_provider_says_fine", "", "Seit 10 Uhr kann in unserem Webshop niemand mehr bezahlen. Unser Zahlungsanbieter sagt, bei ihnen sei alles in Ordnung.", ticket.P0},
+		{"en_provider_says_fine", "", "Since 10:00 nobody can pay in our live shop. Our payment provider says everything is fine on their side.", ticket.P0},
+		{"fr_prestataire_dit", "", "Depuis 10h, plus personne ne peut payer sur notre boutique en ligne. Notre prestataire dit que tout fonctionne normalement chez eux.", ticket.P0},
+		{"de_every_third_time", "", "Seit Montag ist unser Produktivsystem extrem langsam, etwa jedes dritte Mal bricht die Buchung mit einer Zeitüberschreitung ab. Das betrifft alle 45 Sachbearbeiter.", ticket.P1},
+		{"en_sometimes_aborts", "", "Since Monday our production system is very slow for all 45 clerks, and every third time the booking aborts and is not saved.", ticket.P1},
+	})
+}
