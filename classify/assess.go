@@ -386,6 +386,12 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			a.f.State, a.because["state"], a.f.Intent = StateFailing, used, IntentIncident
 			return
 		}
+		// "Juste un détail …, ce n'est pas bloquant": a minor impact
+		// stated is a minor fault, unless the mail wishes for something.
+		if minor := minorImpactStated(tt, live, flags); len(minor) > 0 {
+			a.f.State, a.because["state"], a.f.Intent = StateFailing, minor, IntentIncident
+			return
+		}
 		if problem {
 			a.f.Intent = IntentIncident
 		}
@@ -426,6 +432,23 @@ func workaroundsInUse(tt *tokenizedText, a *assessment, flags []sentenceFlags) [
 		used = append(used, h)
 	}
 	return used
+}
+
+// minorImpactStated returns the statements of a minor impact in a mail
+// that wishes for nothing (not asked about, not hypothetical).
+func minorImpactStated(tt *tokenizedText, live []hit, flags []sentenceFlags) []hit {
+	for _, fl := range flags {
+		if fl.wish {
+			return nil
+		}
+	}
+	var out []hit
+	for _, h := range live {
+		if h.concept == cImpactMinor && !tt.isQuestion(h.sentence) && !flags[h.sentence].hypothetical {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // nearestEnv returns the environment hit nearest to h in the same clause,
@@ -917,6 +940,11 @@ func (a *assessment) readIntent(tt *tokenizedText, live []hit, isSubject func(in
 			a.f.Intent = IntentQuestion
 			return
 		}
+	}
+	if len(a.restored) > 0 {
+		// "The till has been fine since the reboot": a status update
+		// that nothing is wrong any more closes the matter.
+		a.f.Intent, a.because["intent"] = IntentThanks, a.restored
 	}
 }
 

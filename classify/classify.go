@@ -47,8 +47,15 @@ func (e *Engine) Classify(in Input) Result {
 	bodySaysNothing := !describesAnything(a)
 	if forward && !bodySaysNothing {
 		// The subject of a forward is the forwarded mail's: it alone does
-		// not make the new text say something.
-		bodySaysNothing = !describesAnything(e.assess(tt, subjectSentences, true))
+		// not make the new text say something. A new text that says the
+		// problem is over or asks for nothing ("for your records: it has
+		// been fine since", "kein Handlungsbedarf") makes the subject
+		// history, as in a reply.
+		ba := e.assess(tt, subjectSentences, true)
+		bodySaysNothing = !describesAnything(ba)
+		if len(ba.restored) > 0 || ba.f.Intent == IntentThanks {
+			a = ba
+		}
 	}
 	if forwarded != "" && !in.FollowUp && !fromSubject && bodySaysNothing {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
@@ -191,10 +198,11 @@ func sentencesBefore(tt *tokenizedText, off int) int {
 	return n
 }
 
-// describesAnything reports whether the assessment found a problem or an
-// intent.
+// describesAnything reports whether the assessment found a problem, an
+// intent or a statement that something is back ("the store rebooted the
+// till and it has been fine since": a forwarded report is then history).
 func describesAnything(a *assessment) bool {
-	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone ||
+	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone || len(a.restored) > 0 ||
 		(a.f.Intent != IntentUnknown && a.f.Intent != IntentRequest && a.f.Intent != IntentQuestion)
 }
 

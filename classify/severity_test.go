@@ -574,3 +574,24 @@ func TestClassifyWordOrderReportedSpeechAndIntermittentStops(t *testing.T) {
 		{"en_sometimes_aborts", "", "Since Monday our production system is very slow for all 45 clerks, and every third time the booking aborts and is not saved.", ticket.P1},
 	})
 }
+
+func TestClassifyForwardOfAResolvedReport(t *testing.T) {
+	fwd := func(top string) string {
+		return top + "\n\n---------- Forwarded message ---------\nFrom: Store 12 <store12@shop.example>\n\nTill 3 is frozen on the payment screen, we cannot take card payments on it.\n"
+	}
+	runLevelCases(t, []levelCase{
+		{"en_fine_since", "Fwd: till frozen", fwd("Forwarding this for your records: the store rebooted the till and it has been fine since."), ticket.P4},
+		{"de_kein_handlungsbedarf", "WG: Kasse eingefroren", fwd("Zur Info, die Filiale hat die Kasse neu gestartet, kein Handlungsbedarf."), ticket.P4},
+		{"fr_rentre_dans_l_ordre", "TR: caisse figée", fwd("Pour info, la caisse a été redémarrée et fonctionne depuis sans problème."), ticket.P4},
+		{"still_judged_when_the_top_says_nothing", "Fwd: till frozen", fwd("FYI, see below."), ticket.P1},
+		{"status_update_alone_closes", "Re: staging down", "Staging has been stable since this morning, the testers are back at work.", ticket.P4},
+	})
+}
+
+func TestClassifyMinorImpactStatedIsAMinorFault(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"fr_pas_bloquant", "Re: Staging indisponible", "Merci, le staging refonctionne depuis ce matin.\n\nJuste un détail : le compteur de notifications ne se remet pas à zéro, il faut recharger la page. Ce n'est pas bloquant.", ticket.P3},
+		{"en_not_a_big_deal", "", "The unread counter in the header does not reset when I read my messages. Not a big deal, just an inconvenience.", ticket.P3},
+		{"wish_stays_a_wish", "", "It would be nice to have a dark mode. Not a big deal, just an idea.", ticket.P4},
+	})
+}
