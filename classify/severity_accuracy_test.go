@@ -366,3 +366,16 @@ func TestExplainMail(t *testing.T) {
 			msg.Subject, newText, len(forwarded), r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
 	}
 }
+
+// TestExplainText prints what the classifier reads in a text given by
+// CLASSIFY_TEXT (and CLASSIFY_SUBJECT; "\n" for a line break). A
+// development aid like TestExplainMail; it checks nothing.
+func TestExplainText(t *testing.T) {
+	body := os.Getenv("CLASSIFY_TEXT")
+	if body == "" {
+		t.Skip("set CLASSIFY_TEXT (and CLASSIFY_SUBJECT)")
+	}
+	body = strings.ReplaceAll(body, `\n`, "\n")
+	r := Default().Classify(Input{Subject: os.Getenv("CLASSIFY_SUBJECT"), Body: body})
+	t.Logf("%s (conf %.2f, cands %v, page %s)\n%s\n%s", r.Level, r.Confidence, r.Candidates, r.PageLevel, r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
+}
