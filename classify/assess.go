@@ -107,7 +107,12 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case cScopeSubset:
 			fl.subset = true
 		case cIntentWish:
-			fl.wish = true
+			// "Wäre trotzdem schön, wenn das korrigiert wird": a wish
+			// that something be fixed reports a fault, it asks for
+			// nothing new.
+			if !hasWord(tt, h.sentence, fixWords) {
+				fl.wish = true
+			}
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
@@ -226,6 +231,11 @@ var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst
 	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
 	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
 	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
+
+// fixWords make a wish a request to fix a fault.
+var fixWords = map[string]bool{"fixed": true, "fix": true, "corrected": true, "repaired": true, "resolved": true,
+	"korrigiert": true, "behoben": true, "repariert": true, "gefixt": true, "korrigieren": true, "beheben": true,
+	"corrige": true, "corrigee": true, "corriger": true, "repare": true, "reparer": true, "resolu": true}
 
 // restoreAsked: a restoration asked for or wished ("whether the data
 // can be restored", "please restore") reports none.

@@ -595,3 +595,15 @@ func TestClassifyMinorImpactStatedIsAMinorFault(t *testing.T) {
 		{"wish_stays_a_wish", "", "It would be nice to have a dark mode. Not a big deal, just an idea.", ticket.P4},
 	})
 }
+
+func TestClassifyAsidesFixWishesAndTemporaryWorkarounds(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"aside_in_brackets", "", "Since 6 this morning none of our warehouses (Leeds, Bristol, Glasgow, Coventry) can print shipping labels. We have no other way to create them.", ticket.P1},
+		{"de_online_help", "Fehler in der Online-Hilfe", "In der Online-Hilfe zum Thema Kostenstellen steht ein veralteter Menüpfad.", ticket.P4},
+		{"manual_adjustment_is_no_manual", "", "One employee shows 31 days of leave instead of 21. We have corrected it with a manual adjustment for now.", ticket.P3},
+		{"de_wish_for_a_fix", "", "In der Auftragsliste wird beim Filter von/bis das Bis-Datum ignoriert. Wir sortieren die Liste einfach nach Datum, das geht. Wäre trotzdem schön, wenn das korrigiert wird.", ticket.P3},
+		{"en_wish_for_a_fix", "", "The date filter of the order list ignores the end date. We sort the list by date instead. It would be nice if this could be fixed.", ticket.P3},
+		{"de_vorerst", "", "Einer der vier Versandarbeitsplätze druckt seit dem Update keine Etiketten mehr. Die Mitarbeiterin druckt vorerst am Nachbarplatz.", ticket.P3},
+		{"fr_pour_l_instant", "", "Depuis la mise à jour, un des quatre postes d'expédition n'imprime plus d'étiquettes. Pour l'instant, la collègue imprime depuis le poste voisin.", ticket.P3},
+	})
+}
