@@ -607,3 +607,16 @@ func TestClassifyAsidesFixWishesAndTemporaryWorkarounds(t *testing.T) {
 		{"fr_pour_l_instant", "", "Depuis la mise à jour, un des quatre postes d'expédition n'imprime plus d'étiquettes. Pour l'instant, la collègue imprime depuis le poste voisin.", ticket.P3},
 	})
 }
+
+func TestClassifyGoLiveThanksAndPhishing(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"fr_mise_en_production_prevue", "", "En recette, tous les soldes clients sont faux depuis la reprise de données. Nos utilisateurs ne peuvent pas valider la reprise et la mise en production est prévue le 1er décembre. Rien n'est impacté côté exploitation.", ticket.P2},
+		{"en_go_live_scheduled", "", "Since the data migration all customer balances in UAT are wrong, so our key users cannot sign off. The go-live is scheduled for 1 December.", ticket.P2},
+		{"fr_remercier", "", "Je tenais à vous remercier pour l'accompagnement lors de notre migration. Tout s'est très bien passé.", ticket.P4},
+		{"de_danke_fuer_die_begleitung", "", "Vielen Dank für die Begleitung bei der Umstellung am Wochenende, alle drei Filialen haben am Montag normal geöffnet.", ticket.P4},
+		{"phishing_seen_nobody_clicked", "Phishing mail pretending to be from you", "Just a heads-up: several of our staff received a phishing mail with a link to a fake login page. Nobody clicked as far as we know, and we have blocked the domain. No action needed.", ticket.P4},
+		{"phishing_clicked_and_credentials_entered", "", "One of our accountants clicked a phishing link and entered her credentials on the fake page. We reset the password.", ticket.P1},
+		{"de_phishing_geklickt", "", "Eine Mitarbeiterin hat auf eine Phishing-Mail geklickt und ihre Zugangsdaten eingegeben.", ticket.P1},
+		{"we_are_blocked_stays_a_state", "", "Since this morning we are blocked: nobody can post invoices in production.", ticket.P0},
+	})
+}
