@@ -620,3 +620,12 @@ func TestClassifyGoLiveThanksAndPhishing(t *testing.T) {
 		{"we_are_blocked_stays_a_state", "", "Since this morning we are blocked: nobody can post invoices in production.", ticket.P0},
 	})
 }
+
+func TestClassifyAppearanceAndRatedFindings(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"looks_broken_is_appearance", "URGENT - invoice layout broken", "Our invoices look broken since your update. The column header VAT has moved one column to the right. All the figures themselves are correct. No customer has complained yet but it looks sloppy.", ticket.P3},
+		{"update_leaves_a_cosmetic_fault", "Re: card payments failing", "The fix works, card payments have been fine in all stores since last night.\n\nThe only thing left: in one store the receipt printer now cuts off the top of our logo. Receipts are otherwise complete.", ticket.P3},
+		{"pentest_low_medium", "Pentest findings", "Our annual penetration test of the portal in production reported three findings rated medium or low: a missing Content-Security-Policy header and a session cookie without SameSite. When will these be fixed?", ticket.P3},
+		{"de_pentest_niedrig", "", "Der Penetrationstest unseres Kundenportals hat zwei Befunde mit niedrigem Risiko ergeben: ein fehlender HSTS-Header und ein Versionsbanner. Bis wann können Sie das beheben?", ticket.P3},
+	})
+}
