@@ -80,6 +80,27 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 			for _, th := range thresholds {
 				results[fmt.Sprintf("table+model ≥ %.1f", th)] = arbitrate(table, p, th)
 			}
+			for _, th := range []float64{0.1, 0.2, 0.3} {
+				got, adj := table, table
+				if p[table] < th {
+					got = argmaxLevel(p)
+					if d := got - table; d == 1 || d == -1 {
+						adj = got
+					}
+				}
+				results[fmt.Sprintf("model where p(table) < %.1f", th)] = got
+				results[fmt.Sprintf("adjacent, p(table) < %.1f", th)] = adj
+				safe := got
+				if (table <= 1 && got >= 3) || (table >= 3 && got <= 1) {
+					safe = table
+				}
+				results[fmt.Sprintf("no urgency flip, p(table) < %.1f", th)] = safe
+			}
+			if c.res.Uncertain {
+				results["model where uncertain"] = argmaxLevel(p)
+			} else {
+				results["model where uncertain"] = table
+			}
 			for k, got := range results {
 				if per[k] == nil {
 					per[k] = &score{}
