@@ -76,6 +76,10 @@ func (e *Engine) Classify(in Input) Result {
 	res := Result{Factors: a.f}
 	rowIdx := decide(e.rows, &a.f)
 	row := &e.rows[rowIdx]
+	var p [5]float64 // the learned model's view (model.go), when there is a model
+	if e.model != nil {
+		p = e.model.probabilities(modelFeatures(res.Factors, row.name))
+	}
 	res.Level, res.Row = row.level, row.name
 	res.Candidates = e.candidates(a, row.level)
 	res.Confidence = confidence(a, row, res.Candidates, subjectSentences, tt)
@@ -107,10 +111,23 @@ func (e *Engine) Classify(in Input) Result {
 			break
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
+		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && p[row.level.Rank()] < overrideShare {
+			// The learned model finds the built-in row's level unlikely
+			// for these factors: on authors neither had seen, its level
+			// was right more often (model.go, overrideShare).
+			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s", row.level)})
+			res.Level, res.ByModel = likely, true
+			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model gives the table's %s %.2f (< %.2f) and %s %.2f for these factors", row.level, p[row.level.Rank()], overrideShare, likely, p[likely.Rank()])}
+			res.Confidence = min(res.Confidence, p[likely.Rank()])
+			if !slices.Contains(res.Candidates, row.level) {
+				res.Candidates = append(res.Candidates, row.level)
+				slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+			}
+		}
 		if hasDeclared {
 			r := declared.reason
 			r.Level = ""
-			if declared.level == row.level {
+			if declared.level == res.Level {
 				r.Note = "the customer declared the same level"
 			} else {
 				r.Note = fmt.Sprintf("the customer declared %s; the assessed impact decides", declared.level)
@@ -136,7 +153,6 @@ func (e *Engine) Classify(in Input) Result {
 	// one (measured author by author: fewer missed urgent pages).
 	var modelNote []Reason
 	if e.model != nil {
-		p := e.model.probabilities(modelFeatures(res.Factors, res.Row))
 		res.Probabilities = map[ticket.Level]float64{}
 		for k, l := range ticket.Levels {
 			res.Probabilities[l] = math.Round(p[k]*1000) / 1000

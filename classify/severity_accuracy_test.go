@@ -210,11 +210,11 @@ func TestAccuracy(t *testing.T) {
 	flagged := map[string][2]int{}   // author → dangerous misses, of them flagged uncertain
 	uncertain := map[string][2]int{} // author → uncertain results, of them wrong
 	show := os.Getenv("CLASSIFY_SHOW")
-	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail (held: in the round-1 split), to compare versions
+	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail (held: in the round-1 split; the model set the level), to compare versions
 	for _, m := range corpus {
 		got := e.Classify(m.input)
 		held := heldOut(m.corpus, m.file)
-		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\t%t\n", m.corpus, m.file, m.want, got.Level, got.Row, held)
+		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\t%t\t%t\n", m.corpus, m.file, m.want, got.Level, got.Row, held, got.ByModel)
 		get(m.corpus).add(m.want, got.Level)
 		get("author "+authors[m.corpus]).add(m.want, got.Level)
 		if held {

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,11 +19,22 @@ type levelCase struct {
 	want                ticket.Level
 }
 
+// tableOnly is the built-in engine without the learned model: the level
+// cases below test what the cues and the table read. The model's
+// override (Result.ByModel) is judged on whole corpora, author by
+// author (TestLeaveOneAuthorOut), and its mechanics in
+// TestClassifyModelOverridesUnlikelyTableLevels.
+var tableOnly = func() *Engine {
+	e := *Default()
+	e.model = nil
+	return &e
+}()
+
 func runLevelCases(t *testing.T, cases []levelCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			got := classifyText(tt.subject, tt.body)
+			got := tableOnly.Classify(Input{Subject: tt.subject, Body: tt.body})
 			if got.Level != tt.want {
 				t.Fatalf("Level = %s, want %s\nfactors: %s\n%s", got.Level, tt.want, got.Factors, strings.Join(reasonStrings(got.Reasons), "\n"))
 			}
@@ -628,4 +640,40 @@ func TestClassifyAppearanceAndRatedFindings(t *testing.T) {
 		{"pentest_low_medium", "Pentest findings", "Our annual penetration test of the portal in production reported three findings rated medium or low: a missing Content-Security-Policy header and a session cookie without SameSite. When will these be fixed?", ticket.P3},
 		{"de_pentest_niedrig", "", "Der Penetrationstest unseres Kundenportals hat zwei Befunde mit niedrigem Risiko ergeben: ein fehlender HSTS-Header und ein Versionsbanner. Bis wann können Sie das beheben?", ticket.P3},
 	})
+}
+
+func TestClassifyModelOverridesUnlikelyTableLevels(t *testing.T) {
+	e := Default()
+	var overridden, kept int
+	for _, m := range loadCorpus(t) {
+		r := e.Classify(m.input)
+		table := tableOnly.Classify(m.input)
+		p := r.Probabilities[table.Level]
+		switch {
+		case r.ByModel:
+			overridden++
+			if p >= overrideShare || r.Level == table.Level || r.Reasons[0].Rule != "model" || !slices.Contains(r.Candidates, table.Level) {
+				t.Errorf("%s/%s: override of %s (p %.3f) to %s: reasons %v, candidates %v", m.corpus, m.file, table.Level, p, r.Level, r.Reasons[0], r.Candidates)
+			}
+		case r.Level != table.Level && !strings.HasPrefix(r.Reasons[0].Rule, "table:"):
+			// the declared level among uncertain candidates, as before
+		case r.Level != table.Level:
+			t.Errorf("%s/%s: level %s differs from the table's %s without ByModel", m.corpus, m.file, r.Level, table.Level)
+		default:
+			kept++
+		}
+	}
+	if overridden == 0 || overridden > kept/10 {
+		t.Errorf("the model overrode %d of %d levels: want some, and few", overridden, overridden+kept)
+	}
+	// An admin's own table decides alone.
+	admin, err := LoadRules([]byte(coarseTable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range loadCorpus(t)[:50] {
+		if r := admin.Classify(m.input); r.ByModel {
+			t.Fatalf("%s: the model overrode an admin table's level", m.file)
+		}
+	}
 }
