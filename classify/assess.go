@@ -232,6 +232,13 @@ var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst
 	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
 	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
 
+// pastFine: "yesterday evening it was fine", "gestern lief noch alles",
+// "hier tout marchait": how it was before the problem, not the part
+// that still works.
+var pastFine = map[string]bool{"was": true, "were": true, "worked": true, "yesterday": true, "before": true,
+	"war": true, "waren": true, "lief": true, "liefen": true, "funktionierte": true, "gestern": true, "vorher": true, "zuvor": true,
+	"etait": true, "etaient": true, "marchait": true, "fonctionnait": true, "allait": true, "hier": true, "avant": true}
+
 // fixWords make a wish a request to fix a fault.
 var fixWords = map[string]bool{"fixed": true, "fix": true, "corrected": true, "repaired": true, "resolved": true,
 	"korrigiert": true, "behoben": true, "repariert": true, "gefixt": true, "korrigieren": true, "beheben": true,
@@ -626,7 +633,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	if len(problemSentence) > 0 {
 		for _, h := range live {
 			if h.concept == cEnvFine && !problemSentence[h.sentence] && !envSentence[h.sentence] && !isSubject(h.sentence) && !flags[h.sentence].history &&
-				!hasWord(tt, h.sentence, diagnosisWords) {
+				!hasWord(tt, h.sentence, diagnosisWords) && !hasWord(tt, h.sentence, pastFine) {
 				continues = append(continues, h)
 			}
 		}

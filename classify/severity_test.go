@@ -677,3 +677,15 @@ func TestClassifyModelOverridesUnlikelyTableLevels(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyExposureEffortAndThePast(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_visible_to_another_tenant", "", "Seit heute früh werden im Zugang einer fremden Praxis die Termine unserer Patienten mit Name und Geburtsdatum angezeigt.", ticket.P0},
+		{"en_disclosed_to_third_parties", "", "Our exports could be opened without authentication; the access log shows 2,314 downloads from unknown addresses. Client data has been disclosed to unauthorised third parties.", ticket.P0},
+		{"de_two_working_days_a_week", "", "Seit dem Update lehnt BMD den Export ab. Die Buchhaltung erfasst die Rechnungen händisch nach, das sind rund zwei volle Arbeitstage pro Woche. Das halten wir nicht dauerhaft durch.", ticket.P2},
+		{"de_application_shows_it_right", "", "Seit der Zeitumstellung erscheinen die abonnierten Termine in Outlook eine Stunde zu früh. In Ihrer Anwendung selbst stehen die Zeiten richtig.", ticket.P3},
+		{"our_ceo_cannot_log_in", "", "Our CEO gets 'account locked' when he tries to log in. Everyone else in the company can log in without problems.", ticket.P3},
+		{"fine_yesterday_is_the_past", "", "Since this morning nobody in the office can use the system, we just get a white page. Yesterday evening it was fine.", ticket.P0},
+		{"works_late_is_no_delay", "", "Two things we'd love to see: a dark mode, as half my team works late, and keyboard shortcuts.", ticket.P4},
+	})
+}
