@@ -173,9 +173,9 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
 			continue
 		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
-			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h))):
-			// A sentence about a past incident, unless a "but" clause of
-			// its own says what is wrong now.
+			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h)) && !clauseHasWord(tt, clauseOf(tt, h), stillWords)):
+			// A sentence about a past incident, unless a clause of its
+			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
@@ -286,6 +286,21 @@ var questionConditions = map[string]bool{"if": true, "whether": true, "wenn": tr
 
 func conditional(tt *tokenizedText, sentence int) bool {
 	return hasWord(tt, sentence, conditionalWords)
+}
+
+// stillWords say, in a clause of a sentence about the past, that the
+// problem goes on ("the fix helped - it still fails for long reports").
+var stillWords = map[string]bool{"still": true, "again": true, "noch": true, "immer": true, "weiterhin": true, "wieder": true,
+	"toujours": true, "encore": true, "nouveau": true}
+
+// clauseHasWord reports whether clause holds one of words.
+func clauseHasWord(tt *tokenizedText, clause int, words map[string]bool) bool {
+	for _, t := range tt.tokens {
+		if t.clause == clause && words[t.word] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {

@@ -196,6 +196,10 @@ func tokenizeText(src string) *tokenizedText {
 		case '-', '*', '•', '·':
 			if lineStart {
 				endSentence(false)
+			} else if r == '-' && i-size > 0 && src[i-size-1] == ' ' && i < len(src) && src[i] == ' ' {
+				// "we need it fixed - it still fails": a spaced hyphen is
+				// a dash and ends a clause like "–".
+				clause++
 			}
 		}
 		lineStart = false

@@ -689,3 +689,12 @@ func TestClassifyExposureEffortAndThePast(t *testing.T) {
 		{"works_late_is_no_delay", "", "Two things we'd love to see: a dark mode, as half my team works late, and keyboard shortcuts.", ticket.P4},
 	})
 }
+
+func TestClassifyDashesMinutesAndUnnoticedFaults(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"spaced_hyphen_is_a_dash", "Re: PDF reports", "Thanks for the workaround. It does work, but it takes my team 10-15 minutes per report instead of one click, and two surveyors now spend their afternoons doing this.\n\nSo it's not as urgent as last week, but we need the Download PDF fixed - it still fails for everyone on reports longer than 3 pages.", ticket.P2},
+		{"prod_latency_is_normal", "FW: preprod latency", "FYI see below. All calls to your API from our pre-prod have been taking 10-25s since last night and most performance test runs time out. Prod latency is normal.", ticket.P2},
+		{"users_have_not_noticed", "FW: login page slow", "FYI - our synthetic monitor flagged your login page as slow again, for one or two runs around 03:00, and it recovers on the next run. Users haven't noticed anything.", ticket.P3},
+		{"lines_do_not_add_up", "", "Invoice TJ-2024-0419 shows VAT of 341.67 but the lines add up to 341.66. It's the only one we've found, all the others are fine.", ticket.P3},
+	})
+}
