@@ -228,6 +228,9 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 // so does reported speech ("our payment provider says everything is in
 // order on their side"): another party's view of its own system.
 var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
+	// the customer's own side: "our network and laptops are fine"
+	"network": true, "laptops": true, "pcs": true, "computers": true, "internet": true, "wifi": true, "browser": true, "browsers": true,
+	"netzwerk": true, "rechner": true, "laptop": true, "reseau": true, "ordinateurs": true, "postes": true,
 	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
 	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
 	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
@@ -364,10 +367,13 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			}
 		case cStateCosmetic:
 			cosmeticClause[clauseOf(tt, h)] = true
-		case cIntermittent:
+		case cIntermittent, cAlmost:
 			intermittentClause[clauseOf(tt, h)] = true
 		}
 	}
+	// "So slow it's close to unusable … it does eventually work, nothing
+	// is down": the mail says nothing is stopped.
+	notDown := slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNotDown })
 	best, bestRank := []hit(nil), len(stateRank)
 	problem := false
 	for _, h := range live {
@@ -381,12 +387,13 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		if (h.concept == cStateFailing || h.concept == cStateWrong) && cosmeticClause[clauseOf(tt, h)] {
 			continue
 		}
-		if h.concept == cStateFailing && everyone[h.sentence] {
+		if h.concept == cStateFailing && everyone[h.sentence] && !notDown {
 			rank = stateRank[cStateStopped]
 		}
-		if h.concept == cStateStopped && intermittentClause[clauseOf(tt, h)] {
-			// "etwa jedes dritte Mal bricht der Vorgang ab": it comes and
-			// goes, the function is degraded, not down.
+		if h.concept == cStateStopped && (intermittentClause[clauseOf(tt, h)] || notDown) {
+			// "etwa jedes dritte Mal bricht der Vorgang ab", "quasiment à
+			// l'arrêt": it comes and goes, or nearly stops; degraded, not
+			// down.
 			rank = stateRank[cStateDegraded]
 		}
 		switch {

@@ -53,6 +53,8 @@ const (
 	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
 	cHypothetical // "what happens if", "falls", "au cas où"
 	cIntermittent // "every third time", "manchmal", "par moments": a stop that comes and goes
+	cAlmost       // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
+	cNotDown      // "nothing is down, it does eventually work": slow or failing, not stopped
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cIntentQuestion
 	cIntentRequest
@@ -72,7 +74,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.intermittent", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

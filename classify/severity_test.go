@@ -698,3 +698,14 @@ func TestClassifyDashesMinutesAndUnnoticedFaults(t *testing.T) {
 		{"lines_do_not_add_up", "", "Invoice TJ-2024-0419 shows VAT of 341.67 but the lines add up to 341.66. It's the only one we've found, all the others are fine.", ticket.P3},
 	})
 }
+
+func TestClassifyPartsNearStopsAndPlannedOutages(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"module_is_a_part_not_the_rest_working", "Re: Re: AW: invoice 2024-1187", "Forget the invoice for now.\n\nSince 10:15 nobody here can log in to the warehouse module or the web app. The entire warehouse is standing still, 3 trucks waiting at the ramp.", ticket.P0},
+		{"nothing_is_down_but_crawling", "Production extremely slow", "Since 08:00 our production helpdesk is so slow it's close to unusable: opening a ticket takes 40 seconds. It does eventually work, nothing is down. Our network and laptops are fine.", ticket.P1},
+		{"fr_quasiment_a_l_arret", "", "Depuis ce matin, l'application en production est d'une lenteur extrême. Nos 150 gestionnaires sont quasiment à l'arrêt.", ticket.P1},
+		{"fr_will_be_unavailable", "Fenêtre de maintenance du 23/11", "Nous avons bien reçu l'annonce de maintenance. Pourriez-vous nous confirmer si l'API sera également indisponible, ou seulement l'interface web ?", ticket.P4},
+		{"fr_ne_voit_plus", "", "Depuis que nous avons changé son rôle, notre collègue ne voit plus le menu Dons. En attendant, c'est moi qui encode ses dons. Pas urgent, mais si vous avez une idée...", ticket.P3},
+		{"fr_your_invoice_twice", "Re: facture", "Nous avons reçu deux fois la facture FA-2024-03-1187. Le prélèvement a été effectué deux fois sur notre compte. Pourriez-vous nous faire un avoir ?", ticket.P4},
+	})
+}
