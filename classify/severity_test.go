@@ -709,3 +709,11 @@ func TestClassifyPartsNearStopsAndPlannedOutages(t *testing.T) {
 		{"fr_your_invoice_twice", "Re: facture", "Nous avons reçu deux fois la facture FA-2024-03-1187. Le prélèvement a été effectué deux fois sur notre compte. Pourriez-vous nous faire un avoir ?", ticket.P4},
 	})
 }
+
+func TestClassifyNounsThatLookLikeImpact(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"fr_notification_d_echeance", "Feedback", "Depuis la semaine dernière je reçois chaque notification d'échéance en double. Mes collègues ne sont pas concernés, seulement moi. Ce n'est pas grave, je supprime le doublon.", ticket.P3},
+		{"missing_heading_is_no_lost_data", "", "Since the update the header of the stock CSV export is missing Location, so every heading sits one column too far left. The data itself is correct. We can live with it.", ticket.P3},
+		{"empty_recycle_bin_is_a_check", "", "After your upgrade all shipments created since 1 January are gone from our production workspace. The audit log shows no deletions and the recycle bin is empty.", ticket.P0},
+	})
+}
