@@ -300,20 +300,22 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 2, rounded down). They are
+// below these (the figures at the end of round 3, rounded down). They are
 // floors against regressions, not targets: the target is for mail by an
 // author nobody here has read.
 var accuracyFloor = map[string]floor{
 	"project":                {99, 100, 0},
 	"dev":                    {100, 100, 0},
-	"dev2":                   {96, 98, 0},
+	"dev2":                   {98, 100, 0},
 	"extra":                  {87, 93, 3},
-	"extra2":                 {92, 100, 0},
+	"extra2":                 {97, 100, 0},
 	"extra3":                 {93, 96, 1},
 	"extra4":                 {96, 96, 0},
 	"heldout1":               {96, 100, 0},
 	"dev3":                   {99, 99, 0},
-	"round-1 held-out split": {88, 94, 4},
+	"heldout2":               {100, 100, 0},
+	"dev4":                   {99, 100, 0},
+	"round-1 held-out split": {90, 95, 4},
 }
 
 func reasonStrings(rs []Reason) []string {
