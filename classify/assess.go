@@ -107,7 +107,12 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case cScopeSubset:
 			fl.subset = true
 		case cIntentWish:
-			fl.wish = true
+			// "Wäre trotzdem schön, wenn das korrigiert wird": a wish
+			// that something be fixed reports a fault, it asks for
+			// nothing new.
+			if !hasWord(tt, h.sentence, fixWords) {
+				fl.wish = true
+			}
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
@@ -168,9 +173,9 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
 			continue
 		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
-			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h))):
-			// A sentence about a past incident, unless a "but" clause of
-			// its own says what is wrong now.
+			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h)) && !clauseHasWord(tt, clauseOf(tt, h), stillWords)):
+			// A sentence about a past incident, unless a clause of its
+			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
@@ -182,7 +187,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 
 	a.restored = restored
 	live = a.dropSubjectLabels(live, isSubject)
-	live = a.dropWhenNoProblem(live)
+	live = a.dropWhenNoProblem(tt, live)
 	live = a.readWorkaround(live)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
@@ -219,9 +224,28 @@ func (a *assessment) dropSubjectLabels(live []hit, isSubject func(int) bool) []h
 }
 
 // diagnosisWords mark a part said to be fine as a diagnosis ("the
-// terminals themselves are fine"), not as a function that still works.
+// terminals themselves are fine"), not as a function that still works;
+// so does reported speech ("our payment provider says everything is in
+// order on their side"): another party's view of its own system.
 var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst": true,
-	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true}
+	// the customer's own side: "our network and laptops are fine"
+	"network": true, "laptops": true, "pcs": true, "computers": true, "internet": true, "wifi": true, "browser": true, "browsers": true,
+	"netzwerk": true, "rechner": true, "laptop": true, "reseau": true, "ordinateurs": true, "postes": true,
+	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
+	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
+	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
+
+// pastFine: "yesterday evening it was fine", "gestern lief noch alles",
+// "hier tout marchait": how it was before the problem, not the part
+// that still works.
+var pastFine = map[string]bool{"was": true, "were": true, "worked": true, "yesterday": true, "before": true,
+	"war": true, "waren": true, "lief": true, "liefen": true, "funktionierte": true, "gestern": true, "vorher": true, "zuvor": true,
+	"etait": true, "etaient": true, "marchait": true, "fonctionnait": true, "allait": true, "hier": true, "avant": true}
+
+// fixWords make a wish a request to fix a fault.
+var fixWords = map[string]bool{"fixed": true, "fix": true, "corrected": true, "repaired": true, "resolved": true,
+	"korrigiert": true, "behoben": true, "repariert": true, "gefixt": true, "korrigieren": true, "beheben": true,
+	"corrige": true, "corrigee": true, "corriger": true, "repare": true, "reparer": true, "resolu": true}
 
 // restoreAsked: a restoration asked for or wished ("whether the data
 // can be restored", "please restore") reports none.
@@ -267,6 +291,21 @@ func conditional(tt *tokenizedText, sentence int) bool {
 	return hasWord(tt, sentence, conditionalWords)
 }
 
+// stillWords say, in a clause of a sentence about the past, that the
+// problem goes on ("the fix helped - it still fails for long reports").
+var stillWords = map[string]bool{"still": true, "again": true, "noch": true, "immer": true, "weiterhin": true, "wieder": true,
+	"toujours": true, "encore": true, "nouveau": true}
+
+// clauseHasWord reports whether clause holds one of words.
+func clauseHasWord(tt *tokenizedText, clause int, words map[string]bool) bool {
+	for _, t := range tt.tokens {
+		if t.clause == clause && words[t.word] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 	for _, t := range tt.tokens {
 		if t.sentence == sentence && words[t.word] {
@@ -280,8 +319,10 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 // nothing's broken", "nothing is down, everything works") describes at
 // most a misbehaviour (a wrong result), or, when it asks for something
 // new, the motivation of a wish; only lost data or a breach still count.
-func (a *assessment) dropWhenNoProblem(live []hit) []hit {
-	if len(collect(live, cNoProblem)[cNoProblem]) == 0 {
+func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
+	// "Our provider says everything works on their side": another
+	// party's view, or a diagnosis, says nothing about this mail.
+	if !slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNoProblem && !hasWord(tt, h.sentence, diagnosisWords) }) {
 		return live
 	}
 	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
@@ -317,6 +358,7 @@ func clauseOf(tt *tokenizedText, h hit) int { return tt.tokens[h.tokens[0]].clau
 func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFlags) {
 	everyone := map[int]bool{}
 	cosmeticClause := map[int]bool{}
+	intermittentClause := map[int]bool{}
 	for _, h := range live {
 		switch h.concept {
 		case cScopeEveryone:
@@ -325,8 +367,13 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			}
 		case cStateCosmetic:
 			cosmeticClause[clauseOf(tt, h)] = true
+		case cIntermittent, cAlmost:
+			intermittentClause[clauseOf(tt, h)] = true
 		}
 	}
+	// "So slow it's close to unusable … it does eventually work, nothing
+	// is down": the mail says nothing is stopped.
+	notDown := slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNotDown })
 	best, bestRank := []hit(nil), len(stateRank)
 	problem := false
 	for _, h := range live {
@@ -340,8 +387,14 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		if (h.concept == cStateFailing || h.concept == cStateWrong) && cosmeticClause[clauseOf(tt, h)] {
 			continue
 		}
-		if h.concept == cStateFailing && everyone[h.sentence] {
+		if h.concept == cStateFailing && everyone[h.sentence] && !notDown {
 			rank = stateRank[cStateStopped]
+		}
+		if h.concept == cStateStopped && (intermittentClause[clauseOf(tt, h)] || notDown) {
+			// "etwa jedes dritte Mal bricht der Vorgang ab", "quasiment à
+			// l'arrêt": it comes and goes, or nearly stops; degraded, not
+			// down.
+			rank = stateRank[cStateDegraded]
 		}
 		switch {
 		case rank < bestRank:
@@ -365,6 +418,19 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		best = nil
 	}
 	if len(best) == 0 {
+		// "Wir haben ihm den Lohnzettel vorerst händisch korrigiert", "we
+		// type them in by hand, three hours a day": a workaround in use
+		// says something does not work, however the fault was put.
+		if used := workaroundsInUse(tt, a, flags); len(used) > 0 {
+			a.f.State, a.because["state"], a.f.Intent = StateFailing, used, IntentIncident
+			return
+		}
+		// "Juste un détail …, ce n'est pas bloquant": a minor impact
+		// stated is a minor fault, unless the mail wishes for something.
+		if minor := minorImpactStated(tt, live, flags); len(minor) > 0 {
+			a.f.State, a.because["state"], a.f.Intent = StateFailing, minor, IntentIncident
+			return
+		}
 		if problem {
 			a.f.Intent = IntentIncident
 		}
@@ -381,6 +447,47 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		a.weakState = true
 		a.alternatives = append(a.alternatives, alternative{"state", string(StateNone)})
 	}
+}
+
+// workaroundsInUse returns the hits of an easy or costly workaround the
+// mail says is used (not asked about, not hypothetical). A mail that
+// wishes for something new has none: the manual way it describes ("we
+// assign roles by hand") is the wish's motivation, not a fault.
+func workaroundsInUse(tt *tokenizedText, a *assessment, flags []sentenceFlags) []hit {
+	if a.f.Workaround != WorkaroundEasy && a.f.Workaround != WorkaroundCostly {
+		return nil
+	}
+	for _, fl := range flags {
+		if fl.wish {
+			return nil
+		}
+	}
+	var used []hit
+	for _, h := range a.because["workaround"] {
+		fl := flags[h.sentence]
+		if tt.isQuestion(h.sentence) || fl.hypothetical {
+			continue
+		}
+		used = append(used, h)
+	}
+	return used
+}
+
+// minorImpactStated returns the statements of a minor impact in a mail
+// that wishes for nothing (not asked about, not hypothetical).
+func minorImpactStated(tt *tokenizedText, live []hit, flags []sentenceFlags) []hit {
+	for _, fl := range flags {
+		if fl.wish {
+			return nil
+		}
+	}
+	var out []hit
+	for _, h := range live {
+		if h.concept == cImpactMinor && !tt.isQuestion(h.sentence) && !flags[h.sentence].hypothetical {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // nearestEnv returns the environment hit nearest to h in the same clause,
@@ -548,7 +655,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	if len(problemSentence) > 0 {
 		for _, h := range live {
 			if h.concept == cEnvFine && !problemSentence[h.sentence] && !envSentence[h.sentence] && !isSubject(h.sentence) && !flags[h.sentence].history &&
-				!hasWord(tt, h.sentence, diagnosisWords) {
+				!hasWord(tt, h.sentence, diagnosisWords) && !hasWord(tt, h.sentence, pastFine) {
 				continues = append(continues, h)
 			}
 		}
@@ -674,10 +781,12 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 		}
 	}
 	// "Our running services are fine, but …": a function said to work is
-	// not the one affected.
+	// not the one affected; nor is the one a workaround uses ("we print
+	// the list instead", "there is no printout we could use").
 	fineClause := map[int]bool{}
 	for _, h := range live {
-		if h.concept == cEnvFine || h.concept == cScopeContinues {
+		switch h.concept {
+		case cEnvFine, cScopeContinues, cWorkaroundEasy, cWorkaroundCostly, cWorkaroundNone, cWorkaroundUnacceptable:
 			fineClause[clauseOf(tt, h)] = true
 		}
 	}
@@ -870,6 +979,11 @@ func (a *assessment) readIntent(tt *tokenizedText, live []hit, isSubject func(in
 			a.f.Intent = IntentQuestion
 			return
 		}
+	}
+	if len(a.restored) > 0 {
+		// "The till has been fine since the reboot": a status update
+		// that nothing is wrong any more closes the matter.
+		a.f.Intent, a.because["intent"] = IntentThanks, a.restored
 	}
 }
 

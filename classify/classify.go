@@ -47,8 +47,15 @@ func (e *Engine) Classify(in Input) Result {
 	bodySaysNothing := !describesAnything(a)
 	if forward && !bodySaysNothing {
 		// The subject of a forward is the forwarded mail's: it alone does
-		// not make the new text say something.
-		bodySaysNothing = !describesAnything(e.assess(tt, subjectSentences, true))
+		// not make the new text say something. A new text that says the
+		// problem is over or asks for nothing ("for your records: it has
+		// been fine since", "kein Handlungsbedarf") makes the subject
+		// history, as in a reply.
+		ba := e.assess(tt, subjectSentences, true)
+		bodySaysNothing = !describesAnything(ba)
+		if len(ba.restored) > 0 || ba.f.Intent == IntentThanks {
+			a = ba
+		}
 	}
 	if forwarded != "" && !in.FollowUp && !fromSubject && bodySaysNothing {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
@@ -69,6 +76,10 @@ func (e *Engine) Classify(in Input) Result {
 	res := Result{Factors: a.f}
 	rowIdx := decide(e.rows, &a.f)
 	row := &e.rows[rowIdx]
+	var p [5]float64 // the learned model's view (model.go), when there is a model
+	if e.model != nil {
+		p = e.model.probabilities(modelFeatures(res.Factors, row.name))
+	}
 	res.Level, res.Row = row.level, row.name
 	res.Candidates = e.candidates(a, row.level)
 	res.Confidence = confidence(a, row, res.Candidates, subjectSentences, tt)
@@ -100,10 +111,23 @@ func (e *Engine) Classify(in Input) Result {
 			break
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
+		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && p[row.level.Rank()] < overrideShare {
+			// The learned model finds the built-in row's level unlikely
+			// for these factors: on authors neither had seen, its level
+			// was right more often (model.go, overrideShare).
+			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s", row.level)})
+			res.Level, res.ByModel = likely, true
+			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model gives the table's %s %.2f (< %.2f) and %s %.2f for these factors", row.level, p[row.level.Rank()], overrideShare, likely, p[likely.Rank()])}
+			res.Confidence = min(res.Confidence, p[likely.Rank()])
+			if !slices.Contains(res.Candidates, row.level) {
+				res.Candidates = append(res.Candidates, row.level)
+				slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+			}
+		}
 		if hasDeclared {
 			r := declared.reason
 			r.Level = ""
-			if declared.level == row.level {
+			if declared.level == res.Level {
 				r.Note = "the customer declared the same level"
 			} else {
 				r.Note = fmt.Sprintf("the customer declared %s; the assessed impact decides", declared.level)
@@ -129,7 +153,6 @@ func (e *Engine) Classify(in Input) Result {
 	// one (measured author by author: fewer missed urgent pages).
 	var modelNote []Reason
 	if e.model != nil {
-		p := e.model.probabilities(modelFeatures(res.Factors, res.Row))
 		res.Probabilities = map[ticket.Level]float64{}
 		for k, l := range ticket.Levels {
 			res.Probabilities[l] = math.Round(p[k]*1000) / 1000
@@ -191,10 +214,11 @@ func sentencesBefore(tt *tokenizedText, off int) int {
 	return n
 }
 
-// describesAnything reports whether the assessment found a problem or an
-// intent.
+// describesAnything reports whether the assessment found a problem, an
+// intent or a statement that something is back ("the store rebooted the
+// till and it has been fine since": a forwarded report is then history).
 func describesAnything(a *assessment) bool {
-	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone ||
+	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone || len(a.restored) > 0 ||
 		(a.f.Intent != IntentUnknown && a.f.Intent != IntentRequest && a.f.Intent != IntentQuestion)
 }
 

@@ -52,6 +52,9 @@ const (
 	cHistory      // "root cause analysis", "last week's outage", "was down for two hours"
 	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
 	cHypothetical // "what happens if", "falls", "au cas où"
+	cIntermittent // "every third time", "manchmal", "par moments": a stop that comes and goes
+	cAlmost       // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
+	cNotDown      // "nothing is down, it does eventually work": slow or failing, not stopped
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cIntentQuestion
 	cIntentRequest
@@ -71,7 +74,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 
@@ -393,13 +396,17 @@ func describesProblem(c concept) bool {
 // of the matched words (in its clause, outside the match), or "", and
 // the index of its token.
 func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bool) (string, int) {
+	// A match that is negative itself ("können keine Aufträge
+	// zurückmelden und keine neuen abrufen") is not taken back by the
+	// negations of its own enumeration, in its gaps.
+	negative := slices.ContainsFunc(idx, func(i int) bool { return e.isNegation(tt.tokens[i].word) })
 	for _, i := range idx {
 		for back := 1; back <= window; back++ {
 			j := i - back
 			if j < 0 || tt.tokens[j].clause != tt.tokens[i].clause {
 				break
 			}
-			if slices.Contains(idx, j) {
+			if slices.Contains(idx, j) || (negative && j > idx[0]) {
 				continue
 			}
 			if w := tt.tokens[j].word; !clitic && (w == "ne" || w == "n") {
@@ -413,6 +420,11 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 		}
 	}
 	return "", -1
+}
+
+// isNegation reports whether word is one of the negation cues.
+func (e *Engine) isNegation(word string) bool {
+	return slices.ContainsFunc(e.negationCues, func(c patWord) bool { return c.matches(word) })
 }
 
 // negativePronouns are negation words that are the subject or object of

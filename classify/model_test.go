@@ -31,6 +31,18 @@ func classifyCorpus(t testing.TB) []classified {
 	return out
 }
 
+// tableDecided reports whether a row of the built-in table set the level
+// (not the customer's declared level, not a follow-up keeping its level):
+// where Classify lets the model override (Result.ByModel).
+func tableDecided(r Result) bool {
+	for _, row := range Default().Table() {
+		if row.Name == r.Row {
+			return r.Reasons[0].Rule == "table:"+r.Row && r.Level == row.Level
+		}
+	}
+	return false
+}
+
 func examplesOf(cs []classified, keep func(classified) bool) []modelExample {
 	var out []modelExample
 	for _, c := range cs {
@@ -67,6 +79,7 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 		}
 		total[k].add(want, ticket.Levels[got])
 	}
+	byRow := map[string]*[3]int{} // row → overrides at 0.2 that helped, hurt, changed nothing right
 	for _, author := range authorOrder {
 		model := trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
 		per := map[string]*score{}
@@ -79,6 +92,41 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 			results := map[string]int{"table": table, "model": argmaxLevel(p)}
 			for _, th := range thresholds {
 				results[fmt.Sprintf("table+model ≥ %.1f", th)] = arbitrate(table, p, th)
+			}
+			for _, th := range []float64{0.1, 0.2, 0.3} {
+				got, adj := table, table
+				if tableDecided(c.res) && p[table] < th {
+					got = argmaxLevel(p)
+					if d := got - table; d == 1 || d == -1 {
+						adj = got
+					}
+				}
+				results[fmt.Sprintf("model where p(table) < %.1f", th)] = got
+				results[fmt.Sprintf("adjacent, p(table) < %.1f", th)] = adj
+				safe := got
+				if (table <= 1 && got >= 3) || (table >= 3 && got <= 1) {
+					safe = table
+				}
+				results[fmt.Sprintf("no urgency flip, p(table) < %.1f", th)] = safe
+			}
+			if got := results["model where p(table) < 0.2"]; got != table && (os.Getenv("CLASSIFY_LOAO_AUTHORS") == "" || strings.Contains(os.Getenv("CLASSIFY_LOAO_AUTHORS"), author)) {
+				k := c.res.Row + " " + string(c.res.Level) + "→" + string(ticket.Levels[got])
+				if byRow[k] == nil {
+					byRow[k] = &[3]int{}
+				}
+				switch c.m.want.Rank() {
+				case got:
+					byRow[k][0]++
+				case table:
+					byRow[k][1]++
+				default:
+					byRow[k][2]++
+				}
+			}
+			if c.res.Uncertain {
+				results["model where uncertain"] = argmaxLevel(p)
+			} else {
+				results["model where uncertain"] = table
 			}
 			for k, got := range results {
 				if per[k] == nil {
@@ -94,6 +142,15 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 	}
 	for _, k := range sortedKeys(total) {
 		fmt.Fprintf(&b, "%-8s %-28s %s\n", "all", k, total[k])
+	}
+	b.WriteString("overrides at p(table) < 0.2 by row (CLASSIFY_LOAO_AUTHORS restricts): helped / hurt / wrong either way\n")
+	var keys []string
+	for k := range byRow {
+		keys = append(keys, k)
+	}
+	slicesSort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-50s %d / %d / %d\n", k, byRow[k][0], byRow[k][1], byRow[k][2])
 	}
 	t.Log("\n" + b.String())
 }
@@ -184,14 +241,25 @@ func TestLeaveOneAuthorOutPaging(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
+// notTrainedOn are corpora model.json must not learn from (during phase
+// 1 of round 3 it was heldout2, scored in aggregate only; see
+// testdata/classify/ROUND3.md). None now.
+var notTrainedOn = map[string]bool{}
+
 // TestModelIsTrainedOnTheCorpora keeps model.json honest: it must be what
 // training on every labelled corpus gives. CLASSIFY_UPDATE_MODEL=1
 // rewrites it (after a change to cues or table, the factors change).
 func TestModelIsTrainedOnTheCorpora(t *testing.T) {
 	cs := classifyCorpus(t)
-	m := trainModel(examplesOf(cs, func(classified) bool { return true }), modelLambda, modelSteps)
+	m := trainModel(examplesOf(cs, func(c classified) bool { return !notTrainedOn[c.m.corpus] }), modelLambda, modelSteps)
 	m.round()
-	m.Note = fmt.Sprintf("trained on %d labelled mails of testdata/classify by TestModelIsTrainedOnTheCorpora (lambda %g, %d steps); regenerate with CLASSIFY_UPDATE_MODEL=1", len(cs), modelLambda, modelSteps)
+	n := 0
+	for _, c := range cs {
+		if !notTrainedOn[c.m.corpus] {
+			n++
+		}
+	}
+	m.Note = fmt.Sprintf("trained on %d labelled mails of testdata/classify by TestModelIsTrainedOnTheCorpora (lambda %g, %d steps); regenerate with CLASSIFY_UPDATE_MODEL=1", n, modelLambda, modelSteps)
 	if os.Getenv("CLASSIFY_UPDATE_MODEL") != "" {
 		if err := os.WriteFile("model.json", formatModel(m), 0o644); err != nil {
 			t.Fatal(err)

@@ -76,6 +76,7 @@ type textToken struct {
 	sentence   int    // sentence number, counted across subject and body
 	clause     int    // clause number: sentences and commas end clauses
 	paragraph  int    // paragraph number: blank lines end paragraphs
+	aside      bool   // inside brackets: "none of our four warehouses (Leeds, Bristol, …) can"
 }
 
 // tokenizedText is a text cut into words and sentences.
@@ -100,7 +101,9 @@ func tokenizeText(src string) *tokenizedText {
 	t := &tokenizedText{src: src}
 	sentence, clause, paragraph := 0, 0, 0
 	sentenceHasWords := false
+	brackets := 0 // open brackets in this sentence
 	endSentence := func(isQuestion bool) {
+		brackets = 0
 		if !sentenceHasWords {
 			return
 		}
@@ -119,7 +122,7 @@ func tokenizeText(src string) *tokenizedText {
 			clause++ // "it was fixed yesterday but is down again": two clauses
 			t.contrast = append(t.contrast, clause)
 		}
-		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause, paragraph: paragraph})
+		t.tokens = append(t.tokens, textToken{word: word, start: wordStart, end: end, sentence: sentence, clause: clause, paragraph: paragraph, aside: brackets > 0})
 		sentenceHasWords = true
 		wordStart = -1
 	}
@@ -173,6 +176,12 @@ func tokenizeText(src string) *tokenizedText {
 			// A negation does not reach across a comma, colon, bracket or
 			// dash: "no production impact, just a question".
 			clause++
+			switch {
+			case r == '(':
+				brackets++
+			case r == ')' && brackets > 0:
+				brackets--
+			}
 			if r == '–' && lineStart {
 				endSentence(false)
 			}
@@ -187,6 +196,10 @@ func tokenizeText(src string) *tokenizedText {
 		case '-', '*', '•', '·':
 			if lineStart {
 				endSentence(false)
+			} else if r == '-' && i-size > 0 && src[i-size-1] == ' ' && i < len(src) && src[i] == ' ' {
+				// "we need it fixed - it still fails": a spaced hyphen is
+				// a dash and ends a clause like "–".
+				clause++
 			}
 		}
 		lineStart = false

@@ -262,15 +262,21 @@ func (p *pattern) matchTerms(tt *tokenizedText, k, j, sentence int, acc []int) [
 	}
 	term := p.terms[k]
 	if term.gap > 0 {
-		for skip := 0; skip <= term.gap; skip++ {
-			if skip > 0 && (j+skip-1 >= len(tt.tokens) || tt.tokens[j+skip-1].sentence != sentence) {
-				break
-			}
-			if m := p.matchTerms(tt, k+1, j+skip, sentence, acc); m != nil {
+		// Up to gap words in between; an aside in brackets does not
+		// count ("none of our four warehouses (Leeds, Bristol, …) can").
+		for pos, skipped := j, 0; ; pos++ {
+			if m := p.matchTerms(tt, k+1, pos, sentence, acc); m != nil {
 				return m
 			}
+			if pos >= len(tt.tokens) || tt.tokens[pos].sentence != sentence {
+				return nil
+			}
+			if !tt.tokens[pos].aside {
+				if skipped++; skipped > term.gap {
+					return nil
+				}
+			}
 		}
-		return nil
 	}
 	if j < len(tt.tokens) && tt.tokens[j].sentence == sentence && term.single[tt.tokens[j].word] {
 		next := append(acc[:len(acc):len(acc)], j)

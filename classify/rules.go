@@ -198,6 +198,9 @@ func compileRules(base, f *ruleFile) (*Engine, error) {
 	if f.md.IsDefined("level") {
 		tableSrc = f
 	}
+	// The model learned the built-in rows' levels; an admin's own table
+	// decides alone.
+	e.modelSetsLevel = tableSrc == base
 	names := map[string]bool{}
 	for i, raw := range tableSrc.Level {
 		line := lineOf(tableSrc.src, `\[\[\s*level\s*\]\]`, i)

@@ -20,6 +20,9 @@ type Engine struct {
 	rows         []tableRow
 	people       map[string]bool // the one-word spellings of [words] people, for shares of people
 	model        *levelModel     // the learned check beside the table (model.json); nil: none
+	// modelSetsLevel: the table is the built-in one, whose levels the
+	// model may override (Result.ByModel).
+	modelSetsLevel bool
 }
 
 // Input is what severity classification looks at.
@@ -138,12 +141,18 @@ type Result struct {
 	// that level at least 0.3 for an incident (it is then a candidate
 	// too). It never replaces Level for the SLA.
 	PageLevel ticket.Level
-	// Row is the name of the level table row that decided.
+	// Row is the name of the level table row that read the factors.
 	Row string
+	// ByModel is set when the learned model set Level: it gave the
+	// level of Row less than 0.2 for these factors, and its likeliest
+	// level is taken (the first reason says so; the row's level is a
+	// candidate). Rows learned from engineers' corrections are never
+	// overridden.
+	ByModel bool
 	// Probabilities is the learned model's view (model.go): the
 	// probability of each level given the factors and the row, from the
-	// labelled corpora. It never sets Level; it can move PageLevel one
-	// step more urgent.
+	// labelled corpora. It sets Level only as ByModel says; it can move
+	// PageLevel one step more urgent.
 	Probabilities map[ticket.Level]float64
 	// Reasons is never empty; the reason that decided comes first.
 	Reasons []Reason

@@ -30,11 +30,12 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
-// to; heldout1 and dev3 came later and are judged by author instead.
+// to; heldout1, dev3, heldout2 and dev4 came later and are judged by
+// author instead.
 var splitCorpora = map[string]bool{"project": true, "dev": true, "extra": true, "dev2": true, "extra2": true, "extra3": true, "extra4": true}
 
 // heldOut reports whether a mail belongs to the held-out split. The rule
@@ -182,11 +183,13 @@ var authors = map[string]string{
 	"project": "project",            // the project's own mails
 	"dev":     "dev",                // the shared development corpus
 	"dev2":    "A", "heldout1": "A", // independent author A
-	"dev3":  "B",                                                                  // independent author B, an ops-desk persona
-	"extra": "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
+	"dev3":     "B",                                                                  // independent author B, an ops-desk persona
+	"heldout2": "C",                                                                  // independent author C, a former customer-success manager (unseen in rounds 1 and 2)
+	"dev4":     "D",                                                                  // independent author D, a first-level-support trainer
+	"extra":    "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
@@ -207,11 +210,11 @@ func TestAccuracy(t *testing.T) {
 	flagged := map[string][2]int{}   // author → dangerous misses, of them flagged uncertain
 	uncertain := map[string][2]int{} // author → uncertain results, of them wrong
 	show := os.Getenv("CLASSIFY_SHOW")
-	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail, to compare versions
+	var dump strings.Builder // CLASSIFY_DUMP=file: one line per mail (held: in the round-1 split; the model set the level), to compare versions
 	for _, m := range corpus {
 		got := e.Classify(m.input)
 		held := heldOut(m.corpus, m.file)
-		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\n", m.corpus, m.file, m.want, got.Level, got.Row)
+		fmt.Fprintf(&dump, "%s/%s\t%s\t%s\t%s\t%t\t%t\n", m.corpus, m.file, m.want, got.Level, got.Row, held, got.ByModel)
 		get(m.corpus).add(m.want, got.Level)
 		get("author "+authors[m.corpus]).add(m.want, got.Level)
 		if held {
@@ -297,20 +300,22 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 2, rounded down). They are
+// below these (the figures at the end of round 3, rounded down). They are
 // floors against regressions, not targets: the target is for mail by an
 // author nobody here has read.
 var accuracyFloor = map[string]floor{
 	"project":                {99, 100, 0},
 	"dev":                    {100, 100, 0},
-	"dev2":                   {96, 98, 0},
+	"dev2":                   {98, 100, 0},
 	"extra":                  {87, 93, 3},
-	"extra2":                 {92, 100, 0},
+	"extra2":                 {97, 100, 0},
 	"extra3":                 {93, 96, 1},
 	"extra4":                 {96, 96, 0},
 	"heldout1":               {96, 100, 0},
 	"dev3":                   {99, 99, 0},
-	"round-1 held-out split": {88, 94, 4},
+	"heldout2":               {100, 100, 0},
+	"dev4":                   {99, 100, 0},
+	"round-1 held-out split": {90, 95, 4},
 }
 
 func reasonStrings(rs []Reason) []string {
@@ -362,4 +367,17 @@ func TestExplainMail(t *testing.T) {
 		t.Logf("%s: %s (conf %.2f, cands %v, page %s)\nSUBJECT: %s\nTEXT:\n%s\nFORWARDED: %d bytes\n%s\n%s", name, r.Level, r.Confidence, r.Candidates, r.PageLevel,
 			msg.Subject, newText, len(forwarded), r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
 	}
+}
+
+// TestExplainText prints what the classifier reads in a text given by
+// CLASSIFY_TEXT (and CLASSIFY_SUBJECT; "\n" for a line break). A
+// development aid like TestExplainMail; it checks nothing.
+func TestExplainText(t *testing.T) {
+	body := os.Getenv("CLASSIFY_TEXT")
+	if body == "" {
+		t.Skip("set CLASSIFY_TEXT (and CLASSIFY_SUBJECT)")
+	}
+	body = strings.ReplaceAll(body, `\n`, "\n")
+	r := Default().Classify(Input{Subject: os.Getenv("CLASSIFY_SUBJECT"), Body: body})
+	t.Logf("%s (conf %.2f, cands %v, page %s)\n%s\n%s", r.Level, r.Confidence, r.Candidates, r.PageLevel, r.Factors, strings.Join(reasonStrings(r.Reasons), "\n"))
 }

@@ -30,6 +30,7 @@ type classifyJSON struct {
 	Candidates      []ticket.Level    `json:"candidates,omitempty"`
 	PageLevel       ticket.Level      `json:"page_level,omitempty"`
 	Row             string            `json:"table_row,omitempty"`
+	ByModel         bool              `json:"by_model,omitempty"` // the learned model set the level (the table row's level is a candidate)
 	Reasons         []string          `json:"reasons"`
 	Sender          *senderJSON       `json:"sender,omitempty"`
 	Subject         string            `json:"subject,omitempty"`
@@ -146,7 +147,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 			entry.DeclaredLevel = &r.Declared
 		}
 		entry.Factors, entry.Confidence, entry.ConfidenceLabel = &r.Factors, &r.Confidence, classify.ConfidenceLabel(r.Confidence)
-		entry.Uncertain, entry.Candidates, entry.PageLevel, entry.Row = r.Uncertain, r.Candidates, r.PageLevel, r.Row
+		entry.Uncertain, entry.Candidates, entry.PageLevel, entry.Row, entry.ByModel = r.Uncertain, r.Candidates, r.PageLevel, r.Row, r.ByModel
 		for _, reason := range r.Reasons {
 			entry.Reasons = append(entry.Reasons, reason.String())
 		}
