@@ -28,11 +28,11 @@ type SLAStat struct {
 // fixed-width fraction. SQLite and PostgreSQL name the seconds
 // differently; it is the report's one dialect difference.
 func nsOf(postgres bool, col string) string {
-	secs := `unixepoch(substr(X, 1, 19))`
+	secs := `unixepoch(substr({}, 1, 19))`
 	if postgres {
-		secs = `CAST(EXTRACT(EPOCH FROM CAST(substr(X, 1, 19) AS TIMESTAMP)) AS BIGINT)`
+		secs = `CAST(EXTRACT(EPOCH FROM CAST(substr({}, 1, 19) AS TIMESTAMP)) AS BIGINT)`
 	}
-	return strings.ReplaceAll(`(`+secs+` * 1000000000 + CAST(substr(X, 21, 9) AS BIGINT))`, "X", col)
+	return strings.ReplaceAll(`(`+secs+` * 1000000000 + CAST(substr({}, 21, 9) AS BIGINT))`, "{}", col)
 }
 
 func slaCountsQuery(postgres bool) string {
