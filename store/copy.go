@@ -79,7 +79,8 @@ func (r *CopyReport) Verified() bool {
 // stored (raw mail byte for byte, deflated rows deflated), in one
 // snapshot of src and one transaction of dst, so a failed copy leaves dst
 // empty. Row ids are kept, and dst's id sequences continue after them.
-// progress, if set, is called after each table.
+// progress, if set, is called after each table is copied (before the
+// verification).
 func Copy(ctx context.Context, src, dst *DB, progress func(CopiedTable)) (*CopyReport, error) {
 	start := time.Now()
 	version, tables, err := copyPlan(ctx, src, dst)
@@ -95,6 +96,9 @@ func Copy(ctx context.Context, src, dst *DB, progress func(CopiedTable)) (*CopyR
 					return fmt.Errorf("copy table %s: %w", t.name, err)
 				}
 				report.Tables = append(report.Tables, ct)
+				if progress != nil {
+					progress(ct)
+				}
 			}
 			return nil
 		})
@@ -110,9 +114,6 @@ func Copy(ctx context.Context, src, dst *DB, progress func(CopiedTable)) (*CopyR
 				return fmt.Errorf("verify table %s: %w", t.name, err)
 			}
 			report.Tables[i].TargetRows, report.Tables[i].TargetChecksum = n, sum
-			if progress != nil {
-				progress(report.Tables[i])
-			}
 		}
 		return nil
 	})

@@ -343,7 +343,9 @@ func TestFullScans_findsScansOfGrowingTables(t *testing.T) {
 			`SELECT id FROM raw_messages WHERE processed_at IS NULL ORDER BY id LIMIT 10`:    false, // partial index
 			`SELECT COUNT(*) FROM outbox`:              true,
 			`SELECT name FROM customers ORDER BY name`: false, // the directory does not grow with mail
-			`SELECT m.id FROM quarantine q JOIN messages m ON m.id = q.message_row WHERE q.reason = ?`: true,
+			// SQLite lists foreign-key lookups it skips at run time.
+			`INSERT INTO tickets (number, subject, status, requester, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`: false,
+			`SELECT m.id FROM quarantine q JOIN messages m ON m.id = q.message_row WHERE q.reason = ?`:                                true,
 		} {
 			scans, err := db.FullScans(ctx, q)
 			if err != nil {
