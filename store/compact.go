@@ -247,10 +247,12 @@ func (tx *Tx) CompactRaw(limit int) (compacted int, more bool, err error) {
 func (tx *Tx) PruneSentOutbox(cutoff time.Time, limit int) (int, error) {
 	at := cutoff.UTC().Format(TimeFormat)
 	// outbox_bodies holds the bytes of mail not yet sent or sent within
-	// keep_sent, oldest first: a bounded table, read from its start
-	// (CROSS JOIN keeps SQLite from reading the whole outbox instead).
-	res, err := tx.exec(`DELETE FROM outbox_bodies WHERE outbox_id IN (SELECT b.outbox_id FROM outbox_bodies b CROSS JOIN outbox o
-		WHERE o.id = b.outbox_id AND o.status = 'sent' AND o.sent_at < ? ORDER BY b.outbox_id LIMIT ?)`, at, limit)
+	// keep_sent, oldest first: a bounded table, read from its start. The
+	// outbox row is looked up by a correlated subquery, which neither
+	// SQLite nor PostgreSQL turns into a join that could read the whole
+	// outbox instead.
+	res, err := tx.exec(`DELETE FROM outbox_bodies WHERE outbox_id IN (SELECT b.outbox_id FROM outbox_bodies b
+		WHERE (SELECT o.status = 'sent' AND o.sent_at < ? FROM outbox o WHERE o.id = b.outbox_id) ORDER BY b.outbox_id LIMIT ?)`, at, limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune sent outbox: %w", err)
 	}
