@@ -54,9 +54,15 @@ func eachStore(t *testing.T, test func(t *testing.T, driver string)) {
 	}
 }
 
+// newTestDesk is a test desk on SQLite, or on PostgreSQL when
+// TICKETD_TEST_STORE=postgres.
 func newTestDesk(t testing.TB, at time.Time, edit ...func(*Config)) *testDesk {
 	t.Helper()
-	return newTestDeskOn(t, store.SQLite, at, edit...)
+	driver := store.SQLite
+	if os.Getenv("TICKETD_TEST_STORE") == store.Postgres {
+		driver = store.Postgres
+	}
+	return newTestDeskOn(t, driver, at, edit...)
 }
 
 func newTestDeskOn(t testing.TB, driver string, at time.Time, edit ...func(*Config)) *testDesk {
