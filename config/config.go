@@ -14,16 +14,19 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"ticketd/intake"
 	"ticketd/notify"
 	"ticketd/sla"
+	"ticketd/store"
 	"ticketd/ticket"
 )
 
@@ -61,11 +64,59 @@ type Config struct {
 	Warnings []string `toml:"-"`
 }
 
-// Store is [store].
+// Store is [store]: which database holds ticketd's state.
 type Store struct {
-	Path string `toml:"path"`
-	// Driver is "sqlite" (default, Path) or "postgres".
+	// Driver is "sqlite" (default: one file, no setup) or "postgres"
+	// (a database several ticketd instances can share).
 	Driver string `toml:"driver"`
+	// Path is the SQLite file.
+	Path string `toml:"path"`
+	// DSN is the PostgreSQL connection string, a URL
+	// (postgres://ticketd@db.example.com/ticketd?sslmode=verify-full) or
+	// libpq's key=value form, inline or read at start from DSNFile or
+	// the environment variable DSNEnv: exactly one of them. A password
+	// may also come from PGPASSWORD or ~/.pgpass, as for psql.
+	DSN     string `toml:"dsn"`
+	DSNFile string `toml:"dsn_file"`
+	DSNEnv  string `toml:"dsn_env"`
+}
+
+// Source returns the driver and what to open with it: the SQLite file,
+// or the PostgreSQL DSN, read from dsn_file or dsn_env now.
+func (s Store) Source() (driver, dsn string, err error) {
+	switch {
+	case s.Driver == store.Postgres && s.DSNFile != "":
+		b, err := os.ReadFile(s.DSNFile)
+		if err != nil {
+			return "", "", fmt.Errorf("store.dsn_file: %w", err)
+		}
+		return store.Postgres, strings.TrimSpace(string(b)), nil
+	case s.Driver == store.Postgres && s.DSNEnv != "":
+		v := strings.TrimSpace(os.Getenv(s.DSNEnv))
+		if v == "" {
+			return "", "", fmt.Errorf("store.dsn_env: environment variable %s is empty or unset", s.DSNEnv)
+		}
+		return store.Postgres, v, nil
+	case s.Driver == store.Postgres:
+		return store.Postgres, s.DSN, nil
+	}
+	return store.SQLite, s.Path, nil
+}
+
+// Name is the database for people: the SQLite file, or the PostgreSQL
+// DSN without its password ("postgres (dsn_env TICKETD_DSN)" when it
+// cannot be read).
+func (s Store) Name() string {
+	_, dsn, err := s.Source()
+	switch {
+	case s.Driver != store.Postgres:
+		return s.Path
+	case err != nil && s.DSNFile != "":
+		return "postgres (store.dsn_file " + s.DSNFile + ")"
+	case err != nil:
+		return "postgres (store.dsn_env " + s.DSNEnv + ")"
+	}
+	return store.RedactDSN(dsn)
 }
 
 // Secret is how a password or token is obtained: inline, from a file, from
@@ -395,7 +446,10 @@ func (c *Config) ApplyDefaults() {
 			*s = v
 		}
 	}
-	def(&c.Store.Path, "ticketd.db")
+	def(&c.Store.Driver, store.SQLite)
+	if c.Store.Driver == store.SQLite {
+		def(&c.Store.Path, "ticketd.db")
+	}
 	def(&c.IMAP.Security, "tls")
 	def(&c.IMAP.Mailbox, "INBOX")
 	def(&c.IMAP.Processed, "leave")
@@ -615,10 +669,7 @@ func (c *Config) Validate() error {
 				"listen on 127.0.0.1, or set http.token_file so they require a bearer token", c.HTTP.Listen)
 		}
 	}
-	if st, err := os.Stat(c.Store.Path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		warn("store.path %s is readable by others (mode %s): it holds every mail and the key that signs reply tokens; chmod 600 it and its -wal and -shm files",
-			c.Store.Path, st.Mode().Perm())
-	}
+	c.checkStore(bad, warn)
 	if catErr != nil {
 		bad("plans", "%v", catErr)
 	}
@@ -678,6 +729,110 @@ func (c *Config) Validate() error {
 		return errs
 	}
 	return nil
+}
+
+// checkStore checks [store]: the driver, and where its database is.
+func (c *Config) checkStore(bad func(string, string, ...any), warn func(string, ...any)) {
+	s := c.Store
+	oneOf := func(key, v string, allowed ...string) bool {
+		for _, a := range allowed {
+			if v == a {
+				return true
+			}
+		}
+		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		return false
+	}
+	if !oneOf("store.driver", s.Driver, store.SQLite, store.Postgres) {
+		return
+	}
+	set := 0
+	for _, v := range []string{s.DSN, s.DSNFile, s.DSNEnv} {
+		if v != "" {
+			set++
+		}
+	}
+	if s.Driver == store.SQLite {
+		if set > 0 {
+			bad(dsnKey(s), "only used with store.driver = \"postgres\" (SQLite's database is store.path)")
+		}
+		if st, err := os.Stat(s.Path); err == nil && st.Mode().Perm()&0o077 != 0 {
+			warn("store.path %s is readable by others (mode %s): it holds every mail and the key that signs reply tokens; chmod 600 it and its -wal and -shm files",
+				s.Path, st.Mode().Perm())
+		}
+		return
+	}
+	if s.Path != "" {
+		warn("store.path %s is not used with store.driver = \"postgres\" (the database is store.dsn)", s.Path)
+	}
+	switch {
+	case set == 0:
+		bad("store.dsn", "required with store.driver = \"postgres\" (or store.dsn_file, store.dsn_env): the PostgreSQL connection string")
+		return
+	case set > 1:
+		bad("store.dsn", "set only one of dsn, dsn_file, dsn_env")
+		return
+	}
+	if s.DSNFile != "" {
+		st, err := os.Stat(s.DSNFile)
+		switch {
+		case err != nil:
+			bad("store.dsn_file", "%v", err)
+			return
+		case st.Mode().Perm()&0o004 != 0:
+			warn("store.dsn_file %s is world-readable (mode %s): chmod 600 it", s.DSNFile, st.Mode().Perm())
+		}
+	}
+	_, dsn, err := s.Source()
+	if err != nil {
+		bad(dsnKey(s), "%v", strings.TrimPrefix(err.Error(), dsnKey(s)+": "))
+		return
+	}
+	cc, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the string; say only what is wrong.
+		bad(dsnKey(s), "not a PostgreSQL connection string (a postgres:// URL or key=value pairs)")
+		return
+	}
+	if s.DSN != "" && store.DSNHasPassword(s.DSN) {
+		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o004 != 0 {
+			warn("store.dsn has a password inline in %s, which is world-readable: prefer store.dsn_file or store.dsn_env, or PGPASSWORD or ~/.pgpass", c.File)
+		}
+	}
+	if mode := sslMode(dsn); mode != "verify-full" && mode != "verify-ca" && !strings.HasPrefix(cc.Host, "/") && !isLoopback(net.JoinHostPort(cc.Host, "0")) {
+		warn("%s: the connection to %s is not verified (sslmode=%s): the database password and every mail may cross the network in the clear or to an impostor; "+
+			"use sslmode=verify-full", dsnKey(s), cc.Host, mode)
+	}
+}
+
+// dsnKey names the key the DSN comes from.
+func dsnKey(s Store) string {
+	switch {
+	case s.DSNFile != "":
+		return "store.dsn_file"
+	case s.DSNEnv != "":
+		return "store.dsn_env"
+	}
+	return "store.dsn"
+}
+
+// sslMode is a DSN's sslmode, libpq's default ("prefer") when unset.
+func sslMode(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if m := u.Query().Get("sslmode"); m != "" {
+			return m
+		}
+	} else {
+		for _, f := range strings.Fields(dsn) {
+			if k, v, ok := strings.Cut(f, "="); ok && k == "sslmode" {
+				return strings.Trim(v, "'")
+			}
+		}
+	}
+	if m := os.Getenv("PGSSLMODE"); m != "" {
+		return m
+	}
+	return "prefer"
 }
 
 func (c *Config) checkSecret(section string, s Secret, auth string, required bool, bad func(string, string, ...any), warn func(string, ...any)) {

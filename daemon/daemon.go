@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	d.metrics = newMetrics(d)
 	d.metricsStart = opts.Clock.Now()
 	var err error
-	if d.db, err = store.Open(ctx, cfg.Store.Path, d.clock, store.Options{NoUpgrade: true, BusyTimeout: opts.BusyTimeout}); err != nil {
+	if d.db, err = OpenStore(ctx, cfg, d.clock, store.Options{NoUpgrade: true, BusyTimeout: opts.BusyTimeout}); err != nil {
 		return nil, err
 	}
 	if err := d.ReloadClassifier(ctx); err != nil {
@@ -143,6 +143,16 @@ func (ic inboxClient) checkName() string {
 		return "imap"
 	}
 	return "imap:" + ic.Name
+}
+
+// OpenStore opens cfg's database ([store]: a SQLite file, or PostgreSQL
+// at a DSN read now from dsn, dsn_file or dsn_env) with opts.
+func OpenStore(ctx context.Context, cfg *config.Config, clock ticket.Clock, opts store.Options) (*store.DB, error) {
+	driver, dsn, err := cfg.Store.Source()
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenDSN(ctx, driver, dsn, clock, opts)
 }
 
 // DeskConfig is what the desk needs of cfg.
@@ -216,7 +226,7 @@ func newDesk(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Lo
 // ticket or a quarantined mail. A running daemon is woken through the
 // database (store.Tx.Nudge). Close the desk's DB when done.
 func OpenDesk(ctx context.Context, cfg *config.Config, clock ticket.Clock, log *slog.Logger) (*desk.Desk, error) {
-	db, err := store.Open(ctx, cfg.Store.Path, clock, store.Options{NoUpgrade: true})
+	db, err := OpenStore(ctx, cfg, clock, store.Options{NoUpgrade: true})
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +381,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	loop("nudges", func() { d.nudgeLoop(ctx) })
 	loop("maintenance", func() { d.maintenanceLoop(ctx) })
 	d.log.Info("ticketd running", "instance", d.instance, "imap", d.cfg.IMAP.Address, "mailbox", d.cfg.IMAP.Mailbox, "smtp", d.cfg.SMTP.Address,
-		"database", d.cfg.Store.Path, "http", d.HTTPAddr())
+		"database", d.db.Name(), "http", d.HTTPAddr())
 	<-ctx.Done()
 	d.log.Info("shutting down: no new work; waiting for work in flight", "grace", d.opts.ShutdownGrace)
 	done := make(chan struct{})

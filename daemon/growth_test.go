@@ -10,6 +10,7 @@ import (
 
 	"ticketd/config"
 	"ticketd/internal/testclock"
+	"ticketd/store"
 )
 
 // spaceUsed reads how much of the database file is in use and how many
@@ -53,7 +54,7 @@ func TestGrowth_830ByteMailCostsAtMost6KBATicket(t *testing.T) {
 		t.Skip("pipes 400 mails")
 	}
 	clock := testclock.Fake()
-	h := newHarness(t, withClock(clock), withConfig(func(c *config.Config) {
+	h := newHarness(t, withClock(clock), withStore(store.SQLite), withConfig(func(c *config.Config) {
 		c.Limits.AutoRepliesPerSenderPerHour = 0     // every mail is acknowledged
 		c.Limits.AlertFoldWindow = config.Duration{} // and alerted
 	}))

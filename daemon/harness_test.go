@@ -17,10 +17,14 @@ import (
 	"ticketd/config"
 	"ticketd/desk"
 	"ticketd/internal/mailtest"
+	"ticketd/internal/pgtest"
 	"ticketd/internal/testclock"
 	"ticketd/store"
 	"ticketd/ticket"
 )
+
+// One PostgreSQL server per package run serves the tests that ask for it.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 const (
 	testSupport  = "support@example.com"
@@ -40,6 +44,7 @@ type harness struct {
 	cancel context.CancelFunc
 	done   chan error
 	opts   Options // extra daemon options (BusyTimeout, ShutdownGrace)
+	driver string  // store.SQLite or store.Postgres (withStore)
 }
 
 type harnessOption func(*harness)
@@ -50,6 +55,22 @@ func withSMTP(addr string) harnessOption {
 }
 func withConfig(f func(*config.Config)) harnessOption { return func(h *harness) { f(h.cfg) } }
 func withOptions(o Options) harnessOption             { return func(h *harness) { h.opts = o } }
+
+// testStoreEnv names the variable that runs every harness test that
+// does not choose its driver (withStore) on PostgreSQL ("postgres");
+// by default they run on SQLite.
+const testStoreEnv = "TICKETD_TEST_STORE"
+
+// withStore puts the harness's database on driver: a SQLite file, or a
+// fresh database of the package's PostgreSQL server.
+func withStore(driver string) harnessOption { return func(h *harness) { h.driver = driver } }
+
+// eachStore runs test once per driver, as subtests named for it.
+func eachStore(t *testing.T, test func(t *testing.T, driver string)) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) { test(t, driver) })
+	}
+}
 
 func testConfig(t testing.TB, sys *mailtest.System, dbPath string) *config.Config {
 	cfg := config.Default()
@@ -81,6 +102,15 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	h := &harness{t: t, sys: sys, cfg: testConfig(t, sys, filepath.Join(t.TempDir(), "ticketd.db"))}
 	for _, o := range opts {
 		o(h)
+	}
+	if h.driver == "" {
+		h.driver = store.SQLite
+		if os.Getenv(testStoreEnv) == store.Postgres {
+			h.driver = store.Postgres
+		}
+	}
+	if h.driver == store.Postgres {
+		h.cfg.Store = config.Store{Driver: store.Postgres, DSN: pgtest.Shared(t).NewDatabase(t)}
 	}
 	if h.clock == nil {
 		// Real loops need time to pass; the hour they run at must not matter.

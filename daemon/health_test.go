@@ -13,6 +13,7 @@ import (
 	"ticketd/config"
 	"ticketd/internal/mailtest"
 	"ticketd/notify"
+	"ticketd/store"
 	"ticketd/ticket"
 )
 
@@ -81,6 +82,16 @@ func TestHealth_tellsTheTruthAsPartsBreak(t *testing.T) {
 	})
 
 	t.Run("database_locked", func(t *testing.T) {
+		if h.driver == store.Postgres {
+			release := holdWriteLock(t, h)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			hh := h.d.Health(ctx)
+			cancel()
+			mustf(t, !hh.OK && !hh.Checks["database"].OK, "locked database reported healthy: %+v", hh)
+			release()
+			mustf(t, h.d.Health(context.Background()).Checks["database"].OK, "database not healthy after the lock is gone")
+			return
+		}
 		lock, err := sql.Open("sqlite", "file:"+h.cfg.Store.Path+"?_pragma=busy_timeout(100)")
 		if err != nil {
 			t.Fatal(err)

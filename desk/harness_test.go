@@ -12,14 +12,15 @@ import (
 
 	"ticketd/classify"
 	"ticketd/intake"
+	"ticketd/internal/pgtest"
 	"ticketd/sla"
 	"ticketd/store"
 	"ticketd/templates"
 	"ticketd/ticket"
 )
 
-// testDesk is a desk on a real SQLite file in t.TempDir(), with two
-// customers: Acme (standard, contacts ops@ and dev@acme.example) and
+// testDesk is a desk on a real database (a SQLite file in t.TempDir(),
+// or a fresh PostgreSQL database: newTestDeskOn), with two customers: Acme (standard, contacts ops@ and dev@acme.example) and
 // Globex (premium, it@globex.example); staff are erin@example.com. Mail
 // goes in through the store, as intake hands it over; what the desk sends
 // is read from the outbox.
@@ -42,10 +43,36 @@ func testConfig() Config {
 	}
 }
 
+// The desk's tests that write run on both drivers (eachStore), on one
+// PostgreSQL server per package run.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// eachStore runs test once per store driver, as subtests named for it.
+func eachStore(t *testing.T, test func(t *testing.T, driver string)) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) { test(t, driver) })
+	}
+}
+
+// newTestDesk is a test desk on SQLite, or on PostgreSQL when
+// TICKETD_TEST_STORE=postgres.
 func newTestDesk(t testing.TB, at time.Time, edit ...func(*Config)) *testDesk {
 	t.Helper()
+	driver := store.SQLite
+	if os.Getenv("TICKETD_TEST_STORE") == store.Postgres {
+		driver = store.Postgres
+	}
+	return newTestDeskOn(t, driver, at, edit...)
+}
+
+func newTestDeskOn(t testing.TB, driver string, at time.Time, edit ...func(*Config)) *testDesk {
+	t.Helper()
 	clock := ticket.NewFakeClock(at)
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "ticketd.db"), clock)
+	dsn := filepath.Join(t.TempDir(), "ticketd.db")
+	if driver == store.Postgres {
+		dsn = pgtest.Shared(t).NewDatabase(t)
+	}
+	db, err := store.OpenDSN(context.Background(), driver, dsn, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -247,10 +247,12 @@ func (tx *Tx) CompactRaw(limit int) (compacted int, more bool, err error) {
 func (tx *Tx) PruneSentOutbox(cutoff time.Time, limit int) (int, error) {
 	at := cutoff.UTC().Format(TimeFormat)
 	// outbox_bodies holds the bytes of mail not yet sent or sent within
-	// keep_sent, oldest first: a bounded table, read from its start
-	// (CROSS JOIN keeps SQLite from reading the whole outbox instead).
-	res, err := tx.exec(`DELETE FROM outbox_bodies WHERE outbox_id IN (SELECT b.outbox_id FROM outbox_bodies b CROSS JOIN outbox o ON o.id = b.outbox_id
-		WHERE o.status = 'sent' AND o.sent_at < ? ORDER BY b.outbox_id LIMIT ?)`, at, limit)
+	// keep_sent, oldest first: a bounded table, read from its start. The
+	// outbox row is looked up by a correlated subquery, which neither
+	// SQLite nor PostgreSQL turns into a join that could read the whole
+	// outbox instead.
+	res, err := tx.exec(`DELETE FROM outbox_bodies WHERE outbox_id IN (SELECT b.outbox_id FROM outbox_bodies b
+		WHERE (SELECT o.status = 'sent' AND o.sent_at < ? FROM outbox o WHERE o.id = b.outbox_id) ORDER BY b.outbox_id LIMIT ?)`, at, limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune sent outbox: %w", err)
 	}
@@ -296,7 +298,7 @@ func (tx *Tx) pruneInlineOutbox(at string, limit int) (int, error) {
 		if _, err := tx.exec(`DELETE FROM outbox WHERE id = ?`, v[0]); err != nil {
 			return 0, fmt.Errorf("prune sent outbox %v: %w", v[0], err)
 		}
-		if _, err := tx.exec(`INSERT INTO outbox (`+legacyOutboxColumns+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, x'')`, v[:]...); err != nil {
+		if _, err := tx.exec(`INSERT INTO outbox (`+legacyOutboxColumns+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(v[:], []byte{})...); err != nil {
 			return 0, fmt.Errorf("prune sent outbox %v: %w", v[0], err)
 		}
 	}
@@ -306,8 +308,12 @@ func (tx *Tx) pruneInlineOutbox(at string, limit int) (int, error) {
 // PruneAutoReplies forgets up to limit rate-limit records older than
 // cutoff, which no limit window reaches any more.
 func (tx *Tx) PruneAutoReplies(cutoff time.Time, limit int) (int, error) {
-	res, err := tx.exec(`DELETE FROM auto_replies WHERE rowid IN (SELECT rowid FROM auto_replies WHERE sent_at < ? ORDER BY sent_at LIMIT ?)`,
-		cutoff.UTC().Format(TimeFormat), limit)
+	// auto_replies has no key of its own: SQLite's rowid, PostgreSQL's ctid.
+	q := `DELETE FROM auto_replies WHERE rowid IN (SELECT rowid FROM auto_replies WHERE sent_at < ? ORDER BY sent_at LIMIT ?)`
+	if tx.db.postgres() {
+		q = `DELETE FROM auto_replies WHERE ctid = ANY (ARRAY(SELECT ctid FROM auto_replies WHERE sent_at < ? ORDER BY sent_at LIMIT ?))`
+	}
+	res, err := tx.exec(q, cutoff.UTC().Format(TimeFormat), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune auto replies: %w", err)
 	}

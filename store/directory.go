@@ -12,16 +12,15 @@ import (
 
 // AddCustomer inserts a customer; the name must be unique (case-insensitive).
 func (tx *Tx) AddCustomer(c *ticket.Customer) error {
-	res, err := tx.exec(`INSERT INTO customers (name, plan, region, language, engineer, engineer_hours, included_hours, included_per, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Name, c.Plan, c.Region, c.Language, c.Engineer, c.EngineerHours, c.IncludedHours, c.IncludedPer, tx.Now.Format(TimeFormat))
+	err := tx.queryRow(`INSERT INTO customers (name, plan, region, language, engineer, engineer_hours, included_hours, included_per, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Name, c.Plan, c.Region, c.Language, c.Engineer, c.EngineerHours, c.IncludedHours, c.IncludedPer, tx.Now.Format(TimeFormat)).Scan(&c.ID)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("customer %q already exists", c.Name)
 		}
 		return fmt.Errorf("add customer %q: %w", c.Name, err)
 	}
-	c.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -116,15 +115,14 @@ func (tx *Tx) AddContact(c *ticket.Contact) error {
 			return fmt.Errorf("demote primary contact: %w", err)
 		}
 	}
-	res, err := tx.exec(`INSERT INTO contacts (customer_id, email, name, tz, language, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.CustomerID, c.Email, c.Name, c.TZ, c.Language, c.Primary, tx.Now.Format(TimeFormat))
+	err := tx.queryRow(`INSERT INTO contacts (customer_id, email, name, tz, language, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.CustomerID, c.Email, c.Name, c.TZ, c.Language, c.Primary, tx.Now.Format(TimeFormat)).Scan(&c.ID)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("contact %s already exists", c.Email)
 		}
 		return fmt.Errorf("add contact %s: %w", c.Email, err)
 	}
-	c.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -219,7 +217,7 @@ func (tx *Tx) PrimaryContact(customerID int64) (*ticket.Contact, error) {
 }
 
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505") // unique_violation
 }
 
 // LookupContact serves sender verification (classify.Directory): the

@@ -128,7 +128,7 @@ const (
 
 // Nudge bumps topic, waking daemons that watch it (NudgeSeq).
 func (tx *Tx) Nudge(topic string) error {
-	if _, err := tx.exec(`INSERT INTO nudges (topic, seq) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET seq = seq + 1`, topic); err != nil {
+	if _, err := tx.exec(`INSERT INTO nudges (topic, seq) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET seq = nudges.seq + 1`, topic); err != nil {
 		return fmt.Errorf("nudge %s: %w", topic, err)
 	}
 	return nil

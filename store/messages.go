@@ -62,16 +62,15 @@ func (tx *Tx) AddMessage(m *Message) error {
 	if newDeflated {
 		deflated |= newTextIsDeflated
 	}
-	res, err := tx.exec(`INSERT INTO messages (raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name,
+	err := tx.queryRow(`INSERT INTO messages (raw_id, ticket_id, direction, kind, message_id, in_reply_to, refs, from_addr, from_name,
 		to_addrs, cc_addrs, subject, date, body, new_text, sender_outcome, sender_reason, automated, malformed, parse_errors, created_at, deflated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullInt(m.RawID), nullInt(m.TicketID), m.Direction, m.Kind, m.MessageID, m.InReplyTo, strings.Join(m.References, " "),
 		m.FromAddr, m.FromName, strings.Join(m.To, ", "), strings.Join(m.Cc, ", "), m.Subject, formatTime(m.Date), storedBody, storedNew,
-		m.SenderOutcome, m.SenderReason, m.Automated, m.Malformed, strings.Join(m.ParseErrors, "\n"), tx.Now.Format(TimeFormat), deflated)
+		m.SenderOutcome, m.SenderReason, m.Automated, m.Malformed, strings.Join(m.ParseErrors, "\n"), tx.Now.Format(TimeFormat), deflated).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("add message %q: %w", m.MessageID, err)
 	}
-	m.ID, _ = res.LastInsertId()
 	m.CreatedAt = tx.Now
 	for _, a := range m.Attachments {
 		if _, err := tx.exec(`INSERT INTO attachments (message_row, name, content_type, size, sha256) VALUES (?, ?, ?, ?, ?)`,
@@ -99,15 +98,17 @@ const (
 	newTextIsDeflated = 2
 )
 
-// deflateText returns how a message text is stored: deflated (as a blob)
-// when that saves space, else as it is.
-func deflateText(s string) (any, bool) {
+// deflateText returns how a message text is stored: deflated when that
+// saves space, else as it is. Either way it is bytes (a BLOB in SQLite's
+// TEXT column, BYTEA on PostgreSQL, whose text takes neither deflated
+// bytes nor every byte a mail may hold).
+func deflateText(s string) ([]byte, bool) {
 	if len(s) < 128 {
-		return s, false
+		return []byte(s), false
 	}
 	var buf bytes.Buffer
 	if !deflateInto(&buf, []byte(s)) {
-		return s, false
+		return []byte(s), false
 	}
 	return buf.Bytes(), true
 }

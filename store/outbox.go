@@ -16,13 +16,12 @@ func (tx *Tx) Enqueue(it *ticket.OutboxItem) error {
 	rcpts, _ := json.Marshal(it.Recipients)
 	// The composed bytes go to outbox_bodies, so the row stays small:
 	// once they are pruned (keep_sent) the row packs densely.
-	res, err := tx.exec(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, x'', 'pending', ?, ?)`,
-		nullInt(it.TicketID), it.Kind, it.MessageID, it.EnvelopeFrom, string(rcpts), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat))
+	err := tx.queryRow(`INSERT INTO outbox (ticket_id, kind, message_id, envelope_from, recipients, data, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
+		nullInt(it.TicketID), it.Kind, it.MessageID, it.EnvelopeFrom, string(rcpts), []byte{}, tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat)).Scan(&it.ID)
 	if err != nil {
 		return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
 	}
-	it.ID, _ = res.LastInsertId()
 	if len(it.Data) > 0 {
 		if _, err := tx.exec(`INSERT INTO outbox_bodies (outbox_id, data) VALUES (?, ?)`, it.ID, it.Data); err != nil {
 			return fmt.Errorf("enqueue %s mail %s: %w", it.Kind, it.MessageID, err)
@@ -123,7 +122,12 @@ func (tx *Tx) ClaimOutbox(holder string, now time.Time, limit int, ttl time.Dura
 
 // skipLocked is the row-locking clause of a claim: FOR UPDATE SKIP LOCKED
 // where the database has it; SQLite has one writer and needs none.
-func (tx *Tx) skipLocked() string { return "" }
+func (tx *Tx) skipLocked() string {
+	if tx.db.postgres() {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
 
 // outboxColumnsNoData are outboxColumns without the composed bytes.
 const outboxColumnsNoData = `o.id, o.ticket_id, (SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), o.kind, o.message_id, o.envelope_from,

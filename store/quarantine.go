@@ -32,12 +32,12 @@ type QuarantineEntry struct {
 
 // Quarantine keeps message row under outcome with a reason.
 func (tx *Tx) Quarantine(messageRow int64, outcome, reason string) (int64, error) {
-	res, err := tx.exec(`INSERT INTO quarantine (message_row, outcome, reason, status, created_at) VALUES (?, ?, ?, 'held', ?)`,
-		messageRow, outcome, reason, tx.Now.Format(TimeFormat))
+	var id int64
+	err := tx.queryRow(`INSERT INTO quarantine (message_row, outcome, reason, status, created_at) VALUES (?, ?, ?, 'held', ?) RETURNING id`,
+		messageRow, outcome, reason, tx.Now.Format(TimeFormat)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("quarantine message %d: %w", messageRow, err)
 	}
-	id, _ := res.LastInsertId()
 	return id, nil
 }
 

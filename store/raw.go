@@ -70,7 +70,8 @@ func (tx *Tx) Checkpoint(mailbox string) (ticket.Checkpoint, error) {
 func (tx *Tx) advanceCheckpoint(mailbox string, uidValidity, uid uint32) error {
 	_, err := tx.exec(`INSERT INTO imap_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (mailbox) DO UPDATE SET
-			last_uid = CASE WHEN uid_validity = excluded.uid_validity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+			last_uid = CASE WHEN imap_checkpoints.uid_validity = excluded.uid_validity AND imap_checkpoints.last_uid > excluded.last_uid
+				THEN imap_checkpoints.last_uid ELSE excluded.last_uid END,
 			uid_validity = excluded.uid_validity,
 			updated_at = excluded.updated_at`,
 		mailbox, uidValidity, uid, tx.Now.Format(TimeFormat))
@@ -120,13 +121,12 @@ func (tx *Tx) StoreRaw(m *RawMessage) (id int64, duplicate bool, err error) {
 	if m.Inbox == "" {
 		m.Inbox = DefaultInbox
 	}
-	res, err := tx.exec(`INSERT INTO raw_messages (inbox, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, deflated, data_len, chunks, internal_date, stored_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Inbox, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, deflated, len(m.Data), chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat))
+	err = tx.queryRow(`INSERT INTO raw_messages (inbox, mailbox, uid_validity, uid, message_id, sha256, size, truncated, data, deflated, data_len, chunks, internal_date, stored_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Inbox, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.SHA256, m.Size, m.Truncated, inline, deflated, len(m.Data), chunks, formatTime(m.InternalDate), tx.Now.Format(TimeFormat)).Scan(&id)
 	if err != nil {
 		return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)
 	}
-	id, _ = res.LastInsertId()
 	if chunks > 0 {
 		if err := tx.storeChunks(id, m.Data); err != nil {
 			return 0, false, fmt.Errorf("store raw message %s/%d/%d: %w", m.Mailbox, m.UIDValidity, m.UID, err)

@@ -25,26 +25,47 @@ type SLAStat struct {
 
 // nsOf is the SQL for a stored instant (TimeFormat) in Unix nanoseconds,
 // exact: whole seconds from the date and time, nanoseconds from the
-// fixed-width fraction.
-func nsOf(col string) string {
-	return strings.ReplaceAll(`(unixepoch(substr(X, 1, 19)) * 1000000000 + CAST(substr(X, 21, 9) AS INTEGER))`, "X", col)
+// fixed-width fraction. SQLite and PostgreSQL name the seconds
+// differently; it is the report's one dialect difference.
+func nsOf(postgres bool, col string) string {
+	secs := `unixepoch(substr({}, 1, 19))`
+	if postgres {
+		secs = `CAST(EXTRACT(EPOCH FROM CAST(substr({}, 1, 19) AS TIMESTAMP)) AS BIGINT)`
+	}
+	return strings.ReplaceAll(`(`+secs+` * 1000000000 + CAST(substr({}, 21, 9) AS BIGINT))`, "{}", col)
 }
 
-var slaCountsQuery = `SELECT COALESCE(plan, ''), COALESCE(level, ''), COUNT(*), COUNT(first_response_at),
-	COALESCE(SUM(first_response_due IS NOT NULL AND first_response_at IS NOT NULL AND first_response_at <= first_response_due), 0),
-	COALESCE(SUM(first_response_due IS NOT NULL AND (first_response_at > first_response_due OR (first_response_at IS NULL AND ?2 >= first_response_due))), 0),
-	COALESCE(SUM(first_response_due IS NOT NULL AND first_response_at IS NULL AND ?2 < first_response_due AND status <> 'closed'
-		AND ` + nsOf("?2") + ` - ` + nsOf("COALESCE(sla_started_at, created_at)") + ` >=
-			((` + nsOf("first_response_due") + ` - ` + nsOf("COALESCE(sla_started_at, created_at)") + `) * ?3) / 100), 0),
-	COALESCE(SUM(first_response_due IS NULL), 0)
+func slaCountsQuery(postgres bool) string {
+	ns := func(col string) string { return nsOf(postgres, col) }
+	return `SELECT COALESCE(plan, ''), COALESCE(level, ''), COUNT(*), COUNT(first_response_at),
+	COUNT(*) FILTER (WHERE first_response_due IS NOT NULL AND first_response_at IS NOT NULL AND first_response_at <= first_response_due),
+	COUNT(*) FILTER (WHERE first_response_due IS NOT NULL AND (first_response_at > first_response_due OR (first_response_at IS NULL AND ?2 >= first_response_due))),
+	COUNT(*) FILTER (WHERE first_response_due IS NOT NULL AND first_response_at IS NULL AND ?2 < first_response_due AND status <> 'closed'
+		AND ` + ns("?2") + ` - ` + ns("COALESCE(sla_started_at, created_at)") + ` >=
+			((` + ns("first_response_due") + ` - ` + ns("COALESCE(sla_started_at, created_at)") + `) * ?3) / 100),
+	COUNT(*) FILTER (WHERE first_response_due IS NULL)
 	FROM tickets WHERE created_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2`
+}
 
-var slaWaitsQuery = `SELECT plan, level, rn, n, wait FROM (
+// slaWaitsQuery picks the nearest-rank percentiles ?2 and ?3 of each
+// group's waits: rank max(1, ceil(p*n/100)), written as a CASE because
+// the scalar max is SQLite's (GREATEST PostgreSQL's).
+func slaWaitsQuery(postgres bool) string {
+	rank := func(p string) string {
+		return `CASE WHEN (` + p + ` * n + 99) / 100 > 1 THEN (` + p + ` * n + 99) / 100 ELSE 1 END`
+	}
+	return `SELECT plan, level, rn, n, wait FROM (
 	SELECT plan, level, wait, ROW_NUMBER() OVER (PARTITION BY plan, level ORDER BY wait) AS rn, COUNT(*) OVER (PARTITION BY plan, level) AS n
 	FROM (SELECT COALESCE(plan, '') AS plan, COALESCE(level, '') AS level,
-		` + nsOf("first_response_at") + ` - ` + nsOf("COALESCE(sla_started_at, created_at)") + ` AS wait
-		FROM tickets WHERE created_at >= ?1 AND first_response_at IS NOT NULL))
-	WHERE rn = max(1, (?2 * n + 99) / 100) OR rn = max(1, (?3 * n + 99) / 100)`
+		` + nsOf(postgres, "first_response_at") + ` - ` + nsOf(postgres, "COALESCE(sla_started_at, created_at)") + ` AS wait
+		FROM tickets WHERE created_at >= ?1 AND first_response_at IS NOT NULL) AS answered) AS ranked
+	WHERE rn = ` + rank("?2") + ` OR rn = ` + rank("?3")
+}
+
+var slaQueries = map[bool][2]string{
+	false: {slaCountsQuery(false), slaWaitsQuery(false)},
+	true:  {slaCountsQuery(true), slaWaitsQuery(true)},
+}
 
 // SLAStats aggregates first-response performance per plan and level over
 // the tickets created at or after since, judged as of now, in SQL: only
@@ -54,7 +75,8 @@ var slaWaitsQuery = `SELECT plan, level, rn, n, wait FROM (
 // unanswered ticket is at risk; two percentiles of the wait are computed.
 func (tx *Tx) SLAStats(since, now time.Time, atRiskPercent int, percentiles [2]int) ([]SLAStat, error) {
 	sinceS, nowS := since.UTC().Format(TimeFormat), now.UTC().Format(TimeFormat)
-	rows, err := tx.query(slaCountsQuery, sinceS, nowS, atRiskPercent)
+	queries := slaQueries[tx.db.postgres()]
+	rows, err := tx.query(queries[0], sinceS, nowS, atRiskPercent)
 	if err != nil {
 		return nil, fmt.Errorf("sla report: %w", err)
 	}
@@ -73,7 +95,7 @@ func (tx *Tx) SLAStats(since, now time.Time, atRiskPercent int, percentiles [2]i
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sla report: %w", err)
 	}
-	rows, err = tx.query(slaWaitsQuery, sinceS, percentiles[0], percentiles[1])
+	rows, err = tx.query(queries[1], sinceS, percentiles[0], percentiles[1])
 	if err != nil {
 		return nil, fmt.Errorf("sla report waits: %w", err)
 	}

@@ -19,43 +19,60 @@ const maxCachedStatements = 256
 // on the database needs a free connection, and the caller holds one in
 // its transaction, so waiting for another here could deadlock a full
 // pool.
+//
+// On PostgreSQL it keeps each statement's text with "$n" placeholders
+// instead (rebind), and pgx prepares and caches statements per connection
+// by that text itself.
 type stmtCache struct {
-	db     *sql.DB
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	db       *sql.DB
+	postgres bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	mu      sync.Mutex
 	closed  bool
 	stmts   map[string]*sql.Stmt // nil value: could not be prepared (e.g. an older schema); run as text
 	pending map[string]bool
+	texts   map[string]string // PostgreSQL: the statement as it runs there
 }
 
-func (c *stmtCache) init(db *sql.DB) {
-	c.db = db
+func (c *stmtCache) init(db *sql.DB, postgres bool) {
+	c.db, c.postgres = db, postgres
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.stmts = map[string]*sql.Stmt{}
 	c.pending = map[string]bool{}
+	c.texts = map[string]string{}
 }
 
 // get returns the prepared statement for query, or nil, scheduling its
-// preparation.
-func (c *stmtCache) get(query string) *sql.Stmt {
+// preparation, and the text of query to run in this dialect.
+func (c *stmtCache) get(query string) (*sql.Stmt, string) {
 	if f := observer.Load(); f != nil {
 		(*f)(query)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.postgres {
+		if text, ok := c.texts[query]; ok {
+			return nil, text
+		}
+		text := rebind(query)
+		if len(c.texts) < maxCachedStatements {
+			c.texts[query] = text
+		}
+		return nil, text
+	}
 	if s, ok := c.stmts[query]; ok {
-		return s
+		return s, query
 	}
 	if c.closed || c.pending[query] || len(c.stmts)+len(c.pending) >= maxCachedStatements {
-		return nil
+		return nil, query
 	}
 	c.pending[query] = true
 	c.wg.Add(1)
 	go c.prepare(query)
-	return nil
+	return nil, query
 }
 
 func (c *stmtCache) prepare(query string) {

@@ -1,10 +1,13 @@
-// Package store is ticketd's persistence: one SQLite file (modernc.org/sqlite,
-// no cgo) with embedded numbered migrations, WAL, foreign keys and a busy
-// timeout. It offers transactions that capture "now" once from an injected
-// clock, and the queries the pipeline needs, each prepared once and served
-// by an index (see QueryPlan, FullScans). Raw mail and message texts are
-// stored deflated where that saves space. It holds no policy: what to
-// store, when and for how long is decided by the desk and the daemon.
+// Package store is ticketd's persistence: by default one SQLite file
+// (modernc.org/sqlite, no cgo) with WAL, foreign keys and a busy timeout;
+// or a PostgreSQL database (pgx) that several instances can share. Both
+// have embedded numbered migrations of the same meaning and run the same
+// statements (dialect.go says what differs and where it is handled). It
+// offers transactions that capture "now" once from an injected clock, and
+// the queries the pipeline needs, each prepared once and served by an
+// index (see QueryPlan, FullScans). Raw mail and message texts are stored
+// deflated where that saves space. It holds no policy: what to store, when
+// and for how long is decided by the desk and the daemon.
 //
 // Size: about 2,900 lines, one file per table group, because every query
 // of the product lives here (and is checked by the query-plan tests):
@@ -29,10 +32,15 @@ import (
 
 	"ticketd/ticket"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+// migrationFiles holds SQLite's migrations in migrations/ and their
+// PostgreSQL twins, same file names, in migrations/postgres/.
+//
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // TimeFormat is how instants are stored: UTC, fixed width, so that string
@@ -48,15 +56,19 @@ var ErrNewerSchema = errors.New("database schema is newer than this ticketd")
 
 // DB is an open ticketd database.
 type DB struct {
-	db    *sql.DB
-	clock ticket.Clock
-	path  string
+	db     *sql.DB
+	clock  ticket.Clock
+	driver string // SQLite or Postgres
+	name   string // the file, or the DSN without its password
 
 	// writer admits one write transaction of this process at a time.
 	// SQLite has one writer anyway; queueing here instead of in SQLite's
 	// busy handler (which polls, sleeping up to 100 ms) lets the next
 	// writer start the moment the previous one commits. Writers of other
-	// processes (admin commands) still meet busy_timeout.
+	// processes (admin commands) still meet busy_timeout. On PostgreSQL
+	// it keeps one instance's writers from failing each other's
+	// serializable transactions; other instances meet lock_timeout and
+	// serialization failures (IsBusy).
 	writer      chan struct{}
 	busyTimeout time.Duration
 	stmts       stmtCache
@@ -84,15 +96,26 @@ type Options struct {
 	Manual bool
 	// BusyTimeout is how long a write waits for the write lock before it
 	// fails with an error IsBusy recognises; default DefaultBusyTimeout.
+	// On PostgreSQL it is also the lock_timeout of every statement.
 	BusyTimeout time.Duration
 }
 
 // DefaultBusyTimeout is how long a write waits for the write lock.
 const DefaultBusyTimeout = 10 * time.Second
 
-// Open opens (creating if needed) the database at path and applies pending
-// migrations. A database whose schema is newer than this binary's is refused.
+// Open opens (creating if needed) the SQLite database at path and applies
+// pending migrations. A database whose schema is newer than this binary's
+// is refused. It is OpenDSN(ctx, SQLite, path, clock, opts...).
 func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Options) (*DB, error) {
+	return OpenDSN(ctx, SQLite, dbPath, clock, opts...)
+}
+
+// OpenDSN opens a database of driver: for SQLite, dsn is the file's path
+// (created if needed); for Postgres, a libpq connection string or URL
+// ("postgres://ticketd@db.example.com/ticketd"; a password not in it is
+// taken from PGPASSWORD or ~/.pgpass, as libpq does) of an existing,
+// possibly empty, database. Pending migrations are applied as opts say.
+func OpenDSN(ctx context.Context, driver, dsn string, clock ticket.Clock, opts ...Options) (*DB, error) {
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
@@ -100,31 +123,30 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 	if clock == nil {
 		clock = ticket.SystemClock{}
 	}
-	if err := createPrivate(dbPath); err != nil {
-		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
-	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = DefaultBusyTimeout
 	}
-	q := url.Values{}
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", max(o.BusyTimeout.Milliseconds(), 1)))
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + dbPath + "?" + q.Encode()
-	sdb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
+	var sdb *sql.DB
+	var err error
+	name := dsn
+	switch driver {
+	case SQLite, "":
+		driver = SQLite
+		sdb, err = openSQLite(dsn, o)
+	case Postgres:
+		name = RedactDSN(dsn)
+		sdb, err = openPostgres(dsn, o)
+	default:
+		return nil, fmt.Errorf("open database: unknown driver %q (want %q or %q)", driver, SQLite, Postgres)
 	}
-	// SQLite has one writer; a small pool serves concurrent readers (WAL).
-	sdb.SetMaxOpenConns(4)
-	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{db: sdb, clock: clock, path: dbPath, writer: make(chan struct{}, 1), busyTimeout: o.BusyTimeout}
-	d.stmts.init(sdb)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", name, err)
+	}
+	d := &DB{db: sdb, clock: clock, driver: driver, name: name, writer: make(chan struct{}, 1), busyTimeout: o.BusyTimeout}
+	d.stmts.init(sdb, driver == Postgres)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
-		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
+		return nil, fmt.Errorf("open database %s: %w", name, err)
 	}
 	apply := !o.NoMigrate
 	if o.Manual {
@@ -135,24 +157,66 @@ func Open(ctx context.Context, dbPath string, clock ticket.Clock, opts ...Option
 			}
 		}
 		if err != nil {
-			sdb.Close()
-			return nil, fmt.Errorf("database %s: %w", dbPath, err)
+			d.Close()
+			return nil, fmt.Errorf("database %s: %w", name, err)
 		}
 		return d, nil
 	}
 	if o.NoUpgrade && apply {
 		have, err := d.currentVersion(ctx)
 		if err != nil {
-			sdb.Close()
-			return nil, fmt.Errorf("database %s: %w", dbPath, err)
+			d.Close()
+			return nil, fmt.Errorf("database %s: %w", name, err)
 		}
 		apply = have == 0
 	}
 	if err := d.migrate(ctx, apply); err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("database %s: %w", dbPath, err)
+		d.Close()
+		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 	return d, nil
+}
+
+func openSQLite(dbPath string, o Options) (*sql.DB, error) {
+	if err := createPrivate(dbPath); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", max(o.BusyTimeout.Milliseconds(), 1)))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sdb, err := sql.Open("sqlite", "file:"+dbPath+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	// SQLite has one writer; a small pool serves concurrent readers (WAL).
+	sdb.SetMaxOpenConns(4)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	return sdb, nil
+}
+
+func openPostgres(dsn string, o Options) (*sql.DB, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cc.RuntimeParams == nil {
+		cc.RuntimeParams = map[string]string{}
+	}
+	// A statement waiting for a row lock gives up after BusyTimeout, with
+	// an error IsBusy recognises, like SQLite's busy_timeout.
+	cc.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(o.BusyTimeout.Milliseconds(), 1), 10)
+	if cc.RuntimeParams["application_name"] == "" {
+		cc.RuntimeParams["application_name"] = "ticketd"
+	}
+	sdb := stdlib.OpenDB(*cc)
+	// One writer at a time per instance (DB.writer), readers beside it.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(4)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	return sdb, nil
 }
 
 // Close closes the database.
@@ -161,8 +225,14 @@ func (d *DB) Close() error {
 	return d.db.Close()
 }
 
-// Path is the file the database lives in.
-func (d *DB) Path() string { return d.path }
+// Driver is SQLite or Postgres.
+func (d *DB) Driver() string { return d.driver }
+
+// Name is the database for people: the SQLite file, or the PostgreSQL
+// DSN without its password.
+func (d *DB) Name() string { return d.name }
+
+func (d *DB) postgres() bool { return d.driver == Postgres }
 
 // Clock is the clock transactions take "now" from.
 func (d *DB) Clock() ticket.Clock { return d.clock }
@@ -173,19 +243,35 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrationDir is where driver's migrations are embedded.
+func migrationDir(driver string) string {
+	if driver == Postgres {
+		return "migrations/postgres"
+	}
+	return "migrations"
+}
+
+// migrations returns SQLite's migrations, in order.
+func migrations() ([]migration, error) { return migrationsOf(SQLite) }
+
+// migrationsOf returns driver's migrations, in order.
+func migrationsOf(driver string) ([]migration, error) {
+	dir := migrationDir(driver)
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration file %q: name must start with a number and '_'", e.Name())
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("migration file %s/%s: name must be NNNN_name.sql", dir, e.Name())
 		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		b, err := migrationFiles.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +284,7 @@ func migrations() ([]migration, error) {
 // SchemaVersion reports the database's schema version and the newest one
 // this binary knows.
 func (d *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
-	ms, err := migrations()
+	ms, err := migrationsOf(d.driver)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -208,7 +294,18 @@ func (d *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
 }
 
 func (d *DB) currentVersion(ctx context.Context) (int, error) {
-	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`
+	if d.postgres() {
+		// Instances starting together on an empty database: IF NOT
+		// EXISTS is not atomic on PostgreSQL; the lock makes it so.
+		err := d.migrationTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, create)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("create migrations table: %w", err)
+		}
+	} else if _, err := d.db.ExecContext(ctx, create); err != nil {
 		return 0, fmt.Errorf("create migrations table: %w", err)
 	}
 	var v sql.NullInt64
@@ -216,6 +313,30 @@ func (d *DB) currentVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return int(v.Int64), nil
+}
+
+// migrationLock is the PostgreSQL advisory lock that makes instances
+// migrating one database at once take turns ("ticketd migrations").
+const migrationLock = 0x7469636b65746400
+
+// migrationTx runs fn in a transaction; on PostgreSQL it first waits for
+// the migration lock, which the commit releases.
+func (d *DB) migrationTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if d.postgres() {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // migrate applies pending migrations, one transaction each.
@@ -226,7 +347,7 @@ func (d *DB) migrate(ctx context.Context, apply bool) error {
 // migrateUpTo is migrate stopping after version upTo (0: the latest); tests
 // use it to make a database as an older ticketd left it.
 func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
-	ms, err := migrations()
+	ms, err := migrationsOf(d.driver)
 	if err != nil {
 		return err
 	}
@@ -240,6 +361,10 @@ func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
 	if want := ms[len(ms)-1].version; have > want {
 		return fmt.Errorf("%w: schema version %d, this binary knows up to %d; upgrade ticketd", ErrNewerSchema, have, want)
 	}
+	insert := `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`
+	if d.postgres() {
+		insert = rebind(insert)
+	}
 	for _, m := range ms {
 		if m.version <= have {
 			continue
@@ -247,20 +372,23 @@ func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
 		if !apply {
 			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (ticketd backup FILE) and run `ticketd migrate`", ErrOlderSchema, have, m.name)
 		}
-		tx, err := d.db.BeginTx(ctx, nil)
+		err := d.migrationTx(ctx, func(tx *sql.Tx) error {
+			// Another instance may have applied it while this one
+			// waited for the lock (PostgreSQL).
+			var v sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+				return err
+			}
+			if int(v.Int64) >= m.version {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, insert, m.version, m.name, d.clock.Now().UTC().Format(TimeFormat))
+			return err
+		})
 		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			m.version, m.name, d.clock.Now().UTC().Format(TimeFormat)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
@@ -297,10 +425,13 @@ type Tx struct {
 // another writer of this process; IsBusy recognises it.
 var ErrBusy = errors.New("database is busy: another write is in progress")
 
-// IsBusy reports whether err is a lock timeout: SQLite's "database is
-// locked" (SQLITE_BUSY, SQLITE_LOCKED and their extended codes) or
-// ErrBusy. Such a failure says nothing about the data: the caller retries
-// later and must not decide anything from it.
+// IsBusy reports whether err is a failure that says nothing about the
+// data: SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED and
+// their extended codes), ErrBusy, or on PostgreSQL a serialization
+// failure or deadlock between concurrent transactions, a lock wait past
+// BusyTimeout, or a lost or refused connection. The caller retries later
+// and must not decide anything from it (a mail is never quarantined for
+// it).
 func IsBusy(err error) bool {
 	if err == nil {
 		return false
@@ -315,7 +446,7 @@ func IsBusy(err error) bool {
 			return true
 		}
 	}
-	return false
+	return pgRetryable(err)
 }
 
 // lockWriter waits for this process's write slot, at most busyTimeout.
@@ -340,12 +471,25 @@ func (d *DB) lockWriter(ctx context.Context) error {
 func (d *DB) unlockWriter() { <-d.writer }
 
 // Update runs fn in a write transaction, committing when fn returns nil.
+//
+// On PostgreSQL the transaction is SERIALIZABLE: the store's transactions
+// were written for SQLite's single writer (the next ticket number is
+// MAX(number)+1, a reminder is marked sent if it was not, an alert fold
+// is read and written back), and serializable isolation keeps every one
+// of them correct beside other instances' writes without a lock per
+// case. A transaction that would break that fails with a serialization
+// failure instead, which IsBusy recognises: nothing was written, and the
+// caller tries again later, as after a SQLite lock timeout.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := d.lockWriter(ctx); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer d.unlockWriter()
-	stx, err := d.db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions // SQLite: BEGIN IMMEDIATE (_txlock)
+	if d.postgres() {
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	stx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -360,9 +504,15 @@ func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// View runs fn in a transaction that is always rolled back; use it for reads.
+// View runs fn in a transaction that is always rolled back; use it for
+// reads. It sees one snapshot throughout (SQLite's WAL read transaction;
+// PostgreSQL's REPEATABLE READ, which never fails for a reader).
 func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	stx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.postgres() {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	stx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
@@ -371,43 +521,59 @@ func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // stmt returns query prepared for this transaction when the database has
-// it prepared, else nil: the caller then runs the text, and the cache
-// prepares it for next time.
-func (tx *Tx) stmt(query string) *sql.Stmt {
+// it prepared (else nil: the caller then runs the text, and the cache
+// prepares it for next time), and the text to run in this dialect.
+func (tx *Tx) stmt(query string) (*sql.Stmt, string) {
 	if s, ok := tx.stmts[query]; ok {
-		return s
+		return s, query
 	}
-	ps := tx.db.stmts.get(query)
+	ps, text := tx.db.stmts.get(query)
 	if ps == nil {
-		return nil
+		return nil, text
 	}
 	s := tx.tx.StmtContext(tx.ctx, ps)
 	if tx.stmts == nil {
 		tx.stmts = make(map[string]*sql.Stmt, 8)
 	}
 	tx.stmts[query] = s
-	return s
+	return s, text
 }
 
-func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	if s := tx.stmt(query); s != nil {
+// result is what a write reports: the rows it changed. New rows' ids
+// come from "RETURNING id" (LastInsertId does not exist on PostgreSQL).
+type result interface {
+	RowsAffected() (int64, error)
+}
+
+func (tx *Tx) args(args []any) []any {
+	if tx.db.postgres() {
+		return bindArgs(args)
+	}
+	return args
+}
+
+func (tx *Tx) exec(query string, args ...any) (result, error) {
+	s, text := tx.stmt(query)
+	if s != nil {
 		return s.ExecContext(tx.ctx, args...)
 	}
-	return tx.tx.ExecContext(tx.ctx, query, args...)
+	return tx.tx.ExecContext(tx.ctx, text, tx.args(args)...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	if s := tx.stmt(query); s != nil {
+	s, text := tx.stmt(query)
+	if s != nil {
 		return s.QueryContext(tx.ctx, args...)
 	}
-	return tx.tx.QueryContext(tx.ctx, query, args...)
+	return tx.tx.QueryContext(tx.ctx, text, tx.args(args)...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
-	if s := tx.stmt(query); s != nil {
+	s, text := tx.stmt(query)
+	if s != nil {
 		return s.QueryRowContext(tx.ctx, args...)
 	}
-	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+	return tx.tx.QueryRowContext(tx.ctx, text, tx.args(args)...)
 }
 
 // Meta returns the value stored under key, or ErrNotFound.
@@ -458,10 +624,18 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
+// ErrBackupUnsupported is Backup's error on PostgreSQL.
+var ErrBackupUnsupported = errors.New("ticketd backup copies SQLite databases; back up a PostgreSQL database with pg_dump " +
+	"(pg_dump -Fc -f ticketd.dump DSN; restore with pg_restore), or the server's own backups")
+
 // Backup writes a consistent online copy of the database to file
 // (SQLite VACUUM INTO), which must not exist yet. The copy is private to
-// its owner, like the database.
+// its owner, like the database. PostgreSQL has no VACUUM INTO: there it
+// returns ErrBackupUnsupported, which says to use pg_dump.
 func (d *DB) Backup(ctx context.Context, file string) error {
+	if d.postgres() {
+		return ErrBackupUnsupported
+	}
 	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", file, err)

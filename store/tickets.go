@@ -68,19 +68,27 @@ func (tx *Tx) CreateTicket(t *ticket.Ticket) error {
 		t.Status = ticket.StatusNew
 	}
 	reasons, _ := json.Marshal(nonNil(t.LevelReasons))
-	res, err := tx.exec(`INSERT INTO tickets (number, subject, status, requester, requester_name, customer_id, contact_id, plan, level,
+	var id int64
+	err := tx.queryRow(`INSERT INTO tickets (number, subject, status, requester, requester_name, customer_id, contact_id, plan, level,
 		declared_level, level_reasons, language, sla_zone, sla_region, sla_started_at, first_response_due, first_response_at,
 		resolution_due, assignee, previous_number, created_at, updated_at, assessed_level, assessed_factors, level_uncertain, inbox)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		next, t.Subject, t.Status, t.Requester, t.RequesterName, nullInt(t.CustomerID), nullInt(t.ContactID), nullString(t.Plan),
 		nullString(string(t.Level)), nullString(string(t.DeclaredLevel)), string(reasons), t.Language, t.SLAZone, t.SLARegion,
 		formatTimePtr(t.SLAStartedAt), formatTimePtr(t.FirstResponseDue), formatTimePtr(t.FirstResponseAt), formatTimePtr(t.ResolutionDue),
 		t.Assignee, nullInt(t.PreviousNumber), tx.Now.Format(TimeFormat), tx.Now.Format(TimeFormat),
-		string(t.AssessedLevel), t.AssessedFactors, t.LevelUncertain, inboxName(t.Inbox))
+		string(t.AssessedLevel), t.AssessedFactors, t.LevelUncertain, inboxName(t.Inbox)).Scan(&id)
 	if err != nil {
+		if isUnique(err) {
+			// PostgreSQL: another instance's transaction took this
+			// number first (numbers come from MAX(number)+1). Nothing
+			// was written; the caller tries again, as after a lock
+			// timeout.
+			return fmt.Errorf("create ticket: number %d taken by a concurrent transaction: %w", next, ErrBusy)
+		}
 		return fmt.Errorf("create ticket: %w", err)
 	}
-	t.ID, _ = res.LastInsertId()
+	t.ID = id
 	t.Number = next
 	t.CreatedAt, t.UpdatedAt = tx.Now, tx.Now
 	return nil

@@ -73,7 +73,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 		}
 		policy = &classify.SenderPolicy{TrustedAuthServIDs: cfg.Verify.TrustedAuthservIDs, RequireAuth: cfg.Verify.RequireAuth,
 			StaffAddresses: cfg.Staff.Addresses, StaffDomains: cfg.Staff.Domains}
-		if db, err = store.Open(ctx, cfg.Store.Path, nil, store.Options{NoUpgrade: true}); err != nil {
+		if db, err = daemon.OpenStore(ctx, cfg, nil, store.Options{NoUpgrade: true}); err != nil {
 			return err
 		}
 		defer db.Close()

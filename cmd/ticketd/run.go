@@ -131,28 +131,6 @@ func (m *Main) cmdVersion(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (m *Main) cmdMigrate(ctx context.Context, args []string) error {
-	f := m.newFlags("migrate")
-	if _, err := f.parse(args); err != nil {
-		return err
-	}
-	db, cfg, err := m.openStore(ctx, f, store.Options{Manual: true})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	from, to, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	if from == to {
-		fmt.Fprintf(m.Stdout, "%s: schema version %d: up to date\n", cfg.Store.Path, to)
-	} else {
-		fmt.Fprintf(m.Stdout, "%s: migrated from schema version %d to %d\n", cfg.Store.Path, from, to)
-	}
-	return nil
-}
-
 func (m *Main) cmdBackup(ctx context.Context, args []string) error {
 	f := m.newFlags("backup")
 	pos, err := f.parse(args)
@@ -164,6 +142,13 @@ func (m *Main) cmdBackup(ctx context.Context, args []string) error {
 	}
 	if _, err := os.Stat(pos[0]); err == nil {
 		return fmt.Errorf("%s exists; refusing to overwrite", pos[0])
+	}
+	cfg, err := m.loadConfig(f)
+	if err != nil {
+		return err
+	}
+	if cfg.Store.Driver == store.Postgres {
+		return store.ErrBackupUnsupported
 	}
 	db, cfg, err := m.openStore(ctx, f, store.Options{Manual: true})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ticketd/config"
+	"ticketd/daemon"
 	"ticketd/store"
 	"ticketd/ticket"
 )
@@ -30,7 +31,7 @@ func (m *Main) openStore(ctx context.Context, f *flags, opts ...store.Options) (
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	db, err := store.Open(ctx, cfg.Store.Path, nil, o)
+	db, err := daemon.OpenStore(ctx, cfg, nil, o)
 	if err != nil {
 		return nil, nil, err
 	}

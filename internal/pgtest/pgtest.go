@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -41,6 +42,8 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	seq  atomic.Int64
+
+	stopOnce sync.Once
 }
 
 // binDir finds the newest installed PostgreSQL's binary directory.
@@ -71,38 +74,104 @@ func binDir() (string, error) {
 // server; it is stopped when the test ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin, err := binDir()
+	s, err := start()
 	if err != nil {
+		fail(tb, err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// errMissing is start's error when no server is installed.
+type errMissing struct{ error }
+
+func fail(tb testing.TB, err error) {
+	tb.Helper()
+	if _, ok := err.(errMissing); ok {
 		if os.Getenv(RequireEnv) != "" {
 			tb.Fatalf("pgtest: %v (%s is set)", err, RequireEnv)
 		}
 		tb.Skipf("pgtest: %v; skipping (set %s=1 to fail instead)", err, RequireEnv)
 	}
+	tb.Fatalf("pgtest: %v", err)
+}
+
+var shared struct {
+	sync.Mutex
+	main   bool // Main runs the package's tests
+	server *Server
+	err    error
+}
+
+// Main runs a test package's tests (call it from TestMain) and stops the
+// server Shared started, if any: one server per package run, a fresh
+// database per test (Shared(t).NewDatabase(t)).
+func Main(m *testing.M) int {
+	shared.Lock()
+	shared.main = true
+	shared.Unlock()
+	code := m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.server != nil {
+		shared.server.Stop()
+	}
+	return code
+}
+
+// Shared returns the package's server, starting it at the first call. The
+// package's TestMain must run its tests through Main, which stops it.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if !shared.main {
+		tb.Fatal("pgtest.Shared needs the package's TestMain to call pgtest.Main")
+	}
+	if shared.server == nil && shared.err == nil {
+		shared.server, shared.err = start()
+	}
+	if shared.err != nil {
+		fail(tb, shared.err)
+	}
+	return shared.server
+}
+
+func start() (*Server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, errMissing{err}
+	}
 	s := &Server{bin: bin, done: make(chan struct{})}
 	s.dir, err = os.MkdirTemp("", "ticketd-pg-")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	tb.Cleanup(func() { os.RemoveAll(s.dir) })
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(s.dir)
+		}
+	}()
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			tb.Fatalf("pgtest: running as root needs the postgres system user: %v", err)
+			return nil, fmt.Errorf("running as root needs the postgres system user: %v", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 		if err := os.Chown(s.dir, uid, gid); err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 	}
 	data := filepath.Join(s.dir, "data")
 	if out, err := s.command("initdb", "-D", data, "-U", "ticketd", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
-		tb.Fatalf("pgtest: initdb: %v\n%s", err, out)
+		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 	port, err := freePort()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	s.cmd = s.command("postgres", "-D", data, "-p", strconv.Itoa(port), "-k", s.dir,
@@ -110,19 +179,21 @@ func Start(tb testing.TB) *Server {
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=warning")
 	logFile, err := os.Create(filepath.Join(s.dir, "postgres.log"))
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
-		tb.Fatalf("pgtest: start postgres: %v", err)
+		logFile.Close()
+		return nil, fmt.Errorf("start postgres: %v", err)
 	}
 	go func() { s.cmd.Wait(); logFile.Close(); close(s.done) }()
-	tb.Cleanup(s.stop)
 	if err := s.waitReady(15 * time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "postgres.log"))
-		tb.Fatalf("pgtest: %v\n%s", err, log)
+		s.Stop()
+		return nil, fmt.Errorf("%v\n%s", err, log)
 	}
-	return s
+	ok = true
+	return s, nil
 }
 
 func (s *Server) command(name string, args ...string) *exec.Cmd {
@@ -177,18 +248,22 @@ func (s *Server) NewDatabase(tb testing.TB) string {
 	return s.dsn(name)
 }
 
-// stop shuts the server down fast (SIGINT: abort transactions, exit).
-func (s *Server) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
+// Stop shuts the server down fast (SIGINT: abort transactions, exit) and
+// removes its directory. Start's server stops by itself when its test
+// ends; Main stops Shared's.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		if s.cmd != nil && s.cmd.Process != nil {
+			s.cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-s.done:
+			case <-time.After(10 * time.Second):
+				s.cmd.Process.Kill()
+				<-s.done
+			}
+		}
+		os.RemoveAll(s.dir)
+	})
 }
 
 func freePort() (int, error) {

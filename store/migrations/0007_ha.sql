@@ -5,7 +5,7 @@
 -- has expired (the holder died, hung, or lost the database). term counts
 -- changes of holder, so a holder can tell it was replaced.
 CREATE TABLE leases (
-	name        TEXT PRIMARY KEY,       -- "intake:NAME"
+	name        TEXT PRIMARY KEY,       -- "process", "intake:NAME"
 	holder      TEXT NOT NULL,          -- an instance id
 	term        INTEGER NOT NULL,
 	acquired_at TEXT NOT NULL,
