@@ -88,7 +88,7 @@ func init() {
 		"sla":          {"sla due|plans|regions …", "compute a due time, list plans, calendars and holiday regions", (*Main).cmdSLA},
 		"classify":     {"classify [--config F] [--json] [--learn-from CORRECTIONS] FILE.eml… | --explain-corrections CORRECTIONS | --table", "show the level, impact factors, confidence and sender outcome ticketd would give mail files; report on #level corrections; print the level table", (*Main).cmdClassify},
 		"report":       {"report sla [--since 30d] [--json]", "first-response performance per plan and level", (*Main).cmdReport},
-		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
+		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--store sqlite|postgres:DSN] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
 	}
 }
 
