@@ -247,9 +247,6 @@ func migrationDir(driver string) string {
 	return "migrations"
 }
 
-// migrations returns SQLite's migrations, in order.
-func migrations() ([]migration, error) { return migrationsOf(SQLite) }
-
 // migrationsOf returns driver's migrations, in order.
 func migrationsOf(driver string) ([]migration, error) {
 	dir := migrationDir(driver)
