@@ -348,6 +348,24 @@ func TestIsBusy_postgresErrors(t *testing.T) {
 	if IsBusy(errors.New("x")) {
 		t.Error("a plain error is busy")
 	}
+	// The server ends the connection in the middle of a transaction (a
+	// restart, a failover): nothing was written, try again.
+	err = db.Update(ctx, func(tx *Tx) error {
+		var pid int
+		if err := tx.queryRow(`SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			return err
+		}
+		if _, err := db.db.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+			return err
+		}
+		return tx.SetMeta("k", []byte("v"))
+	})
+	if !IsBusy(err) {
+		t.Errorf("a connection ended by the server: IsBusy(%v) = false", err)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", []byte("v")) }); err != nil {
+		t.Errorf("after the lost connection: %v", err)
+	}
 	if !strings.Contains(db.Name(), "postgres://") || db.Driver() != Postgres {
 		t.Errorf("Name %q, Driver %q", db.Name(), db.Driver())
 	}
