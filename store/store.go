@@ -363,7 +363,11 @@ func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
 			continue
 		}
 		if !apply {
-			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (ticketd backup FILE) and run `ticketd migrate`", ErrOlderSchema, have, m.name)
+			backup := "ticketd backup FILE"
+			if d.postgres() {
+				backup = "pg_dump"
+			}
+			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (%s) and run `ticketd migrate`", ErrOlderSchema, have, m.name, backup)
 		}
 		err := d.migrationTx(ctx, func(tx *sql.Tx) error {
 			// Another instance may have applied it while this one
