@@ -478,13 +478,28 @@ func (d *DB) unlockWriter() { <-d.writer }
 // failure instead, which IsBusy recognises: nothing was written, and the
 // caller tries again later, as after a SQLite lock timeout.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return d.update(ctx, sql.LevelSerializable, fn)
+}
+
+// UpdateReadCommitted is Update at PostgreSQL's READ COMMITTED, for
+// transactions whose statements are correct under concurrency by
+// themselves: claiming rows with SELECT … FOR UPDATE SKIP LOCKED, or one
+// conditional UPDATE. Serializable isolation would fail such claims
+// against each other (each reads the rows the other takes: a read/write
+// dependency), where READ COMMITTED lets them pass each other. On SQLite
+// it is Update.
+func (d *DB) UpdateReadCommitted(ctx context.Context, fn func(*Tx) error) error {
+	return d.update(ctx, sql.LevelReadCommitted, fn)
+}
+
+func (d *DB) update(ctx context.Context, isolation sql.IsolationLevel, fn func(*Tx) error) error {
 	if err := d.lockWriter(ctx); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer d.unlockWriter()
 	var opts *sql.TxOptions // SQLite: BEGIN IMMEDIATE (_txlock)
 	if d.postgres() {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		opts = &sql.TxOptions{Isolation: isolation}
 	}
 	stx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
