@@ -36,7 +36,9 @@ const (
 //   - transactions: SQLite takes its one write lock at BEGIN (IMMEDIATE);
 //     PostgreSQL writes run SERIALIZABLE, so every transaction written for
 //     a single writer stays correct beside others, and a conflict is a
-//     retry (IsBusy), never a wrong answer (see DB.Update);
+//     retry (IsBusy), never a wrong answer (see DB.Update); claims that
+//     are correct by themselves (FOR UPDATE SKIP LOCKED) run at READ
+//     COMMITTED instead (DB.UpdateReadCommitted);
 //   - the schema: migrations/*.sql for SQLite, migrations/postgres/*.sql
 //     (the translation rules are at the top of 0001 there);
 //   - the few statements with no common form: the SLA report's time
