@@ -203,7 +203,10 @@ func (d *Daemon) renewLeases(ctx context.Context, self store.Instance, ttl time.
 		names = append(names, intakeLease(ic.Name))
 	}
 	held, holders := map[string]bool{}, map[string]store.Lease{}
-	err := d.db.Update(ctx, func(tx *store.Tx) error {
+	// READ COMMITTED: each lease is one conditional upsert, atomic by
+	// itself; serializable isolation would fail two instances' renewals
+	// against each other.
+	err := d.db.UpdateReadCommitted(ctx, func(tx *store.Tx) error {
 		if err := tx.Heartbeat(self); err != nil {
 			return err
 		}

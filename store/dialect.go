@@ -1,7 +1,11 @@
 package store
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,7 +36,9 @@ const (
 //   - transactions: SQLite takes its one write lock at BEGIN (IMMEDIATE);
 //     PostgreSQL writes run SERIALIZABLE, so every transaction written for
 //     a single writer stays correct beside others, and a conflict is a
-//     retry (IsBusy), never a wrong answer (see DB.Update);
+//     retry (IsBusy), never a wrong answer (see DB.Update); claims that
+//     are correct by themselves (FOR UPDATE SKIP LOCKED) run at READ
+//     COMMITTED instead (DB.UpdateReadCommitted);
 //   - the schema: migrations/*.sql for SQLite, migrations/postgres/*.sql
 //     (the translation rules are at the top of 0001 there);
 //   - the few statements with no common form: the SLA report's time
@@ -177,8 +183,12 @@ func pgRetryable(err error) bool {
 	case code != "":
 		return false
 	}
+	// The connection broke (the server restarted, the network failed):
+	// the transaction did not commit, and the data is as it was.
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || pgconn.SafeToRetry(err)
+	var ne net.Error
+	return errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.As(err, &ne) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
 // RedactDSN returns dsn with its password replaced by "xxxxx", for

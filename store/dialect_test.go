@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -348,6 +349,24 @@ func TestIsBusy_postgresErrors(t *testing.T) {
 	if IsBusy(errors.New("x")) {
 		t.Error("a plain error is busy")
 	}
+	// The server ends the connection in the middle of a transaction (a
+	// restart, a failover): nothing was written, try again.
+	err = db.Update(ctx, func(tx *Tx) error {
+		var pid int
+		if err := tx.queryRow(`SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			return err
+		}
+		if _, err := db.db.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+			return err
+		}
+		return tx.SetMeta("k", []byte("v"))
+	})
+	if !IsBusy(err) {
+		t.Errorf("a connection ended by the server: IsBusy(%v) = false", err)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", []byte("v")) }); err != nil {
+		t.Errorf("after the lost connection: %v", err)
+	}
 	if !strings.Contains(db.Name(), "postgres://") || db.Driver() != Postgres {
 		t.Errorf("Name %q, Driver %q", db.Name(), db.Driver())
 	}
@@ -497,5 +516,89 @@ func TestAcquireLease_concurrentInstancesOneHolder(t *testing.T) {
 	wg.Wait()
 	if len(winners) != 1 {
 		t.Fatalf("lease held by %v, want exactly one", winners)
+	}
+}
+
+// TestUpdateReadCommitted_claimsWithSkipLockedPassEachOther: two
+// instances claim pending outbox rows one at a time with FOR UPDATE SKIP
+// LOCKED, as several delivering instances will. At READ COMMITTED every
+// row is claimed exactly once and no claim fails; the same claims in
+// serializable transactions fail against each other (retried: still
+// once each).
+func TestUpdateReadCommitted_claimsWithSkipLockedPassEachOther(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		update  func(*DB) func(context.Context, func(*Tx) error) error
+		mayFail bool // and do, most runs: 42 of 200 once
+	}{
+		{"read_committed", func(db *DB) func(context.Context, func(*Tx) error) error { return db.UpdateReadCommitted }, false},
+		{"serializable", func(db *DB) func(context.Context, func(*Tx) error) error { return db.Update }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := newTarget(t, Postgres)
+			a, clock := tg.openTest(t)
+			b, _ := tg.openTest(t)
+			ctx := context.Background()
+			const rows = 200
+			if err := a.Update(ctx, func(tx *Tx) error {
+				for i := range rows {
+					if err := tx.Enqueue(&ticket.OutboxItem{Kind: "ack", MessageID: fmt.Sprintf("c%d@support", i), EnvelopeFrom: "support@x",
+						Recipients: []string{"a@b"}, Data: []byte("x")}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			claimed := map[int64]int{}
+			failed := 0
+			var wg sync.WaitGroup
+			for _, db := range []*DB{a, b, a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						var id int64
+						err := c.update(db)(ctx, func(tx *Tx) error {
+							err := tx.queryRow(`SELECT id FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&id)
+							if err != nil {
+								return err
+							}
+							return tx.MarkSent(id, clock.Now())
+						})
+						mu.Lock()
+						switch {
+						case errors.Is(err, sql.ErrNoRows):
+							mu.Unlock()
+							return
+						case IsBusy(err):
+							failed++
+						case err != nil:
+							mu.Unlock()
+							t.Error(err)
+							return
+						default:
+							claimed[id]++
+						}
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if len(claimed) != rows {
+				t.Errorf("%d rows claimed of %d", len(claimed), rows)
+			}
+			for id, n := range claimed {
+				if n != 1 {
+					t.Errorf("row %d claimed %d times", id, n)
+				}
+			}
+			if failed > 0 && !c.mayFail {
+				t.Errorf("%d claims failed on serialization", failed)
+			}
+			t.Logf("%d claims failed and were retried", failed)
+		})
 	}
 }

@@ -273,7 +273,9 @@ func (d *DB) Due(ctx context.Context, now time.Time, limit int) ([]ticket.Outbox
 	if d.claimer == "" {
 		err = d.View(ctx, func(tx *Tx) (err error) { items, err = tx.DueOutbox(now, limit); return err })
 	} else {
-		err = d.Update(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(d.claimer, now, limit, claimTTL); return err })
+		// READ COMMITTED: claims skip the rows other claims lock rather than
+		// fail against them (UpdateReadCommitted).
+		err = d.UpdateReadCommitted(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(d.claimer, now, limit, claimTTL); return err })
 	}
 	if err != nil {
 		return nil, err

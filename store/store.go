@@ -251,9 +251,6 @@ func migrationDir(driver string) string {
 	return "migrations"
 }
 
-// migrations returns SQLite's migrations, in order.
-func migrations() ([]migration, error) { return migrationsOf(SQLite) }
-
 // migrationsOf returns driver's migrations, in order.
 func migrationsOf(driver string) ([]migration, error) {
 	dir := migrationDir(driver)
@@ -370,7 +367,11 @@ func (d *DB) migrateUpTo(ctx context.Context, apply bool, upTo int) error {
 			continue
 		}
 		if !apply {
-			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (ticketd backup FILE) and run `ticketd migrate`", ErrOlderSchema, have, m.name)
+			backup := "ticketd backup FILE"
+			if d.postgres() {
+				backup = "pg_dump"
+			}
+			return fmt.Errorf("%w: schema version %d, migration %s pending: back it up (%s) and run `ticketd migrate`", ErrOlderSchema, have, m.name, backup)
 		}
 		err := d.migrationTx(ctx, func(tx *sql.Tx) error {
 			// Another instance may have applied it while this one
@@ -481,13 +482,28 @@ func (d *DB) unlockWriter() { <-d.writer }
 // failure instead, which IsBusy recognises: nothing was written, and the
 // caller tries again later, as after a SQLite lock timeout.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return d.update(ctx, sql.LevelSerializable, fn)
+}
+
+// UpdateReadCommitted is Update at PostgreSQL's READ COMMITTED, for
+// transactions whose statements are correct under concurrency by
+// themselves: claiming rows with SELECT … FOR UPDATE SKIP LOCKED, or one
+// conditional UPDATE. Serializable isolation would fail such claims
+// against each other (each reads the rows the other takes: a read/write
+// dependency), where READ COMMITTED lets them pass each other. On SQLite
+// it is Update.
+func (d *DB) UpdateReadCommitted(ctx context.Context, fn func(*Tx) error) error {
+	return d.update(ctx, sql.LevelReadCommitted, fn)
+}
+
+func (d *DB) update(ctx context.Context, isolation sql.IsolationLevel, fn func(*Tx) error) error {
 	if err := d.lockWriter(ctx); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer d.unlockWriter()
 	var opts *sql.TxOptions // SQLite: BEGIN IMMEDIATE (_txlock)
 	if d.postgres() {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		opts = &sql.TxOptions{Isolation: isolation}
 	}
 	stx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {

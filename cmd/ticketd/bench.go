@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ticketd/internal/bench"
+	"ticketd/store"
 )
 
 func (m *Main) cmdBench(ctx context.Context, args []string) error {
@@ -33,6 +34,7 @@ func (m *Main) cmdBench(ctx context.Context, args []string) error {
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the backlog phase to `file`")
 	verbose := f.Bool("v", false, "show the daemon's log")
 	inProcess := f.Bool("large-in-process", false, "run the daemon in this process in every phase (RSS figures then include the bench's servers and generator)")
+	storeArg := f.String("store", "sqlite", "the database: sqlite (a temp file), or postgres:`DSN` of a server the bench creates a scratch database on (the role needs CREATEDB) and drops after")
 	prefillList := f.String("prefill", "0", "write `N` tickets into the database before the backlog (through the store, spread over a year); a list like 0,10000,100000 runs the bench once per size, side by side")
 	pos, err := f.parse(args)
 	if err != nil {
@@ -56,6 +58,11 @@ func (m *Main) cmdBench(ctx context.Context, args []string) error {
 	if *imapPass == "" {
 		*imapPass = m.Getenv("TICKETD_BENCH_IMAP_PASSWORD")
 	}
+	if *storeArg != "sqlite" {
+		if driver, _, err := store.ParseStore(*storeArg); err != nil || driver != store.Postgres {
+			return usagef("--store: want sqlite or postgres:DSN")
+		}
+	}
 	var sizes []int
 	for _, v := range strings.Split(*prefillList, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -67,7 +74,7 @@ func (m *Main) cmdBench(ctx context.Context, args []string) error {
 	cfg := bench.Config{
 		Messages: *messages, Rate: *rate, Duration: *duration, LargeAttachment: int(*attachMB * (1 << 20)), Seed: *seed,
 		IMAP: *imapAddr, IMAPSecurity: *imapSec, IMAPUser: *imapUser, IMAPPassword: *imapPass, Mailbox: *mailbox,
-		SMTP: *smtpAddr, SMTPSecurity: *smtpSec, InsecureSkipVerify: *insecure,
+		SMTP: *smtpAddr, SMTPSecurity: *smtpSec, InsecureSkipVerify: *insecure, Store: *storeArg,
 	}
 	if *verbose {
 		cfg.Logger = newLogger(m.Stderr, "info", "text")
@@ -192,6 +199,7 @@ func printBench(w io.Writer, r *bench.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "machine\t%d CPUs, %s/%s\n", r.NumCPU, r.GOOS, r.GOARCH)
 	fmt.Fprintf(tw, "servers\t%s\n", servers)
+	fmt.Fprintf(tw, "store\t%s\n", r.Store)
 	if r.MailboxPreexisting > 0 {
 		fmt.Fprintf(tw, "  mailbox NOT EMPTY\t%d mails were there before the run; the daemon processed them too\n", r.MailboxPreexisting)
 	}

@@ -90,7 +90,7 @@ func init() {
 		"report":       {"report sla|hours|corrections [--since …] [--json]", "first-response performance per plan and level; time against included hours; engineers' level corrections", (*Main).cmdReport},
 		"status":       {"status [--json]", "instances using the database and the leases they hold (who reads which inbox, since when)", (*Main).cmdStatus},
 		"digest":       {"digest preview --customer NAME [--lang L] [--html] [--json]", "show the status digest a customer's primary contact would get now", (*Main).cmdDigest},
-		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
+		"bench":        {"bench [--messages N] [--prefill N[,N…]] [--store sqlite|postgres:DSN] [--json]", "measure the whole pipeline against in-process servers, on a database of N tickets", (*Main).cmdBench},
 	}
 }
 

@@ -123,7 +123,7 @@ func (m *Main) cmdVersion(ctx context.Context, args []string) error {
 		}
 		for _, dep := range bi.Deps {
 			switch dep.Path {
-			case "github.com/emersion/go-imap/v2", "github.com/emersion/go-smtp", "github.com/jhillyerd/enmime/v2", "modernc.org/sqlite":
+			case "github.com/emersion/go-imap/v2", "github.com/emersion/go-smtp", "github.com/jhillyerd/enmime/v2", "modernc.org/sqlite", "github.com/jackc/pgx/v5":
 				fmt.Fprintf(m.Stdout, "dep: %s %s\n", dep.Path, dep.Version)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +77,12 @@ type Config struct {
 	// deployed, without the bench's servers, generator and tracker.
 	DaemonBinary string
 
+	// Store is the database the run uses: "" or "sqlite" for a SQLite
+	// file in a temp directory, or "postgres:DSN" for a scratch database
+	// the bench creates on that server (the role needs CREATEDB) and
+	// drops when the run ends.
+	Store string
+
 	// Prefill is how many tickets are written into the database (through
 	// the store, see prefill) before the backlog: the backlog then runs
 	// against a database of that size.
@@ -142,6 +147,7 @@ type Result struct {
 	MailboxPreexisting int
 
 	External bool
+	Store    string // the database, for people
 	NumCPU   int
 	GOOS     string
 	GOARCH   string
@@ -205,7 +211,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Rate > 0 {
 		offered = int(cfg.Rate * cfg.Duration.Seconds())
 	}
-	r.dbPath = filepath.Join(tmp, "ticketd.db")
+	r.tmp = tmp
+	if r.db, err = newBenchDB(ctx, cfg, tmp, "ticketd"); err != nil {
+		return nil, err
+	}
+	defer func() { r.db.drop() }()
+	res.Store = r.db.describe()
 	r.daemonCfg = r.config()
 	total := cfg.Messages + offered + 1
 	r.gen = NewGenerator(cfg.Seed, support, ContactsFor(total, r.daemonCfg.Limits.AutoRepliesPerSenderPerHour))
@@ -276,7 +287,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.TicketsMeasured = n
 		raw := after.rawBytes - before.rawBytes
 		res.RawBytesPerTicket = float64(raw) / float64(n)
-		res.BytesPerTicket = float64((after.pagesInUse-before.pagesInUse)*after.pageSize-raw) / float64(n)
+		res.BytesPerTicket = float64(after.bytesInUse-before.bytesInUse-raw) / float64(n)
 	}
 	res.DBFileMB = float64(after.fileBytes) / (1 << 20)
 	if cfg.LargeAttachment > 0 {
@@ -305,7 +316,8 @@ type runner struct {
 	imapUser  string
 	imapPass  string
 	smtpAddr  string
-	dbPath    string
+	tmp       string   // the run's directory: config, SQLite files
+	db        *benchDB // the run's database
 	daemonCfg *config.Config
 
 	d      *daemon.Daemon
@@ -355,7 +367,11 @@ func (r *runner) phaseTimeout(n int) time.Duration {
 func (r *runner) config() *config.Config {
 	cfg := config.Default()
 	cfg.File = "(bench)"
-	cfg.Store.Path = r.dbPath
+	if driver, dsn := r.db.source(); driver == store.SQLite {
+		cfg.Store.Path = dsn
+	} else {
+		cfg.Store = config.Store{Driver: driver, DSN: dsn}
+	}
 	cfg.IMAP = config.IMAP{Address: r.imapAddr, Security: orNone(r.cfg.IMAPSecurity), Username: r.imapUser, Auth: "plain",
 		Mailbox: r.cfg.Mailbox, PollInterval: config.Duration{Duration: time.Second}, Processed: "leave",
 		Secret: config.Secret{Password: r.imapPass}, InsecureSkipVerify: r.cfg.InsecureSkipVerify}
@@ -406,7 +422,7 @@ func (r *runner) useChild() bool { return r.cfg.DaemonBinary != "" && r.cfg.CPUP
 // to a file only its owner may read, for the daemon process and the
 // admin commands.
 func (r *runner) writeConfig() error {
-	r.cfgPath = filepath.Join(filepath.Dir(r.dbPath), "ticketd.toml")
+	r.cfgPath = filepath.Join(r.tmp, "ticketd.toml")
 	f, err := os.OpenFile(r.cfgPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -681,7 +697,8 @@ func (r *runner) withStore(ctx context.Context, fn func(*store.DB) error) error 
 	if r.d != nil {
 		return fn(r.d.DB())
 	}
-	db, err := store.Open(ctx, r.dbPath, nil, store.Options{Manual: true})
+	driver, dsn := r.db.source()
+	db, err := store.OpenDSN(ctx, driver, dsn, nil, store.Options{Manual: true})
 	if err != nil {
 		return err
 	}
@@ -693,9 +710,8 @@ func (r *runner) withStore(ctx context.Context, fn func(*store.DB) error) error 
 type usageFigures struct {
 	tickets    int
 	rawBytes   int64 // raw mail as stored
-	pagesInUse int64
-	pageSize   int64
-	fileBytes  int64
+	bytesInUse int64 // SQLite: pages in use; PostgreSQL: tables, indexes, TOAST
+	fileBytes  int64 // SQLite: the file; PostgreSQL: the database
 }
 
 // usage measures the database; with prune it first does what maintenance
@@ -722,12 +738,12 @@ func (r *runner) usage(ctx context.Context, prune bool) (usageFigures, error) {
 	if err != nil {
 		return u, err
 	}
-	sdb, err := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+	sdb, _, err := r.db.sqlDB()
 	if err != nil {
 		return u, err
 	}
 	defer sdb.Close()
-	var inline, chunks, pages, free int64
+	var inline, chunks int64
 	for _, q := range []struct {
 		sql string
 		to  any
@@ -735,19 +751,14 @@ func (r *runner) usage(ctx context.Context, prune bool) (usageFigures, error) {
 		{`SELECT COUNT(*) FROM tickets`, &u.tickets},
 		{`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_messages`, &inline},
 		{`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM raw_chunks`, &chunks},
-		{`PRAGMA page_count`, &pages},
-		{`PRAGMA freelist_count`, &free},
-		{`PRAGMA page_size`, &u.pageSize},
 	} {
 		if err := sdb.QueryRowContext(ctx, q.sql).Scan(q.to); err != nil {
 			return u, fmt.Errorf("%s: %w", q.sql, err)
 		}
 	}
-	u.rawBytes, u.pagesInUse = inline+chunks, pages-free
-	if st, err := os.Stat(r.dbPath); err == nil {
-		u.fileBytes = st.Size()
-	}
-	return u, nil
+	u.rawBytes = inline + chunks
+	u.bytesInUse, u.fileBytes, err = r.db.space(ctx, sdb)
+	return u, err
 }
 
 // large stops the daemon, appends one mail with a large attachment, drops
@@ -765,7 +776,12 @@ func (r *runner) large(ctx context.Context) error {
 		if err := r.inProcess(); err != nil {
 			return err
 		}
-		r.dbPath = filepath.Join(filepath.Dir(r.dbPath), "large.db")
+		large, err := newBenchDB(ctx, r.cfg, r.tmp, "large")
+		if err != nil {
+			return err
+		}
+		r.db.drop()
+		r.db = large // dropped when Run returns
 		r.daemonCfg = r.config()
 		if err := r.open(ctx); err != nil {
 			return err
@@ -866,7 +882,7 @@ func (r *runner) explain(ctx context.Context, err error) error {
 			return nil
 		})
 	})
-	if db, derr := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro"); derr == nil {
+	if db, _, derr := r.db.sqlDB(); derr == nil {
 		rows, qerr := db.Query(`SELECT outcome, COUNT(*) FROM raw_messages GROUP BY outcome`)
 		if qerr == nil {
 			for rows.Next() {
@@ -891,11 +907,13 @@ func (r *runner) watchOutbox(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db, err := sql.Open("sqlite", "file:"+r.dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+		db, bind, err := r.db.sqlDB()
 		if err != nil {
 			return
 		}
 		defer db.Close()
+		watch := bind(`SELECT m.in_reply_to, o.recipients, o.sent_at FROM outbox o JOIN messages m ON m.message_id = o.message_id
+				WHERE o.kind = 'ack' AND o.status = 'sent' AND o.sent_at >= ? ORDER BY o.sent_at`)
 		last := ""
 		for {
 			select {
@@ -903,8 +921,7 @@ func (r *runner) watchOutbox(ctx context.Context) (stop func()) {
 				return
 			case <-time.After(10 * time.Millisecond):
 			}
-			rows, err := db.QueryContext(ctx, `SELECT m.in_reply_to, o.recipients, o.sent_at FROM outbox o JOIN messages m ON m.message_id = o.message_id
-				WHERE o.kind = 'ack' AND o.status = 'sent' AND o.sent_at >= ? ORDER BY o.sent_at`, last)
+			rows, err := db.QueryContext(ctx, watch, last)
 			if err != nil {
 				continue
 			}
