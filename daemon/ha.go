@@ -108,35 +108,7 @@ func (d *Daemon) haLoop(ctx context.Context) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		now := d.clock.Now()
-		held, holders, err := d.renewLeases(ctx, self, takeover)
-		d.ha.mu.Lock()
-		if err == nil {
-			d.ha.lastRenew = now
-			for name := range d.ha.held {
-				if !held[name] {
-					delete(d.ha.held, name)
-				}
-			}
-			for name, ok := range held {
-				if !ok {
-					continue
-				}
-				if _, had := d.ha.held[name]; !had {
-					d.ha.held[name] = now
-					d.log.Info("lease taken: this instance now runs it", "lease", name, "instance", d.instance, "term", holders[name].Term)
-					d.metrics.takeover(name)
-				}
-			}
-			d.ha.holders = holders
-		} else if ctx.Err() == nil && now.Sub(d.ha.lastRenew) >= takeover-every/2 {
-			// Cannot renew: before another instance may take over, stop.
-			if len(d.ha.held) > 0 {
-				d.log.Error("cannot renew leases; stopping intake and processing until the database answers", "err", err)
-			}
-			d.ha.held = map[string]time.Time{}
-		}
-		d.ha.mu.Unlock()
+		d.renewAndApply(ctx, self)
 		for _, ic := range d.inboxes {
 			name := intakeLease(ic.Name)
 			_, runs := running[name]
@@ -169,6 +141,47 @@ func (d *Daemon) haLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// renewAndApply renews the leases once and records which this instance
+// holds now; when it cannot renew for longer than is safe, it gives them
+// all up (self-fencing) before another instance may take them.
+func (d *Daemon) renewAndApply(ctx context.Context, self store.Instance) {
+	takeover := d.cfg.HA.Takeover.Duration
+	every := takeover / 3
+	now := d.clock.Now()
+	// A database that does not answer must not keep this instance
+	// believing it leads: the renewal gives up after a third of takeover.
+	rctx, cancel := context.WithTimeout(ctx, every)
+	held, holders, err := d.renewLeases(rctx, self, takeover)
+	cancel()
+	d.ha.mu.Lock()
+	defer d.ha.mu.Unlock()
+	if err == nil {
+		d.ha.lastRenew = now
+		for name := range d.ha.held {
+			if !held[name] {
+				delete(d.ha.held, name)
+			}
+		}
+		for name, ok := range held {
+			if !ok {
+				continue
+			}
+			if _, had := d.ha.held[name]; !had {
+				d.ha.held[name] = now
+				d.log.Info("lease taken: this instance now runs it", "lease", name, "instance", d.instance, "term", holders[name].Term)
+				d.metrics.takeover(name)
+			}
+		}
+		d.ha.holders = holders
+	} else if ctx.Err() == nil && now.Sub(d.ha.lastRenew) >= takeover-every/2 {
+		// Cannot renew: before another instance may take over, stop.
+		if len(d.ha.held) > 0 {
+			d.log.Error("cannot renew leases; stopping intake and processing until the database answers", "err", err)
+		}
+		d.ha.held = map[string]time.Time{}
 	}
 }
 

@@ -12,17 +12,21 @@ import (
 	"ticketd/store"
 )
 
-// Two instances on one database (SQLite here; the integration suite does
-// it on PostgreSQL with kill -9): one leads, the other stands by, and the
-// standby takes over when the leader's leases end.
+// Two instances on one database (SQLite and PostgreSQL here; the
+// integration suite does it on PostgreSQL with kill -9): one leads, the
+// other stands by, and the standby takes over when the leader's leases end.
 func TestHA_standbyTakesOverAndNothingIsDoubled(t *testing.T) {
+	eachStore(t, testHAStandbyTakesOver)
+}
+
+func testHAStandbyTakesOver(t *testing.T, driver string) {
 	ha := func(id string) harnessOption {
 		return withConfig(func(c *config.Config) {
 			c.HA.Instance = id
 			c.HA.Takeover = config.Duration{Duration: 3 * time.Second}
 		})
 	}
-	a := newHarness(t, ha("a"))
+	a := newHarness(t, ha("a"), withStore(driver))
 	// A ghost held the intake lease and died: b must wait for it to expire.
 	a.d.DB().Update(context.Background(), func(tx *store.Tx) error {
 		_, _, err := tx.AcquireLease(intakeLease(config.DefaultInbox), "ghost", 2*time.Second)
@@ -40,7 +44,8 @@ func TestHA_standbyTakesOverAndNothingIsDoubled(t *testing.T) {
 	})
 
 	// b: same database and mailbox, standing by.
-	b := &harness{t: t, sys: a.sys, cfg: testConfig(t, a.sys, a.cfg.Store.Path), clock: a.clock}
+	b := &harness{t: t, sys: a.sys, cfg: testConfig(t, a.sys, a.cfg.Store.Path), clock: a.clock, driver: driver}
+	b.cfg.Store = a.cfg.Store
 	ha("b")(b)
 	b.open()
 	b.start()

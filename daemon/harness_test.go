@@ -217,6 +217,16 @@ func (h *harness) deliver(uid uint32, raw string) {
 	}
 }
 
+// lead takes this instance's leases once, as the running daemon's lease
+// loop would, for tests that call the daemon's parts without starting it
+// (on PostgreSQL, work is leased even to a single instance).
+func (h *harness) lead() {
+	h.t.Helper()
+	if h.d.ha.on {
+		h.d.renewAndApply(context.Background(), store.Instance{ID: h.d.instance, Host: "test", StartedAt: h.clock.Now()})
+	}
+}
+
 func (h *harness) runOnce() {
 	h.t.Helper()
 	if err := h.d.RunOnce(context.Background()); err != nil {

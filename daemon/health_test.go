@@ -146,6 +146,7 @@ func TestHealth_intakeSilenceAlertsAdminOncePerIncident(t *testing.T) {
 		c.Health.MaxSilence = config.Duration{Duration: 10 * time.Minute}
 	}))
 	ctx := context.Background()
+	h.lead()
 	h.d.checkIncidents(ctx)
 	mustf(t, len(h.outbox()) == 0, "alerted before max_silence passed")
 	clock.Advance(11 * time.Minute)
