@@ -125,7 +125,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		return nil, err
 	}
 	if d.ha.on {
-		d.db.ClaimAs(d.instance) // several instances deliver: each mail is claimed
+		if err := d.checkInstanceUnique(ctx); err != nil {
+			d.db.Close()
+			return nil, err
+		}
+		// Several instances deliver: each mail is claimed; a dead
+		// instance's claims go to the others once its heartbeat is a
+		// takeover old.
+		d.db.ClaimAs(d.instance, cfg.HA.Takeover.Duration)
 	}
 	return d, nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"ticketd/config"
@@ -83,6 +84,38 @@ func instanceID(cfg *config.Config) string {
 		host = "ticketd"
 	}
 	return host
+}
+
+// checkInstanceUnique refuses to start when another live process on this
+// host uses this instance's name: two processes with one name would both
+// believe they hold its leases. A process of that name that is gone (a
+// crash, a restart) is the normal case and takes its leases back.
+func (d *Daemon) checkInstanceUnique(ctx context.Context) error {
+	host, _ := os.Hostname()
+	var seen []store.Instance
+	err := d.db.View(ctx, func(tx *store.Tx) (err error) {
+		seen, err = tx.InstancesSeen(d.clock.Now().Add(-d.cfg.HA.Takeover.Duration))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("check instance %q: %w", d.instance, err)
+	}
+	for _, in := range seen {
+		if in.ID == d.instance && in.Host == host && in.PID != os.Getpid() && processAlive(in.PID) {
+			return fmt.Errorf("instance %q is already running on this host (pid %d, seen %s): "+
+				"give each ticketd process its own [ha] instance name", d.instance, in.PID, in.SeenAt.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// processAlive reports whether a process with pid exists on this host.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // haLoop takes, renews and gives up leases, starting and stopping each

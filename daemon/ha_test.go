@@ -3,6 +3,10 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +77,32 @@ func testHAStandbyTakesOver(t *testing.T, driver string) {
 	for _, l := range leases {
 		mustf(t, l.Holder == "b", "lease %s held by %s after the takeover", l.Name, l.Holder)
 	}
+}
+
+// Two processes on one host with one instance name would both believe
+// they hold its leases: the second refuses to start. The name of a
+// process that is gone (a crash) is taken back at once.
+func TestHA_instanceNameInUseOnThisHostRefusesToStart(t *testing.T) {
+	a := newHarness(t, withConfig(func(c *config.Config) { c.HA.Instance = "node-1" }))
+	host, _ := os.Hostname()
+	heartbeat := func(pid int) {
+		t.Helper()
+		if err := a.d.DB().Update(context.Background(), func(tx *store.Tx) error {
+			return tx.Heartbeat(store.Instance{ID: "node-1", Host: host, PID: pid, StartedAt: a.clock.Now()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	heartbeat(os.Getppid()) // alive: the test's parent
+	_, err := New(context.Background(), a.cfg, Options{Clock: a.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	mustf(t, err != nil && strings.Contains(err.Error(), `instance "node-1" is already running on this host`), "second process with the name started: %v", err)
+
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	heartbeat(gone.Process.Pid) // exited and reaped: a crashed ticketd
+	d, err := New(context.Background(), a.cfg, Options{Clock: a.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	mustf(t, err == nil, "the name of a process that is gone was refused: %v", err)
+	d.Close()
 }

@@ -444,7 +444,7 @@ func TestClaimOutbox_concurrentInstancesClaimEachMailOnce(t *testing.T) {
 				var items []*ticket.OutboxItem
 				err := retryBusy(t, func() error {
 					return db.Update(context.Background(), func(tx *Tx) (err error) {
-						if items, err = tx.ClaimOutbox(holder, clock.Now(), 5, time.Hour); err != nil {
+						if items, err = tx.ClaimOutbox(holder, clock.Now(), 5, time.Hour, 0); err != nil {
 							return err
 						}
 						for _, it := range items { // delivered

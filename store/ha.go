@@ -101,7 +101,8 @@ type Instance struct {
 // seen for a day).
 func (tx *Tx) Heartbeat(in Instance) error {
 	_, err := tx.exec(`INSERT INTO instances (id, host, pid, version, started_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
+		ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
+			started_at = excluded.started_at, seen_at = excluded.seen_at`,
 		in.ID, in.Host, in.PID, in.Version, in.StartedAt.UTC().Format(TimeFormat), tx.Now.Format(TimeFormat))
 	if err != nil {
 		return fmt.Errorf("heartbeat of %s: %w", in.ID, err)

@@ -77,16 +77,23 @@ func (tx *Tx) DueOutbox(now time.Time, limit int) ([]*ticket.OutboxItem, error) 
 
 // ClaimOutbox claims up to limit pending mails due at now for holder,
 // until now+ttl, and returns them: mails nobody claimed, whose claim
-// expired, or that holder claimed before. One statement, so two instances
-// never claim the same mail; on PostgreSQL the rows another transaction is
-// claiming are skipped rather than waited for.
-func (tx *Tx) ClaimOutbox(holder string, now time.Time, limit int, ttl time.Duration) ([]*ticket.OutboxItem, error) {
+// expired, that holder claimed before, or whose claimer's last Heartbeat
+// is deadAfter old (it died mid-delivery: its mails need not wait out
+// ttl; 0 waits, as does a claimer that never sent a heartbeat). One statement, so two instances never claim the same
+// mail; on PostgreSQL the rows another transaction is claiming are skipped
+// rather than waited for.
+func (tx *Tx) ClaimOutbox(holder string, now time.Time, limit int, ttl, deadAfter time.Duration) ([]*ticket.OutboxItem, error) {
 	n := now.UTC().Format(TimeFormat)
+	dead := "" // deadAfter 0: no claimer counts as dead
+	if deadAfter > 0 {
+		dead = now.Add(-deadAfter).UTC().Format(TimeFormat)
+	}
 	rows, err := tx.query(`UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
 		SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-			AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR o.claimed_by = ?)
+			AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR o.claimed_by = ?
+				OR EXISTS (SELECT 1 FROM instances i WHERE i.id = o.claimed_by AND i.seen_at <= ?))
 		ORDER BY o.next_attempt_at, o.id LIMIT ?`+tx.skipLocked()+`) RETURNING id`,
-		holder, now.Add(ttl).UTC().Format(TimeFormat), n, n, holder, limit)
+		holder, now.Add(ttl).UTC().Format(TimeFormat), n, n, holder, dead, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
@@ -257,9 +264,12 @@ func (d *DB) NextAttemptAt(ctx context.Context) (at time.Time, ok bool, err erro
 
 // ClaimAs makes Due claim the mails it returns for instance, so that
 // several instances delivering from one database never take the same mail
-// (until the claim expires: the claimer died mid-delivery). Call it
-// before the outbox worker starts.
-func (d *DB) ClaimAs(instance string) { d.claimer = instance }
+// until the claim expires, or the claimer's heartbeat is older than
+// deadAfter (it died mid-delivery). Call it before the outbox worker
+// starts.
+func (d *DB) ClaimAs(instance string, deadAfter time.Duration) {
+	d.claimer, d.claimerDeadAfter = instance, deadAfter
+}
 
 // claimTTL is how long a claimed mail is left to its claimer. A delivery
 // takes seconds; a claimer that died gives its mails up after this.
@@ -275,7 +285,10 @@ func (d *DB) Due(ctx context.Context, now time.Time, limit int) ([]ticket.Outbox
 	} else {
 		// READ COMMITTED: claims skip the rows other claims lock rather than
 		// fail against them (UpdateReadCommitted).
-		err = d.UpdateReadCommitted(ctx, func(tx *Tx) (err error) { items, err = tx.ClaimOutbox(d.claimer, now, limit, claimTTL); return err })
+		err = d.UpdateReadCommitted(ctx, func(tx *Tx) (err error) {
+			items, err = tx.ClaimOutbox(d.claimer, now, limit, claimTTL, d.claimerDeadAfter)
+			return err
+		})
 	}
 	if err != nil {
 		return nil, err

@@ -75,7 +75,8 @@ type DB struct {
 
 	// claimer is the instance id outbox rows are claimed for (ClaimAs);
 	// "" when this process is the only one delivering.
-	claimer string
+	claimer          string
+	claimerDeadAfter time.Duration
 }
 
 // ErrOlderSchema is returned by Open with NoMigrate or NoUpgrade when the

@@ -301,7 +301,7 @@ func testHALeasesAndOutboxClaims(t *testing.T, tg target) {
 	claim := func(holder string, limit int) int {
 		var items []*ticket.OutboxItem
 		if err := db.Update(ctx, func(tx *Tx) (err error) {
-			items, err = tx.ClaimOutbox(holder, clock.Now(), limit, 2*time.Minute)
+			items, err = tx.ClaimOutbox(holder, clock.Now(), limit, 2*time.Minute, 0)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -320,6 +320,38 @@ func testHALeasesAndOutboxClaims(t *testing.T, tg target) {
 	clock.Advance(3 * time.Minute)
 	if n := claim("b", 10); n != 3 {
 		t.Fatalf("after the claims expired b claimed %d, want 3", n)
+	}
+
+	// A claimer whose heartbeat is deadAfter old gives its claims up
+	// before they expire; a live one keeps them.
+	heartbeat := func(id string) {
+		if err := db.Update(ctx, func(tx *Tx) error {
+			return tx.Heartbeat(Instance{ID: id, Host: "h", PID: 1, StartedAt: clock.Now()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimDead := func(holder string) int {
+		var items []*ticket.OutboxItem
+		if err := db.Update(ctx, func(tx *Tx) (err error) {
+			items, err = tx.ClaimOutbox(holder, clock.Now(), 10, 2*time.Minute, 15*time.Second)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return len(items)
+	}
+	heartbeat("b")
+	clock.Advance(10 * time.Second)
+	if n := claimDead("a"); n != 0 {
+		t.Fatalf("a took %d mails of b, whose heartbeat is 10 s old", n)
+	}
+	clock.Advance(6 * time.Second)
+	if n := claimDead("a"); n != 3 {
+		t.Fatalf("a claimed %d mails of b, dead for 16 s; want 3", n)
+	}
+	if n := claim("c", 10); n != 0 {
+		t.Fatalf("c (deadAfter 0) took %d live claims of a, which never sent a heartbeat", n)
 	}
 }
 
