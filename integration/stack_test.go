@@ -32,6 +32,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx": the PostgreSQL stack
 	_ "modernc.org/sqlite"
 
 	"ticketd/internal/mailstack"
@@ -101,6 +102,7 @@ type stackOptions struct {
 	extraConfig        string            // appended to ticketd.toml
 	processed, moveTo  string            // [imap]; "" = leave
 	routeLevels        []string          // levels alerted to the engineer; nil = all
+	pgDSN              string            // [store] on this PostgreSQL database; "" = SQLite
 }
 
 // stack is one mail stack with one ticketd on it.
@@ -111,6 +113,7 @@ type stack struct {
 	dir    string
 	cfg    string // config file
 	dbPath string
+	pgDSN  string // the PostgreSQL database, when not dbPath
 	bin    string
 	d      *daemonProc
 	starts int // how many times the daemon was started
@@ -132,6 +135,11 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		dbDir = s.dir
 	}
 	s.dbPath = filepath.Join(dbDir, "ticketd.db")
+	s.pgDSN = o.pgDSN
+	storeCfg := fmt.Sprintf("path = %q", s.dbPath)
+	if o.pgDSN != "" {
+		storeCfg = fmt.Sprintf("driver = \"postgres\"\ndsn = %q", o.pgDSN)
+	}
 	limit := o.autoRepliesPerHour
 	if limit == 0 {
 		limit = 1000
@@ -148,7 +156,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		levels = `"` + strings.Join(o.routeLevels, `", "`) + `"`
 	}
 	cfg := fmt.Sprintf(`[store]
-path = %q
+%s
 
 [imap]
 address = %q
@@ -183,7 +191,7 @@ auto_replies_per_sender_per_hour = %d
 
 [log]
 level = "debug"
-`, s.dbPath, dc.IMAPAddr, support, password, processed, pf.SMTPAddr, support, eng, levels, eng, admin, limit) + o.extraConfig
+`, storeCfg, dc.IMAPAddr, support, password, processed, pf.SMTPAddr, support, eng, levels, eng, admin, limit) + o.extraConfig
 	s.cfg = filepath.Join(s.dir, "ticketd.toml")
 	if err := os.WriteFile(s.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -252,6 +260,13 @@ func (s *stack) startDaemon() {
 	if s.d != nil {
 		s.t.Fatal("daemon already running")
 	}
+	s.d = s.startProc(s.cfg)
+}
+
+// startProc starts `ticketd run --config cfg`, logging into a file of
+// allLogs.
+func (s *stack) startProc(cfg string) *daemonProc {
+	s.t.Helper()
 	s.starts++
 	logPath := filepath.Join(s.dir, fmt.Sprintf("ticketd-%d.log", s.starts))
 	f, err := os.Create(logPath)
@@ -259,15 +274,15 @@ func (s *stack) startDaemon() {
 		s.t.Fatal(err)
 	}
 	defer f.Close()
-	cmd := exec.Command(s.bin, "run", "--config", s.cfg, "--grace", "3s")
+	cmd := exec.Command(s.bin, "run", "--config", cfg, "--grace", "3s")
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
 	d := &daemonProc{cmd: cmd, log: logPath, exited: make(chan struct{})}
 	go func() { d.err = cmd.Wait(); close(d.exited) }()
-	s.d = d
 	s.logs = append(s.logs, logPath)
+	return d
 }
 
 // killDaemon kills the daemon with SIGKILL (a crash) and reaps it.
@@ -572,8 +587,16 @@ func (s *stack) ticketFor(messageID string) *showJSON {
 // are still pending.
 type dbStats struct{ raw, unprocessed, pending int }
 
+// openDB opens ticketd's database for reading behind its back.
+func (s *stack) openDB() (*sql.DB, error) {
+	if s.pgDSN != "" {
+		return sql.Open("pgx", s.pgDSN)
+	}
+	return sql.Open("sqlite", "file:"+s.dbPath+"?mode=ro&_pragma=busy_timeout(2000)")
+}
+
 func (s *stack) stats() (dbStats, error) {
-	db, err := sql.Open("sqlite", "file:"+s.dbPath+"?mode=ro&_pragma=busy_timeout(2000)")
+	db, err := s.openDB()
 	if err != nil {
 		return dbStats{}, err
 	}
@@ -589,13 +612,13 @@ func (s *stack) stats() (dbStats, error) {
 // processed reports whether a stored mail with this Message-ID has been
 // processed.
 func (s *stack) processed(messageID string) bool {
-	db, err := sql.Open("sqlite", "file:"+s.dbPath+"?mode=ro&_pragma=busy_timeout(2000)")
+	db, err := s.openDB()
 	if err != nil {
 		return false
 	}
 	defer db.Close()
 	var n int
-	err = db.QueryRow(`SELECT COUNT(*) FROM raw_messages WHERE processed_at IS NOT NULL AND (message_id = ? OR message_id = ?)`,
+	err = db.QueryRow(`SELECT COUNT(*) FROM raw_messages WHERE processed_at IS NOT NULL AND (message_id = $1 OR message_id = $2)`,
 		messageID, "<"+messageID+">").Scan(&n)
 	return err == nil && n > 0
 }
