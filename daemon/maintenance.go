@@ -38,6 +38,10 @@ func (d *Daemon) maintenanceLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
+		if !d.ha.isHeld(leaseProcess) { // a standby: the leader maintains
+			timer.Reset(maintenanceInterval)
+			continue
+		}
 		r, err := d.Maintain(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn("maintenance pass stopped; next pass continues", "err", err)
