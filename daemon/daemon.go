@@ -586,10 +586,6 @@ func (d *Daemon) reminderLoop(shutdown, work context.Context) {
 		case <-timer.C:
 		}
 		wait := d.opts.ProcessInterval
-		if !d.ha.isHeld(leaseProcess) { // a standby: the leader sends them
-			timer.Reset(wait)
-			continue
-		}
 		_, err := d.desk.SendDue(work)
 		if err != nil {
 			d.log.Error("reminders", "err", err)

@@ -140,7 +140,6 @@ func (d *Daemon) haLoop(ctx context.Context) {
 	self := store.Instance{ID: d.instance, Host: host, PID: os.Getpid(), Version: d.opts.Version, StartedAt: d.metricsStart}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	wasLeading := false
 	for {
 		d.renewAndApply(ctx, self)
 		for _, ic := range d.inboxes {
@@ -162,14 +161,9 @@ func (d *Daemon) haLoop(ctx context.Context) {
 				stop(name)
 			}
 		}
-		leading := d.ha.isHeld(leaseProcess)
-		if leading {
+		if d.ha.isHeld(leaseProcess) {
 			kick(d.kickProcess)
 		}
-		if leading && !wasLeading { // reminders due while nobody led
-			kick(d.kickReminders)
-		}
-		wasLeading = leading
 		select {
 		case <-ctx.Done():
 			for name := range running {

@@ -30,6 +30,10 @@ type testDesk struct {
 	db    *store.DB
 	clock *ticket.FakeClock
 	uid   uint32
+
+	driver, dsn string
+	cfg         Config
+	parts       Parts
 }
 
 func testConfig() Config {
@@ -86,9 +90,10 @@ func newTestDeskOn(t testing.TB, driver string, at time.Time, edit ...func(*Conf
 		e(&cfg)
 	}
 	key, _ := ticket.NewTokenKey()
-	d := New(cfg, Parts{DB: db, Plans: sla.Builtin(), Templates: tmpl, TokenKey: key,
+	parts := Parts{DB: db, Plans: sla.Builtin(), Templates: tmpl, TokenKey: key,
 		SenderPolicy: classify.SenderPolicy{StaffAddresses: []string{"erin@example.com"}, RequireAuth: "off"},
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := New(cfg, parts)
 	dir := Directory{DB: db, Plans: d.plans}
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -110,7 +115,21 @@ func newTestDeskOn(t testing.TB, driver string, at time.Time, edit ...func(*Conf
 			}
 		}
 	}
-	return &testDesk{t: t, d: d, db: db, clock: clock}
+	return &testDesk{t: t, d: d, db: db, clock: clock, driver: driver, dsn: dsn, cfg: cfg, parts: parts}
+}
+
+// twin is a second desk on td's database through its own connection, as
+// another ticketd instance on the same PostgreSQL would run it.
+func (td *testDesk) twin() *Desk {
+	td.t.Helper()
+	db, err := store.OpenDSN(context.Background(), td.driver, td.dsn, td.clock)
+	if err != nil {
+		td.t.Fatal(err)
+	}
+	td.t.Cleanup(func() { db.Close() })
+	parts := td.parts
+	parts.DB = db
+	return New(td.cfg, parts)
 }
 
 // store hands raw mail to the store as intake would, not yet processed.
