@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,24 +51,12 @@ func TestCrash_sigkillWhileMailArrivesLosesAndDoublesNothing(t *testing.T) {
 	sort.Slice(killAt, func(i, j int) bool { return killAt[i] < killAt[j] })
 	t.Logf("kill offsets: %v", killAt)
 
-	var wg sync.WaitGroup
-	sendErrs := make(chan error, total)
-	start := time.Now()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i, m := range sent {
-			// Pace the submissions over the window (load shape, not an assertion).
-			if d := time.Until(start.Add(time.Duration(i) * spacing)); d > 0 {
-				time.Sleep(d)
-			}
-			raw := msg{From: m.from, To: support, Subject: fmt.Sprintf("Crash test mail %d: export job failed", i), MessageID: m.id,
-				Body: fmt.Sprintf("Mail %d of the crash test.\n", i)}.bytes()
-			if err := s.sendErr(m.from, []string{support}, raw); err != nil {
-				sendErrs <- fmt.Errorf("mail %d: %w", i, err)
-			}
-		}
-	}()
+	var mails []msg
+	for i, m := range sent {
+		mails = append(mails, msg{From: m.from, To: support, Subject: fmt.Sprintf("Crash test mail %d: export job failed", i), MessageID: m.id,
+			Body: fmt.Sprintf("Mail %d of the crash test.\n", i)})
+	}
+	start, waitSent := s.submitPaced(mails, spacing)
 	for _, at := range killAt {
 		// Kill at the drawn offset (the schedule, not a wait for a state).
 		if d := time.Until(start.Add(at)); d > 0 {
@@ -78,11 +65,7 @@ func TestCrash_sigkillWhileMailArrivesLosesAndDoublesNothing(t *testing.T) {
 		s.killDaemon()
 		s.startDaemon()
 	}
-	wg.Wait()
-	close(sendErrs)
-	for err := range sendErrs {
-		t.Fatalf("submit: %v", err)
-	}
+	waitSent()
 	t.Logf("%d mails submitted in %v with %d SIGKILLs", total, time.Since(start).Round(time.Millisecond), kills)
 
 	wantTickets := 0

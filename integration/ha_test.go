@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -122,24 +121,12 @@ func TestHA_twoInstancesOnPostgreSQLSurviveTwoLeaderKills(t *testing.T) {
 		sent = append(sent, sentMail{contacts[i%len(contacts)], fmt.Sprintf("ha-%02d@example.org", i)})
 	}
 	const spacing = 200 * time.Millisecond
-	var wg sync.WaitGroup
-	sendErrs := make(chan error, total)
-	start := time.Now()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i, m := range sent {
-			// Pace the submissions (load shape, not an assertion).
-			if d := time.Until(start.Add(time.Duration(i) * spacing)); d > 0 {
-				time.Sleep(d)
-			}
-			raw := msg{From: m.from, To: support, Subject: fmt.Sprintf("HA test mail %d: the nightly export failed", i), MessageID: m.id,
-				Body: fmt.Sprintf("Mail %d of the failover test.\n", i)}.bytes()
-			if err := s.sendErr(m.from, []string{support}, raw); err != nil {
-				sendErrs <- fmt.Errorf("mail %d: %w", i, err)
-			}
-		}
-	}()
+	var mails []msg
+	for i, m := range sent {
+		mails = append(mails, msg{From: m.from, To: support, Subject: fmt.Sprintf("HA test mail %d: the nightly export failed", i), MessageID: m.id,
+			Body: fmt.Sprintf("Mail %d of the failover test.\n", i)})
+	}
+	start, waitSent := s.submitPaced(mails, spacing)
 
 	// Two kills of whoever leads, a third and two thirds into the
 	// submissions; the killed node comes back as the standby.
@@ -169,11 +156,7 @@ func TestHA_twoInstancesOnPostgreSQLSurviveTwoLeaderKills(t *testing.T) {
 		mailtest.Eventually(t, leader+" back as the standby", 30*time.Second, func() bool { st = s.haStatus(); return st.alive(leader) && st.leader() == other },
 			func() string { return fmt.Sprintf("status %+v", st) })
 	}
-	wg.Wait()
-	close(sendErrs)
-	for err := range sendErrs {
-		t.Fatalf("submit: %v", err)
-	}
+	waitSent()
 	s.waitQuiet(total, 120*time.Second)
 
 	ts := s.tickets()

@@ -348,6 +348,35 @@ func (s *stack) panics() int {
 
 // --- mail in ---
 
+// submitPaced submits mails through Postfix in the background, mail i at
+// start+i×spacing (a load shape, not an assertion); wait waits for the
+// last and fails the test on a refused submission.
+func (s *stack) submitPaced(mails []msg, spacing time.Duration) (start time.Time, wait func()) {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(mails))
+	start = time.Now()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, m := range mails {
+			if d := time.Until(start.Add(time.Duration(i) * spacing)); d > 0 {
+				time.Sleep(d)
+			}
+			if err := s.sendErr(m.From, []string{m.To}, m.bytes()); err != nil {
+				errs <- fmt.Errorf("mail %d: %w", i, err)
+			}
+		}
+	}()
+	return start, func() {
+		s.t.Helper()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			s.t.Fatalf("submit: %v", err)
+		}
+	}
+}
+
 // msg is a mail a customer or engineer writes.
 type msg struct {
 	From, To, Subject, MessageID string
