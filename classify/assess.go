@@ -320,6 +320,16 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 // most a misbehaviour (a wrong result), or, when it asks for something
 // new, the motivation of a wish; only lost data or a breach still count.
 func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
+	// "Techniquement tout fonctionne, mais à cette vitesse …",
+	// "everything works, but it takes minutes": conceded, then
+	// contradicted in the same sentence; nothing is down, something is
+	// slow or failing (as marker.not-down says), not nothing broken.
+	for i, h := range live {
+		if h.concept == cNoProblem && contradictedLater(tt, h) {
+			a.ignored = append(a.ignored, ignoredHit{h, "conceded, then contradicted by a \"but\" clause: read as nothing down"})
+			live[i].concept = cNotDown
+		}
+	}
 	// "Our provider says everything works on their side": another
 	// party's view, or a diagnosis, says nothing about this mail.
 	if !slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNoProblem && !hasWord(tt, h.sentence, diagnosisWords) }) {
@@ -347,6 +357,28 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		out = append(out, h)
 	}
 	return out
+}
+
+// contradictedLater reports whether a later clause of h's sentence starts
+// with a contrast word ("but", "aber", "mais").
+func contradictedLater(tt *tokenizedText, h hit) bool {
+	c := clauseOf(tt, h)
+	for _, k := range tt.contrast {
+		if k > c && tt.tokens[h.tokens[len(h.tokens)-1]].sentence == sentenceOfClause(tt, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentenceOfClause returns the sentence clause c belongs to (-1 if none).
+func sentenceOfClause(tt *tokenizedText, c int) int {
+	for _, t := range tt.tokens {
+		if t.clause == c {
+			return t.sentence
+		}
+	}
+	return -1
 }
 
 // clauseOf returns the clause of a hit's first word.

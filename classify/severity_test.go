@@ -717,3 +717,14 @@ func TestClassifyNounsThatLookLikeImpact(t *testing.T) {
 		{"empty_recycle_bin_is_a_check", "", "After your upgrade all shipments created since 1 January are gone from our production workspace. The audit log shows no deletions and the recycle bin is empty.", ticket.P0},
 	})
 }
+
+// Round 4 (author E): structure that E's mail showed the reading lacked;
+// the sentences here are written for the tests, not taken from E's set.
+func TestClassifyConcededThenContradicted(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_works_but_slow", "", "Technically everything works in production, but every screen takes two minutes for the whole back office.", ticket.P1},
+		{"de_geht_alles_aber_langsam", "", "Im Produktivsystem funktioniert alles, aber jede Maske braucht drei Minuten, für alle Mitarbeiter.", ticket.P1},
+		{"fr_tout_fonctionne_mais_lent", "", "En production tout fonctionne, mais l'application est extrêmement lente pour tous les utilisateurs.", ticket.P1},
+		{"everything_works_just_docs", "", "Everything works, just the documentation should say delivery_address.", ticket.P4},
+	})
+}
