@@ -728,3 +728,11 @@ func TestClassifyConcededThenContradicted(t *testing.T) {
 		{"everything_works_just_docs", "", "Everything works, just the documentation should say delivery_address.", ticket.P4},
 	})
 }
+
+func TestClassifyNothingWentThroughIsNoNegligibleShare(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_0_of_n_created", "", "In production the invoice run failed: 0 of 1,200 invoices were created.", ticket.P1},
+		{"de_0_von_n", "", "Im Produktivsystem wurden 0 von 900 Lastschriften übertragen, die Übertragung schlägt fehl.", ticket.P1},
+		{"en_3_of_9000_still_one_record", "", "In production 3 of 9000 orders failed to sync.", ticket.P3},
+	})
+}
