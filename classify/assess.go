@@ -153,6 +153,11 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			!isCurrent(h) && !slices.ContainsFunc(restored, func(r hit) bool { return r.sentence == h.sentence }):
 			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the service is back; this tells the outage that is over"})
 			continue
+		case h.concept == cWorkaroundEasy && cannotBefore(tt, h):
+			// "We can't produce the files another way", "on ne peut pas
+			// le faire à la main": a way said to be impossible is none.
+			a.ignored = append(a.ignored, ignoredHit{h, "said to be impossible: no workaround"})
+			h.concept, h.negation = cWorkaroundNone, ""
 		case h.negation != "" && h.concept == cEnvProduction:
 			prodFine = append(prodFine, h)
 			continue
@@ -379,6 +384,26 @@ func sentenceOfClause(tt *tokenizedText, c int) int {
 		}
 	}
 	return -1
+}
+
+// modalWords and modalNegations: "can't", "cannot", "kann … nicht", "ne
+// peut pas" before a workaround in its clause say it is impossible.
+var (
+	modalWords     = map[string]bool{"can": true, "cannot": true, "could": true, "couldn": true, "kann": true, "konnen": true, "konnten": true, "konnte": true, "peut": true, "peuvent": true, "pouvons": true, "pouvez": true, "peux": true}
+	modalNegations = map[string]bool{"not": true, "cannot": true, "nicht": true, "keine": true, "keinen": true, "kein": true, "pas": true, "ne": true, "n": true}
+)
+
+// cannotBefore reports whether h's clause holds a negated modal before
+// h ("we can't … another way").
+func cannotBefore(tt *tokenizedText, h hit) bool {
+	c := clauseOf(tt, h)
+	modal, neg := false, false
+	for i := h.tokens[0] - 1; i >= 0 && tt.tokens[i].clause == c; i-- {
+		w := tt.tokens[i].word
+		modal = modal || modalWords[w]
+		neg = neg || modalNegations[w]
+	}
+	return modal && neg
 }
 
 // clauseOf returns the clause of a hit's first word.

@@ -736,3 +736,11 @@ func TestClassifyNothingWentThroughIsNoNegligibleShare(t *testing.T) {
 		{"en_3_of_9000_still_one_record", "", "In production 3 of 9000 orders failed to sync.", ticket.P3},
 	})
 }
+
+func TestClassifyAWaySaidImpossibleIsNoWorkaround(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_cannot_another_way", "", "Since 06:00 payment file generation fails in production for every payment. We can't produce the files another way.", ticket.P0},
+		{"de_koennen_nicht_von_hand", "", "Seit heute früh schlägt im Produktivsystem die Erstellung aller Zahlungsdateien fehl. Wir können die Dateien nicht von Hand erzeugen.", ticket.P0},
+		{"en_by_hand_works", "", "In production the payment file export fails for every batch; we create the files by hand meanwhile.", ticket.P3},
+	})
+}
