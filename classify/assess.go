@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -115,6 +116,16 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			}
 		}
 	}
+	// "We need a written root cause analysis of Tuesday's outage":
+	// a mail after an incident that is over (an RCA, an SLA credit, an
+	// incident report) tells the incident as its reason; a problem counts
+	// only where its clause says it is current ("it failed again today").
+	afterAction := false
+	for _, h := range hits {
+		if h.concept == cAfterAction && h.negation == "" && !flags[h.sentence].hypothetical {
+			afterAction = true
+		}
+	}
 	isSubject := func(s int) bool { return s < subjectSentences }
 	// "If our endpoint is down, do you retry?": a condition in a question.
 	for si := range tt.question {
@@ -182,6 +193,10 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			// A sentence about a past incident, unless a clause of its
 			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
+			continue
+		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" && h.concept.family() != "workaround" &&
+			!clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h)):
+			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
@@ -267,6 +282,14 @@ var reportingQuestion = map[string]bool{"why": true, "warum": true, "wieso": tru
 var ongoingWords = map[string]bool{"still": true, "again": true, "now": true, "currently": true, "today": true, "since": true, "remains": true, "anymore": true,
 	"noch": true, "wieder": true, "weiterhin": true, "jetzt": true, "aktuell": true, "derzeit": true, "momentan": true, "heute": true, "seit": true, "nach": true,
 	"toujours": true, "encore": true, "nouveau": true, "maintenant": true, "actuellement": true, "aujourd": true, "depuis": true, "reste": true, "restent": true}
+
+// currentWords say, in a clause of a mail about a past incident, that a
+// problem is current: ongoingWords without "nach" (after).
+var currentWords = func() map[string]bool {
+	m := maps.Clone(ongoingWords)
+	delete(m, "nach")
+	return m
+}()
 
 // otherWords make a quantifier the complement of what is affected.
 var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,

@@ -744,3 +744,12 @@ func TestClassifyAWaySaidImpossibleIsNoWorkaround(t *testing.T) {
 		{"en_by_hand_works", "", "In production the payment file export fails for every batch; we create the files by hand meanwhile.", ticket.P3},
 	})
 }
+
+func TestClassifyMailsAfterAnIncident(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_rca_request", "Request: root cause analysis", "On Monday the platform was completely unavailable for all sites for three hours; 200 pickers were idle and trucks left late. We need a written root cause analysis by Friday.", ticket.P4},
+		{"de_sla_gutschrift", "SLA-Gutschrift März", "Am 3. März stand das Portal bei uns vier Stunden komplett still, alle Filialen konnten nicht kassieren. Wir beantragen dafür eine Gutschrift gemäss SLA.", ticket.P4},
+		{"fr_rapport_incident", "", "Le 12 mars la plateforme était indisponible pour tous nos utilisateurs pendant deux heures. Merci de nous transmettre le rapport d'incident.", ticket.P4},
+		{"en_rca_but_down_again", "", "We still wait for the RCA of last week's outage, and the platform is down again now for all users.", ticket.P0},
+	})
+}
