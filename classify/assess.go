@@ -73,7 +73,13 @@ func isProblemConcept(c concept) bool {
 // assess finds the cues and the stated shares in tt and reads the factors
 // from them.
 func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *assessment {
-	return assess(tt, e.findHits(tt), findShares(tt, e.people), subjectSentences, reply)
+	hits := slices.DeleteFunc(e.findHits(tt), func(h hit) bool {
+		// "die Hälfte der Kunden geht wieder", "customers are back":
+		// people coming back or leaving again, not a service restored.
+		return h.concept == cRestored && h.tokens[0] > 0 && e.people[tt.tokens[h.tokens[0]-1].word] &&
+			tt.tokens[h.tokens[0]-1].clause == clauseOf(tt, h)
+	})
+	return assess(tt, hits, findShares(tt, e.people), subjectSentences, reply)
 }
 
 // assess reads the factors from the hits. Sentences below subjectSentences

@@ -753,3 +753,11 @@ func TestClassifyMailsAfterAnIncident(t *testing.T) {
 		{"en_rca_but_down_again", "", "We still wait for the RCA of last week's outage, and the platform is down again now for all users.", ticket.P0},
 	})
 }
+
+func TestClassifyPeopleComingBackAreNoRestoredService(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_kunden_gehen_wieder", "", "Seit heute Morgen geht in keiner Filiale eine Kartenzahlung durch, alle Zahlungen werden abgelehnt. Viele Kunden gehen wieder.", ticket.P0},
+		{"fr_clients_sont_revenus", "", "Depuis ce matin les paiements par carte sont refusés dans tous nos magasins. Les clients sont revenus avec du liquide.", ticket.P0},
+		{"de_kasse_geht_wieder", "", "Gestern waren alle Kassen ausgefallen. Seit 10 Uhr geht die Kasse wieder.", ticket.P4},
+	})
+}
