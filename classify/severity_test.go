@@ -761,3 +761,10 @@ func TestClassifyPeopleComingBackAreNoRestoredService(t *testing.T) {
 		{"de_kasse_geht_wieder", "", "Gestern waren alle Kassen ausgefallen. Seit 10 Uhr geht die Kasse wieder.", ticket.P4},
 	})
 }
+
+func TestClassifyLateAsAnAttributeIsNoDelay(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"late_arrivals_in_a_question", "Maintenance window on Saturday", "Will the dispatch module be affected during the maintenance window? We have three late arrivals planned that night.", ticket.P4},
+		{"messages_arrive_late", "", "In production all dispatch messages arrive late, by 20 minutes, for every driver.", ticket.P1},
+	})
+}
