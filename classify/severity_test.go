@@ -768,3 +768,17 @@ func TestClassifyLateAsAnAttributeIsNoDelay(t *testing.T) {
 		{"messages_arrive_late", "", "In production all dispatch messages arrive late, by 20 minutes, for every driver.", ticket.P1},
 	})
 }
+
+func TestTokenizeKeepsPathsOneWord(t *testing.T) {
+	tt := tokenizeText("POST /v1/orders returns 422, and/or GET /v2/customers?page=3")
+	var words []string
+	for _, tok := range tt.tokens {
+		words = append(words, tok.word)
+	}
+	if got, want := strings.Join(words, " "), "post v1/orders returns 422 and or get v2/customers page 3"; got != want {
+		t.Fatalf("words = %q, want %q", got, want)
+	}
+	runLevelCases(t, []levelCase{
+		{"docs_example_names_a_path", "API docs: example for /v1/orders has a wrong field name", "The example request in the API documentation says delivery_adress; the API expects delivery_address. Everything works, only the docs need fixing.", ticket.P4},
+	})
+}
