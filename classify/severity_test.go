@@ -782,3 +782,10 @@ func TestTokenizeKeepsPathsOneWord(t *testing.T) {
 		{"docs_example_names_a_path", "API docs: example for /v1/orders has a wrong field name", "The example request in the API documentation says delivery_adress; the API expects delivery_address. Everything works, only the docs need fixing.", ticket.P4},
 	})
 }
+
+func TestClassifyAStopForManyOutranksNotABigDeal(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_no_big_deal_but_team_stopped", "no rush", "Not a big deal. The rostering module shows 'engine unavailable' since 7am; everything else in the portal works fine. The 300 drivers can't see their shifts.", ticket.P1},
+		{"en_no_big_deal_one_user", "", "Not a big deal: my colleague can't open the statistics page, everything else works.", ticket.P3},
+	})
+}
