@@ -789,3 +789,11 @@ func TestClassifyAStopForManyOutranksNotABigDeal(t *testing.T) {
 		{"en_no_big_deal_one_user", "", "Not a big deal: my colleague can't open the statistics page, everything else works.", ticket.P3},
 	})
 }
+
+func TestClassifyProceduresAskedAboutAreHypothetical(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"en_questionnaire", "Vendor security questionnaire", "Please complete the attached questionnaire. It asks within which time you would notify us of a confirmed breach affecting our data.", ticket.P4},
+		{"de_fragebogen", "Fragebogen Informationssicherheit", "Bitte füllen Sie den Fragebogen aus: wie schnell würden Sie uns über einen bestätigten Datenabfluss informieren?", ticket.P4},
+		{"en_breach_confirmed", "", "We confirmed a breach: customer data was exfiltrated from the production database.", ticket.P0},
+	})
+}
