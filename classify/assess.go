@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -72,7 +73,13 @@ func isProblemConcept(c concept) bool {
 // assess finds the cues and the stated shares in tt and reads the factors
 // from them.
 func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *assessment {
-	return assess(tt, e.findHits(tt), findShares(tt, e.people), subjectSentences, reply)
+	hits := slices.DeleteFunc(e.findHits(tt), func(h hit) bool {
+		// "die Hälfte der Kunden geht wieder", "customers are back":
+		// people coming back or leaving again, not a service restored.
+		return h.concept == cRestored && h.tokens[0] > 0 && e.people[tt.tokens[h.tokens[0]-1].word] &&
+			tt.tokens[h.tokens[0]-1].clause == clauseOf(tt, h)
+	})
+	return assess(tt, hits, findShares(tt, e.people), subjectSentences, reply)
 }
 
 // assess reads the factors from the hits. Sentences below subjectSentences
@@ -115,6 +122,16 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			}
 		}
 	}
+	// "We need a written root cause analysis of Tuesday's outage":
+	// a mail after an incident that is over (an RCA, an SLA credit, an
+	// incident report) tells the incident as its reason; a problem counts
+	// only where its clause says it is current ("it failed again today").
+	afterAction := false
+	for _, h := range hits {
+		if h.concept == cAfterAction && h.negation == "" && !flags[h.sentence].hypothetical {
+			afterAction = true
+		}
+	}
 	isSubject := func(s int) bool { return s < subjectSentences }
 	// "If our endpoint is down, do you retry?": a condition in a question.
 	for si := range tt.question {
@@ -153,6 +170,11 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			!isCurrent(h) && !slices.ContainsFunc(restored, func(r hit) bool { return r.sentence == h.sentence }):
 			a.ignored = append(a.ignored, ignoredHit{h, "the mail says the service is back; this tells the outage that is over"})
 			continue
+		case h.concept == cWorkaroundEasy && cannotBefore(tt, h):
+			// "We can't produce the files another way", "on ne peut pas
+			// le faire à la main": a way said to be impossible is none.
+			a.ignored = append(a.ignored, ignoredHit{h, "said to be impossible: no workaround"})
+			h.concept, h.negation = cWorkaroundNone, ""
 		case h.negation != "" && h.concept == cEnvProduction:
 			prodFine = append(prodFine, h)
 			continue
@@ -177,6 +199,10 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			// A sentence about a past incident, unless a clause of its
 			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
+			continue
+		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" && h.concept.family() != "workaround" &&
+			!clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h)):
+			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
@@ -263,6 +289,14 @@ var ongoingWords = map[string]bool{"still": true, "again": true, "now": true, "c
 	"noch": true, "wieder": true, "weiterhin": true, "jetzt": true, "aktuell": true, "derzeit": true, "momentan": true, "heute": true, "seit": true, "nach": true,
 	"toujours": true, "encore": true, "nouveau": true, "maintenant": true, "actuellement": true, "aujourd": true, "depuis": true, "reste": true, "restent": true}
 
+// currentWords say, in a clause of a mail about a past incident, that a
+// problem is current: ongoingWords without "nach" (after).
+var currentWords = func() map[string]bool {
+	m := maps.Clone(ongoingWords)
+	delete(m, "nach")
+	return m
+}()
+
 // otherWords make a quantifier the complement of what is affected.
 var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,
 	"anderer": true, "übrigen": true, "ubrigen": true, "restlichen": true, "autres": true, "autre": true, "reste": true}
@@ -320,6 +354,16 @@ func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 // most a misbehaviour (a wrong result), or, when it asks for something
 // new, the motivation of a wish; only lost data or a breach still count.
 func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
+	// "Techniquement tout fonctionne, mais à cette vitesse …",
+	// "everything works, but it takes minutes": conceded, then
+	// contradicted in the same sentence; nothing is down, something is
+	// slow or failing (as marker.not-down says), not nothing broken.
+	for i, h := range live {
+		if h.concept == cNoProblem && contradictedLater(tt, h) {
+			a.ignored = append(a.ignored, ignoredHit{h, "conceded, then contradicted by a \"but\" clause: read as nothing down"})
+			live[i].concept = cNotDown
+		}
+	}
 	// "Our provider says everything works on their side": another
 	// party's view, or a diagnosis, says nothing about this mail.
 	if !slices.ContainsFunc(live, func(h hit) bool { return h.concept == cNoProblem && !hasWord(tt, h.sentence, diagnosisWords) }) {
@@ -347,6 +391,48 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		out = append(out, h)
 	}
 	return out
+}
+
+// contradictedLater reports whether a later clause of h's sentence starts
+// with a contrast word ("but", "aber", "mais").
+func contradictedLater(tt *tokenizedText, h hit) bool {
+	c := clauseOf(tt, h)
+	for _, k := range tt.contrast {
+		if k > c && tt.tokens[h.tokens[len(h.tokens)-1]].sentence == sentenceOfClause(tt, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentenceOfClause returns the sentence clause c belongs to (-1 if none).
+func sentenceOfClause(tt *tokenizedText, c int) int {
+	for _, t := range tt.tokens {
+		if t.clause == c {
+			return t.sentence
+		}
+	}
+	return -1
+}
+
+// modalWords and modalNegations: "can't", "cannot", "kann … nicht", "ne
+// peut pas" before a workaround in its clause say it is impossible.
+var (
+	modalWords     = map[string]bool{"can": true, "cannot": true, "could": true, "couldn": true, "kann": true, "konnen": true, "konnten": true, "konnte": true, "peut": true, "peuvent": true, "pouvons": true, "pouvez": true, "peux": true}
+	modalNegations = map[string]bool{"not": true, "cannot": true, "nicht": true, "keine": true, "keinen": true, "kein": true, "pas": true, "ne": true, "n": true}
+)
+
+// cannotBefore reports whether h's clause holds a negated modal before
+// h ("we can't … another way").
+func cannotBefore(tt *tokenizedText, h hit) bool {
+	c := clauseOf(tt, h)
+	modal, neg := false, false
+	for i := h.tokens[0] - 1; i >= 0 && tt.tokens[i].clause == c; i-- {
+		w := tt.tokens[i].word
+		modal = modal || modalWords[w]
+		neg = neg || modalNegations[w]
+	}
+	return modal && neg
 }
 
 // clauseOf returns the clause of a hit's first word.

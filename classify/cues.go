@@ -51,6 +51,7 @@ const (
 	cHedge        // "we believe", "Verdacht", "probablement"
 	cHistory      // "root cause analysis", "last week's outage", "was down for two hours"
 	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
+	cAfterAction  // "root cause analysis", "SLA credit", "Störungsbericht": a mail about an incident that is over
 	cHypothetical // "what happens if", "falls", "au cas où"
 	cIntermittent // "every third time", "manchmal", "par moments": a stop that comes and goes
 	cAlmost       // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
@@ -74,7 +75,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

@@ -242,8 +242,9 @@ func TestLeaveOneAuthorOutPaging(t *testing.T) {
 }
 
 // notTrainedOn are corpora model.json must not learn from (during phase
-// 1 of round 3 it was heldout2, scored in aggregate only; see
-// testdata/classify/ROUND3.md). None now.
+// 1 of round 3 it was heldout2, scored in aggregate only; during phase 1
+// of round 4 heldout3, whose unread half E2 judged the phase; see
+// testdata/classify/ROUND3.md and ROUND4.md). None now.
 var notTrainedOn = map[string]bool{}
 
 // TestModelIsTrainedOnTheCorpora keeps model.json honest: it must be what

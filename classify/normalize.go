@@ -144,9 +144,10 @@ func tokenizeText(src string) *tokenizedText {
 			i += size
 			continue
 		}
-		if wordStart >= 0 && joinsIdentifier(r, src[wordStart:i], src[i+size:]) {
+		if wordStart >= 0 && (joinsIdentifier(r, src[wordStart:i], src[i+size:]) || r == '/' && wordStart > 0 && src[wordStart-1] == '/' && i+size < len(src) && isWordRune(rune(src[i+size]))) {
 			// "session.idle-timeout", "order_ref_uk", "o.h.e.j.s": names
-			// from configuration, code and logs are one word, not prose.
+			// from configuration, code and logs are one word, not prose;
+			// so is a path after a slash ("/v1/orders" names no function).
 			i += size
 			continue
 		}

@@ -26,6 +26,7 @@ type share struct {
 	tokens   []int // the words that state it
 	sentence int
 	people   bool // it counts people ("one of our 400 users")
+	none     bool // "0 of 1,860": nothing went through (ratio 1: all failed)
 }
 
 // numberWords are the number words up to a hundred in English, German and
@@ -185,7 +186,13 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 		if !ok || !inSentence(k) || m <= 0 || n > m || m == 1 || (slash && m < 32) {
 			continue
 		}
-		out = append(out, share{ratio: n / m, tokens: []int{i, k}, sentence: sentence, people: nextIsPeople(tt, after, people) || nextIsPeople(tt, j, people)})
+		sh := share{ratio: n / m, tokens: []int{i, k}, sentence: sentence, people: nextIsPeople(tt, after, people) || nextIsPeople(tt, j, people)}
+		if n == 0 {
+			// "0 of 1,860 invoices created": none went through, so it
+			// failed for all of them — not a negligible share affected.
+			sh.ratio, sh.none = 1, true
+		}
+		out = append(out, sh)
 		i = after - 1
 	}
 	return out
@@ -232,5 +239,12 @@ func scopeOfShare(s share) Scope {
 func shareHit(tt *tokenizedText, s share) hit {
 	first, last := tt.tokens[s.tokens[0]], tt.tokens[s.tokens[len(s.tokens)-1]]
 	return hit{concept: cScopeTeam, tokens: s.tokens, spans: [][2]int{{first.start, last.end}}, sentence: s.sentence,
-		src: fmt.Sprintf("a share of %.3g %%", 100*s.ratio)}
+		src: shareText(s)}
+}
+
+func shareText(s share) string {
+	if s.none {
+		return "none of them went through"
+	}
+	return fmt.Sprintf("a share of %.3g %%", 100*s.ratio)
 }
