@@ -146,7 +146,10 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	// the others tell the outage that is over.
 	var restored []hit
 	for _, h := range hits {
-		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) {
+		// The subject of a reply names the original topic ("AW: Störung
+		// behoben" over "it is down again"), not what is back now.
+		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) &&
+			!(reply && isSubject(h.sentence)) {
 			restored = append(restored, h)
 		}
 	}
@@ -190,6 +193,12 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			h.negation = ""
 		case h.negation != "":
 			a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("negated by %q", h.negation)})
+			continue
+		case fl.wish && conditional(tt, h.sentence) && (h.concept == cStateWrong || h.concept == cStateCosmetic):
+			// "Es wäre super, wenn man … Formeln statt fester Werte
+			// exportieren könnte", "it would be great if the font could be
+			// bigger": what the wish would change, not a fault.
+			a.ignored = append(a.ignored, ignoredHit{h, "what a wish would change, not a fault"})
 			continue
 		case reply && isSubject(h.sentence) && isImpactConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
@@ -930,7 +939,7 @@ func (a *assessment) readWorkaround(live []hit) []hit {
 	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable, cWorkaroundEffort)
 	for _, eff := range by[cWorkaroundEffort] {
 		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly} {
-			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+2 }) {
+			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+3 }) {
 				by[cWorkaroundCostly] = append(by[cWorkaroundCostly], eff)
 				break
 			}

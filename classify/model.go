@@ -160,6 +160,13 @@ const pageUrgentShare = 0.3
 // 0.3 added dangerous misses, the model alone more.
 const overrideShare = 0.2
 
+// overrideLead: the model's likeliest level must have at least this
+// share to replace the row's. A flat distribution (P0 0.24, P1 0.24, P4
+// 0.22 for a mail whose only factor is "something does not save") knows
+// no better than the row; author F had two P3 mails paged as P0 that way
+// (testdata/classify/ROUND5.md).
+const overrideLead = 0.4
+
 // doubtShare: a level the model gives less than this is to be confirmed
 // (Result.Uncertain). Chosen author by author
 // (TestLeaveOneAuthorOutUncertainty): 0.3 flagged mostly wrong levels;

@@ -109,6 +109,13 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 				}
 				results[fmt.Sprintf("no urgency flip, p(table) < %.1f", th)] = safe
 			}
+			for _, lead := range []float64{0.3, 0.35, 0.4} {
+				got := table
+				if tableDecided(c.res) && p[table] < overrideShare && p[argmaxLevel(p)] >= lead {
+					got = argmaxLevel(p)
+				}
+				results[fmt.Sprintf("model where p(table) < 0.2, lead ≥ %.2f", lead)] = got
+			}
 			if got := results["model where p(table) < 0.2"]; got != table && (os.Getenv("CLASSIFY_LOAO_AUTHORS") == "" || strings.Contains(os.Getenv("CLASSIFY_LOAO_AUTHORS"), author)) {
 				k := c.res.Row + " " + string(c.res.Level) + "→" + string(ticket.Levels[got])
 				if byRow[k] == nil {

@@ -118,6 +118,15 @@ func tokenizeText(src string) *tokenizedText {
 			return
 		}
 		word := Normalize(src[wordStart:end])
+		if stem, ok := unapostrophed[word]; ok {
+			// "cant", "doesnt": typed without the apostrophe, read as
+			// "can't", "doesn't" (the stem, then "not").
+			t.tokens = append(t.tokens, textToken{word: stem, start: wordStart, end: end - 1, sentence: sentence, clause: clause, paragraph: paragraph, aside: brackets > 0},
+				textToken{word: "not", start: end - 1, end: end, sentence: sentence, clause: clause, paragraph: paragraph, aside: brackets > 0})
+			sentenceHasWords = true
+			wordStart = -1
+			return
+		}
 		if contrastWords[word] && sentenceHasWords {
 			clause++ // "it was fixed yesterday but is down again": two clauses
 			t.contrast = append(t.contrast, clause)
@@ -277,6 +286,13 @@ func (t *tokenizedText) isQuestion(s int) bool {
 
 // isNegatedContraction reports whether word + "'" + rest is an English
 // "n't" contraction: word ends in n and rest is a lone t.
+// unapostrophed are English negated contractions typed without the
+// apostrophe, by their stem. "dont" is left out: it is French ("whose");
+// "wont" and "cant" are rare as words of their own in support mail.
+var unapostrophed = map[string]string{"cant": "can", "doesnt": "doesn", "didnt": "didn", "isnt": "isn", "arent": "aren",
+	"wasnt": "wasn", "werent": "weren", "wont": "won", "couldnt": "couldn", "wouldnt": "wouldn", "shouldnt": "shouldn",
+	"havent": "haven", "hasnt": "hasn", "hadnt": "hadn"}
+
 func isNegatedContraction(word, rest string) bool {
 	if !strings.HasSuffix(strings.ToLower(word), "n") || rest == "" || (rest[0] != 't' && rest[0] != 'T') {
 		return false

@@ -30,7 +30,7 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
@@ -187,10 +187,11 @@ var authors = map[string]string{
 	"heldout2": "C",                                                                  // independent author C, a former customer-success manager (unseen in rounds 1 and 2)
 	"dev4":     "D",                                                                  // independent author D, a first-level-support trainer
 	"heldout3": "E",                                                                  // independent author E, a former SRE writing to the rules' blind spots (scored once in round 3; development data from round 4 on)
+	"heldout4": "F",                                                                  // independent author F, a former customer-success lead, realistic (scored once in round 4; development data from round 5 on)
 	"extra":    "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
@@ -301,7 +302,11 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 4, rounded down). They are
+// below these (the figures at the end of round 5, rounded down). In round
+// 5 the model no longer overrides a row on a flat distribution
+// (overrideLead): extra4's w-de-p0-amt-termine, a mail of the round-1
+// held-out split, had been right by that chance (P0 0.24 over the row's
+// P2 0.18) and is now P2; it was not tuned back (ROUND5.md). They are
 // floors against regressions, not targets: the target is for mail by an
 // author nobody here has read. heldout2 went from 100 to 98.9 % in round 4
 // when model.json was retrained with heldout3: the model no longer
@@ -313,13 +318,14 @@ var accuracyFloor = map[string]floor{
 	"extra":                  {87, 93, 3},
 	"extra2":                 {97, 100, 0},
 	"extra3":                 {93, 96, 1},
-	"extra4":                 {100, 100, 0},
+	"extra4":                 {96, 96, 0},
 	"heldout1":               {96, 100, 0},
 	"dev3":                   {99, 99, 0},
 	"heldout2":               {98, 100, 0},
 	"dev4":                   {99, 100, 0},
 	"heldout3":               {70, 90, 4},
-	"round-1 held-out split": {91, 96, 4},
+	"heldout4":               {94, 97, 1},
+	"round-1 held-out split": {90, 95, 4},
 }
 
 func reasonStrings(rs []Reason) []string {
