@@ -547,7 +547,14 @@ func (d *Desk) newTicket(tx *store.Tx, in *inbound, previous int64) (*ticket.Tic
 			return nil, err
 		}
 	}
-	if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("%s: %s", t.Level, strings.Join(t.LevelReasons, "; "))); err != nil {
+	// The event records the level and the reason that decided it; every
+	// reason stays on the ticket (level_reasons, "tickets show"), so the
+	// event does not store them twice.
+	decided := ""
+	if len(t.LevelReasons) > 0 {
+		decided = t.LevelReasons[0]
+	}
+	if err := tx.AddEvent(t.ID, "ticketd", "level", fmt.Sprintf("%s: %s", t.Level, decided)); err != nil {
 		return nil, err
 	}
 	if err := d.scheduleReminders(tx, t); err != nil {
