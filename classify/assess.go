@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -133,6 +134,17 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
+	// "Re: RCA for write failures — It's happening again, right now":
+	// a mail that says the incident is back is a new report; the RCA
+	// it mentions can wait.
+	if afterAction {
+		for si := subjectSentences; si < len(tt.question); si++ {
+			if hasWord(tt, si, recurWords) && hasWord(tt, si, nowWords) && !flags[si].hypothetical && !tt.isQuestion(si) {
+				afterAction = false
+				break
+			}
+		}
+	}
 	// "If our endpoint is down, do you retry?": a condition in a question.
 	for si := range tt.question {
 		if tt.isQuestion(si) && hasWord(tt, si, questionConditions) {
@@ -277,6 +289,20 @@ var pastFine = map[string]bool{"was": true, "were": true, "worked": true, "yeste
 	"war": true, "waren": true, "lief": true, "liefen": true, "funktionierte": true, "gestern": true, "vorher": true, "zuvor": true,
 	"etait": true, "etaient": true, "marchait": true, "fonctionnait": true, "allait": true, "hier": true, "avant": true}
 
+// fixedWords ask for a finding to be fixed ("when these will be
+// fixed"); a fix named as a noun ("document a fix or an accepted risk")
+// does not.
+var fixedWords = map[string]bool{"fixed": true, "remediated": true, "remediate": true, "beheben": true, "korrigieren": true, "corriger": true, "remedier": true, "corrected": true, "patched": true,
+	"behoben": true, "korrigiert": true, "geschlossen": true, "corrige": true, "corrigee": true, "corriges": true, "corrigees": true}
+
+// recurWords and nowWords: an incident back right now ("it's happening
+// again, right now", "seit 15 Uhr wieder", "ça recommence depuis ce matin").
+var (
+	recurWords = map[string]bool{"again": true, "wieder": true, "erneut": true, "nouveau": true, "recommence": true, "recommencent": true}
+	nowWords   = map[string]bool{"now": true, "currently": true, "jetzt": true, "gerade": true, "aktuell": true, "momentan": true,
+		"maintenant": true, "actuellement": true, "since": true, "seit": true, "depuis": true}
+)
+
 // fixWords make a wish a request to fix a fault.
 var fixWords = map[string]bool{"fixed": true, "fix": true, "corrected": true, "repaired": true, "resolved": true,
 	"korrigiert": true, "behoben": true, "repariert": true, "gefixt": true, "korrigieren": true, "beheben": true,
@@ -349,6 +375,16 @@ func clauseHasWord(tt *tokenizedText, clause int, words map[string]bool) bool {
 	return false
 }
 
+// mailHasWord reports whether any sentence holds one of words.
+func mailHasWord(tt *tokenizedText, words map[string]bool) bool {
+	for _, t := range tt.tokens {
+		if words[t.word] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasWord(tt *tokenizedText, sentence int, words map[string]bool) bool {
 	for _, t := range tt.tokens {
 		if t.sentence == sentence && words[t.word] {
@@ -367,6 +403,13 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 	// "everything works, but it takes minutes": conceded, then
 	// contradicted in the same sentence; nothing is down, something is
 	// slow or failing (as marker.not-down says), not nothing broken.
+	live = slices.DeleteFunc(live, func(h hit) bool {
+		if h.concept == cNoProblem && limitedRightAfter(tt, h) {
+			a.ignored = append(a.ignored, ignoredHit{h, "limited right after (\"until\", \"except\"): says nothing about what fails"})
+			return true
+		}
+		return false
+	})
 	for i, h := range live {
 		if h.concept == cNoProblem && contradictedLater(tt, h) {
 			a.ignored = append(a.ignored, ignoredHit{h, "conceded, then contradicted by a \"but\" clause: read as nothing down"})
@@ -413,6 +456,24 @@ func contradictedLater(tt *tokenizedText, h hit) bool {
 	}
 	return false
 }
+
+// limitedRightAfter reports whether a limit follows h within three words
+// of its sentence: "everything works until you click Pay now", "alles
+// geht, ausser …" concede nothing about the step that fails.
+func limitedRightAfter(tt *tokenizedText, h hit) bool {
+	last := h.tokens[len(h.tokens)-1]
+	for i := last + 1; i < len(tt.tokens) && i <= last+3 && tt.tokens[i].sentence == tt.tokens[last].sentence; i++ {
+		if limitWords[tt.tokens[i].word] {
+			return true
+		}
+	}
+	return false
+}
+
+// limitWords bound what a concession says works ("everything works
+// until …", "alles geht ausser …", "tout fonctionne sauf …").
+var limitWords = map[string]bool{"until": true, "till": true, "except": true, "bis": true, "ausser": true,
+	"jusqu": true, "sauf": true, "excepte": true}
 
 // sentenceOfClause returns the sentence clause c belongs to (-1 if none).
 func sentenceOfClause(tt *tokenizedText, c int) int {
@@ -522,7 +583,10 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		}
 		// "Juste un détail …, ce n'est pas bloquant": a minor impact
 		// stated is a minor fault, unless the mail wishes for something.
-		if minor := minorImpactStated(tt, live, flags); len(minor) > 0 {
+		// A pentest finding "rated medium" that the mail only asks
+		// about ("can TLS 1.1 be disabled, and how?") rates the
+		// finding; asked to be fixed, it is a fault.
+		if minor := minorImpactStated(tt, live, flags); len(minor) > 0 && (len(collect(live, cSecurityVulnerability)[cSecurityVulnerability]) == 0 || mailHasWord(tt, fixedWords)) {
 			a.f.State, a.because["state"], a.f.Intent = StateFailing, minor, IntentIncident
 			return
 		}
@@ -847,6 +911,30 @@ var funcOf = map[concept]Function{cFuncDocumentation: FuncDocumentation, cFuncPe
 
 // pickFunction returns the hits of the first concept in order that occurs
 // in hs.
+// nearestHits returns the hits of hs whose words lie nearest to p's.
+func nearestHits(p hit, hs []hit) []hit {
+	dist := func(h hit) int {
+		d := math.MaxInt
+		for _, i := range p.tokens {
+			for _, j := range h.tokens {
+				d = min(d, max(i-j, j-i))
+			}
+		}
+		return d
+	}
+	best := math.MaxInt
+	for _, h := range hs {
+		best = min(best, dist(h))
+	}
+	var out []hit
+	for _, h := range hs {
+		if dist(h) == best {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 func pickFunction(hs []hit, order []concept) (concept, []hit) {
 	for _, c := range order {
 		var found []hit
@@ -891,27 +979,41 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 			funcs = append(funcs, h)
 		}
 	}
+	// Each problem takes the function named nearest to it: in its clause,
+	// else in its sentence ("unser Redaktionssystem (…) ist nicht mehr
+	// erreichbar, … der PDF-Export geht nicht": the system and the
+	// export); the worst of those decides.
 	near := []func(p, f hit) bool{
-		func(p, f hit) bool { return clauseOf(tt, p) == clauseOf(tt, f) },
+		func(p, f hit) bool {
+			// any clause the problem's words touch: "X (… aside) ist nicht
+			// mehr erreichbar" starts in the aside.
+			fc := clauseOf(tt, f)
+			return slices.ContainsFunc(p.tokens, func(i int) bool { return tt.tokens[i].clause == fc })
+		},
 		func(p, f hit) bool { return p.sentence == f.sentence },
 	}
-	for _, same := range near {
-		var chosen []hit
-		for _, p := range problems {
+	var chosen []hit
+	for _, p := range problems {
+		for k, same := range near {
 			var in []hit
 			for _, f := range funcs {
 				if same(p, f) {
 					in = append(in, f)
 				}
 			}
+			if k == 1 {
+				// In the sentence, the nearest function names what stopped.
+				in = nearestHits(p, in)
+			}
 			if _, found := pickFunction(in, specificFirst); found != nil {
 				chosen = append(chosen, found...)
+				break
 			}
 		}
-		if c, found := pickFunction(chosen, severeFirst); found != nil {
-			a.f.Function, a.because["function"] = funcOf[c], found
-			return
-		}
+	}
+	if c, found := pickFunction(chosen, severeFirst); found != nil {
+		a.f.Function, a.because["function"] = funcOf[c], found
+		return
 	}
 	for _, keep := range []func(hit) bool{func(h hit) bool { return isSubject(h.sentence) }, func(hit) bool { return true }} {
 		var in []hit

@@ -385,7 +385,7 @@ func dropContained(hits []hit) []hit {
 // respond" name no breach, incident or failure.
 func describesProblem(c concept) bool {
 	switch c.family() {
-	case "state", "data", "security":
+	case "state", "data", "security", "impact":
 		return c != cStateNot
 	}
 	// "Nobody from your side has called me back": no scope; "students

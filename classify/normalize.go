@@ -118,6 +118,9 @@ func tokenizeText(src string) *tokenizedText {
 			return
 		}
 		word := Normalize(src[wordStart:end])
+		if std, ok := dialect[word]; ok {
+			word = std
+		}
 		if stem, ok := unapostrophed[word]; ok {
 			// "cant", "doesnt": typed without the apostrophe, read as
 			// "can't", "doesn't" (the stem, then "not").
@@ -286,6 +289,17 @@ func (t *tokenizedText) isQuestion(s int) bool {
 
 // isNegatedContraction reports whether word + "'" + rest is an English
 // "n't" contraction: word ends in n and rest is a lone t.
+// dialect folds Swiss German, Bavarian and Austrian words of support
+// mail to standard German (as Normalize writes it), so the cues need no
+// second spelling: "nüt gaht meh" is "nichts geht mehr", "koana kimmt
+// nei" "keiner kommt nei". Words that are also English or French words
+// a mail might use ("hut", "sit", "date", "mir", "des", "no") are left
+// out.
+var dialect = map[string]string{"isch": "ist", "gaht": "geht", "goht": "geht", "meh": "mehr", "alli": "alle", "olle": "alle",
+	"ois": "alles", "chunde": "kunden", "nod": "nicht", "ned": "nicht", "nid": "nicht", "nut": "nichts", "koana": "keiner",
+	"koaner": "keiner", "kimmt": "kommt", "chunnt": "kommt", "chond": "konnen", "cha": "kann", "chan": "kann", "bode": "boden",
+	"heit": "heute", "gsi": "gewesen", "wuche": "woche", "nume": "nur", "nimma": "nimmer"}
+
 // unapostrophed are English negated contractions typed without the
 // apostrophe, by their stem. "dont" is left out: it is French ("whose");
 // "wont" and "cant" are rare as words of their own in support mail.

@@ -839,3 +839,37 @@ func TestClassifyRound5Mechanisms(t *testing.T) {
 		{"en_nothing_happens", "", "In production, when our dispatchers click Assign on the planning board nothing happens, for all 12 of them. There is no other way to assign jobs.", ticket.P1},
 	})
 }
+
+// Round 6's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound6Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Each problem takes the function named nearest to it.
+		{"de_system_and_export", "", "Unser Redaktionssystem (läuft bei Ihnen in der Cloud) ist seit 23 Uhr nicht mehr erreichbar, alle Redakteure sind rausgeflogen, und der PDF-Export an die Druckerei geht nicht.", ticket.P0},
+		// One user of a system, the others fine.
+		{"de_one_user_of_a_portal", "", "Unser neuer Mitarbeiter kann sein VPN-Profil im Self-Service-Portal nicht herunterladen. Die anderen 14 Mitarbeitenden haben kein Problem.", ticket.P3},
+		// "Everything works until …" concedes nothing about what fails.
+		{"en_everything_works_until", "", "In our live shop everything works until you click Pay now: then the page ends with a 504 for every customer, with card and PayPal alike.", ticket.P0},
+		// An incident back now is a new report, not an RCA request.
+		{"en_happening_again_now", "Re: RCA for the write failures on 10 Nov", "It's happening again, right now: about 30% of writes to our production database fail, so one in three bookings fails for our users.", ticket.P1},
+		// A pentest finding only asked about; asked to be fixed it is a fault.
+		{"en_pentest_how_to", "", "Our penetration test flagged a medium finding: the load balancer still accepts TLS 1.1. For the report we must document a fix or an accepted risk. Can you tell us how to disable TLS 1.1?", ticket.P4},
+		{"en_pentest_to_be_fixed", "", "Our penetration test flagged a medium finding: the portal sends no HSTS header. When will this be fixed?", ticket.P3},
+		// Swiss German and Bavarian.
+		{"gsw_am_bode", "", "Grüezi, sit em Upgrade isch üsen ganze Prod-Cluster am Bode, für alli Chunde gaht nüt meh.", ticket.P0},
+		{"bar_koaner_kimmt", "", "Bei uns geht seit heit fruah überhaupt nix mehr, koaner kimmt ins Programm nei, weder im Büro no draußen.", ticket.P0},
+		// "Minor" naming a version is no impact.
+		{"de_minor_upgrade", "", "Seit dem Minor-Upgrade unserer Produktivdatenbank ist der Shop für alle Kunden extrem langsam, ein Drittel der Seitenaufrufe läuft in den Timeout.", ticket.P1},
+		// Every fourth request is a part.
+		{"de_jeder_vierte", "", "Seit 10 Uhr liefert im Produktivsystem ca. jeder vierte Request einen 502, der Login scheitert für viele Kunden.", ticket.P1},
+		// Orders lost as business are no lost data.
+		{"en_lost_orders_business", "", "Since yesterday around 3% of card payments in our live shop fail at the CDN; we count about 60 lost orders so far.", ticket.P1},
+		// A suspicion told as an unknown address and a fear.
+		{"fr_ip_inconnue_craint", "", "Dans le journal d'audit on voit des appels API faits avec notre jeton depuis une adresse IP qu'on ne connaît pas. On craint un accès à nos clusters de production.", ticket.P1},
+		// A dev cluster down while production runs well.
+		{"fr_dev_a_terre_prod_roule", "", "Notre cluster de dev est à terre depuis 13h et toute l'équipe est bloquée. C'est juste le dev, la prod roule bien.", ticket.P2},
+		// No customer impact stated.
+		{"en_flapping_no_impact", "", "One of the 12 nodes in our production pool has been flapping since yesterday; we don't see any customer impact.", ticket.P3},
+		// Not a single order is nothing coming in.
+		{"en_not_a_single_order", "", "We haven't received a single order in our live shop since 9:00, nobody can complete checkout.", ticket.P0},
+	})
+}
