@@ -278,9 +278,20 @@ var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst
 	// the customer's own side: "our network and laptops are fine"
 	"network": true, "laptops": true, "pcs": true, "computers": true, "internet": true, "wifi": true, "browser": true, "browsers": true,
 	"netzwerk": true, "rechner": true, "laptop": true, "reseau": true, "ordinateurs": true, "postes": true,
+	"internetverbindung": true, "netz": true, "wlan": true, "connection": true, "verbindung": true, "connexion": true,
 	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
 	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
 	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
+
+// ownInfraWords name the customer's own infrastructure.
+var ownInfraWords = map[string]bool{"internet": true, "internetverbindung": true, "network": true, "netzwerk": true, "netz": true,
+	"wlan": true, "wifi": true, "box": true, "ordinateurs": true, "computers": true, "pcs": true, "laptops": true, "rechner": true,
+	"browser": true, "browsers": true, "reseau": true}
+
+// timingWords: a sentence about when to look ("if somebody can look
+// tomorrow morning, that is also fine") says nothing about what works.
+var timingWords = map[string]bool{"tomorrow": true, "hurry": true, "rush": true, "tonight": true, "later": true,
+	"morgen": true, "eile": true, "spater": true, "demain": true, "presse": true, "presser": true}
 
 // pastFine: "yesterday evening it was fine", "gestern lief noch alles",
 // "hier tout marchait": how it was before the problem, not the part
@@ -803,6 +814,10 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 			}
 		}
 	}
+	// "Le reste d'internet fonctionne normalement", "our network is
+	// fine": the customer's own infrastructure working says nothing
+	// about how much of the product does.
+	continues = slices.DeleteFunc(continues, func(h hit) bool { return hasWord(tt, h.sentence, ownInfraWords) })
 	// "Visa and PayPal work normally": a sentence that says something
 	// works, naming no environment and no problem, says the rest works.
 	envSentence := map[int]bool{}
@@ -814,7 +829,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	if len(problemSentence) > 0 {
 		for _, h := range live {
 			if h.concept == cEnvFine && !problemSentence[h.sentence] && !envSentence[h.sentence] && !isSubject(h.sentence) && !flags[h.sentence].history &&
-				!hasWord(tt, h.sentence, diagnosisWords) && !hasWord(tt, h.sentence, pastFine) {
+				!hasWord(tt, h.sentence, diagnosisWords) && !hasWord(tt, h.sentence, pastFine) && !hasWord(tt, h.sentence, timingWords) {
 				continues = append(continues, h)
 			}
 		}

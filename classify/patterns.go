@@ -39,7 +39,9 @@ func isNumber(tok string) bool {
 
 func (w patWord) matches(tok string) bool {
 	if w.number {
-		return isNumber(tok)
+		// numbers written as words from two up ("three to four hours a
+		// day", "trois heures"); "one", "ein", "un" are mostly articles.
+		return isNumber(tok) || numberWords[tok] >= 2
 	}
 	for _, v := range w.variants {
 		if tok == v || (w.prefix && strings.HasPrefix(tok, v)) || (w.suffix && strings.HasSuffix(tok, v)) {

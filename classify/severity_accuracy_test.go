@@ -30,7 +30,7 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"}, {"heldout6", "heldout6"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
@@ -189,10 +189,11 @@ var authors = map[string]string{
 	"heldout3": "E",                                                                  // independent author E, a former SRE writing to the rules' blind spots (scored once in round 3; development data from round 4 on)
 	"heldout4": "F",                                                                  // independent author F, a former customer-success lead, realistic (scored once in round 4; development data from round 5 on)
 	"heldout5": "G",                                                                  // independent author G, a former hosting service-desk manager (scored once after round 5; development data from round 6 on)
+	"heldout6": "H",                                                                  // independent author H, a former public-sector and healthcare support lead, non-technical writers (scored after rounds 5 and 6; development data from round 7 on)
 	"extra":    "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G", "H"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
@@ -303,7 +304,7 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 6, rounded down). In round
+// below these (the figures at the end of round 7, rounded down). In round
 // 5 the model no longer overrides a row on a flat distribution
 // (overrideLead): extra4's w-de-p0-amt-termine, a mail of the round-1
 // held-out split, had been right by that chance (P0 0.24 over the row's
@@ -327,6 +328,7 @@ var accuracyFloor = map[string]floor{
 	"heldout3":               {70, 90, 4},
 	"heldout4":               {94, 97, 1},
 	"heldout5":               {94, 100, 0},
+	"heldout6":               {91, 100, 0},
 	"round-1 held-out split": {90, 95, 4},
 }
 

@@ -873,3 +873,29 @@ func TestClassifyRound6Mechanisms(t *testing.T) {
 		{"en_not_a_single_order", "", "We haven't received a single order in our live shop since 9:00, nobody can complete checkout.", ticket.P0},
 	})
 }
+
+// Round 7's mechanisms (testdata/classify/ROUND7.md), in new sentences.
+func TestClassifyRound7Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Other people's data shown or sent to someone is a breach, however politely told.
+		{"en_sees_someone_elses_results", "", "Sorry to bother you, it's probably nothing. Since this morning two patients told us that in the portal they see lab results that are not theirs.", ticket.P0},
+		{"de_fremde_noten", "", "Wenn Sie mal Zeit haben: seit gestern sehen mehrere Eltern im Elternportal die Zeugnisse eines anderen Kindes statt der eigenen.", ticket.P0},
+		{"fr_pas_les_leurs", "", "Depuis hier, des parents voient dans le portail des bulletins qui ne sont pas les leurs, avec nom et notes d'un autre élève.", ticket.P0},
+		// A formal complaint about a past outage is after-action.
+		{"en_formal_complaint", "", "I am writing to make a formal complaint about last week's outage of your booking service. The service has been stable since then, but the outage caused us serious problems. Please confirm the service credit.", ticket.P4},
+		// Phoning every patient for hours a day is a costly workaround.
+		{"en_phoning_patients", "", "None of our appointment reminder texts have gone out since Monday. Our receptionists are phoning every patient the day before instead, which takes two of them most of the afternoon.", ticket.P2},
+		// Numbers written as words count.
+		{"en_three_hours_a_day", "", "Since Wednesday the report PDF export fails for every class. We are copying the grades into a Word template by hand, which takes us three hours a day.", ticket.P2},
+		// The customer's own network working says nothing about the product.
+		{"fr_reste_d_internet", "", "Depuis 7h30 plus personne au cabinet ne peut ouvrir l'agenda, la page reste blanche. Le reste d'internet fonctionne normalement.", ticket.P0},
+		// A salutation names no single user.
+		{"fr_madame_monsieur", "", "Madame, Monsieur, depuis ce matin aucun enseignant ne peut accéder au module Notes, pour tous les comptes. Le reste de l'ENT fonctionne.", ticket.P1},
+		// "Ne peut ni … ni" and "weder … noch" are stops.
+		{"fr_ni_ni", "", "Depuis ce matin, sur notre site de production, on ne peut ni voir ni prendre de rendez-vous, pour aucun praticien.", ticket.P0},
+		// One branch of several.
+		{"de_zweigstelle", "", "In der Zweigstelle Nord schlägt seit 10 Uhr jede Ausleihe fehl, an allen drei Theken. Die Leser müssen wir wegschicken.", ticket.P1},
+		// Saying a late look is fine is no statement about what works.
+		{"en_tomorrow_is_fine", "", "We cannot start the payroll run for all 2,300 employees, there is no other way to pay them. No need to hurry, if somebody looks tomorrow morning that is fine.", ticket.P0},
+	})
+}
