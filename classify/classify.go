@@ -77,8 +77,9 @@ func (e *Engine) Classify(in Input) Result {
 	rowIdx := decide(e.rows, &a.f)
 	row := &e.rows[rowIdx]
 	var p [5]float64 // the learned model's view (model.go), when there is a model
+	res.features = modelFeatures(res.Factors, row.name, tt)
 	if e.model != nil {
-		p = e.model.probabilities(modelFeatures(res.Factors, row.name))
+		p = e.model.probabilities(res.features)
 	}
 	res.Level, res.Row = row.level, row.name
 	res.Candidates = e.candidates(a, row.level)
@@ -117,7 +118,7 @@ func (e *Engine) Classify(in Input) Result {
 			// was right more often (model.go, overrideShare).
 			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s", row.level)})
 			res.Level, res.ByModel = likely, true
-			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model gives the table's %s %.2f (< %.2f) and %s %.2f for these factors", row.level, p[row.level.Rank()], overrideShare, likely, p[likely.Rank()])}
+			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors and words) gives the table's %s %.2f (< %.2f) and %s %.2f", row.level, p[row.level.Rank()], overrideShare, likely, p[likely.Rank()])}
 			res.Confidence = min(res.Confidence, p[likely.Rank()])
 			if !slices.Contains(res.Candidates, row.level) {
 				res.Candidates = append(res.Candidates, row.level)

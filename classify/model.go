@@ -12,8 +12,10 @@ import (
 )
 
 // A learned check beside the level table: a multinomial logistic
-// regression over the assessed factors and the table row that decided,
-// trained on the labelled corpora (testdata/classify). Its weights are
+// regression over the assessed factors, the table row that decided and
+// the words and word pairs of the text judged (those in at least
+// modelMinMails training mails), trained on the labelled corpora
+// (testdata/classify). Its weights are
 // data (model.json), readable and reproducible from the corpora
 // (TestModelIsTrainedOnTheCorpora). The table decides the level; the model
 // gives every level a probability, which sets the candidates and the
@@ -22,13 +24,61 @@ import (
 // author's mails and scored on them (TestLeaveOneAuthorOut).
 
 // modelFeatures names the binary features of a classification: one per
-// factor value ("state=stopped") and one per table row ("row=fault").
-func modelFeatures(f Factors, row string) []string {
+// factor value ("state=stopped"), one per table row ("row=fault"), and
+// one per distinct word ("w:geht") and pair of adjacent words
+// ("b:geht_nicht") of the text judged, as the cues read it (folded, in
+// its sentences). Words the model was not trained on weigh nothing.
+func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
 	out := make([]string, 0, len(factorDefs)+1)
 	for _, d := range factorDefs {
 		out = append(out, d.name+"="+d.get(&f))
 	}
-	return append(out, "row="+row)
+	out = append(out, "row="+row)
+	if tt == nil {
+		return out
+	}
+	seen := map[string]bool{}
+	prev := ""
+	for _, t := range tt.tokens {
+		for _, w := range [2]string{"w:" + t.word, "b:" + prev + "_" + t.word} {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+		prev = t.word
+	}
+	return out
+}
+
+// isWordFeature reports whether a feature is a word or a word pair.
+func isWordFeature(f string) bool {
+	return strings.HasPrefix(f, "w:") || strings.HasPrefix(f, "b:")
+}
+
+// pruneRareWords drops the word features that fewer than minMails
+// examples have: a word one author used in three mails teaches the
+// model that author, not the levels.
+func pruneRareWords(examples []modelExample, minMails int) []modelExample {
+	df := map[string]int{}
+	for _, ex := range examples {
+		for _, f := range ex.features {
+			if isWordFeature(f) {
+				df[f]++
+			}
+		}
+	}
+	out := make([]modelExample, len(examples))
+	for i, ex := range examples {
+		keep := make([]string, 0, len(ex.features))
+		for _, f := range ex.features {
+			if !isWordFeature(f) || df[f] >= minMails {
+				keep = append(keep, f)
+			}
+		}
+		out[i] = modelExample{keep, ex.level}
+	}
+	return out
 }
 
 // levelModel is a trained model: for each level, a bias and a weight per
@@ -186,8 +236,9 @@ func argmaxLevel(p [5]float64) int {
 
 // modelLambda and modelSteps are the training settings of model.json.
 const (
-	modelLambda = 0.002
-	modelSteps  = 600
+	modelLambda   = 0.01
+	modelSteps    = 300
+	modelMinMails = 5
 )
 
 //go:embed model.json
@@ -227,5 +278,7 @@ func modelReason(p [5]float64) Reason {
 	for _, x := range ls[:3] {
 		parts = append(parts, fmt.Sprintf("%s %.2f", x.l, x.p))
 	}
-	return Reason{Rule: "model", Note: "learned from the labelled corpora: " + strings.Join(parts, ", ")}
+	// The rule name says where these come from (the learned model, README
+	// "Severity"); the note is kept short: it is stored with every ticket.
+	return Reason{Rule: "model", Note: strings.Join(parts, ", ")}
 }

@@ -144,18 +144,22 @@ type Result struct {
 	// Row is the name of the level table row that read the factors.
 	Row string
 	// ByModel is set when the learned model set Level: it gave the
-	// level of Row less than 0.2 for these factors, and its likeliest
+	// level of Row less than 0.2 for these factors and words, and its likeliest
 	// level is taken (the first reason says so; the row's level is a
 	// candidate). Rows learned from engineers' corrections are never
 	// overridden.
 	ByModel bool
 	// Probabilities is the learned model's view (model.go): the
-	// probability of each level given the factors and the row, from the
-	// labelled corpora. It sets Level only as ByModel says; it can move
+	// probability of each level given the factors, the row and the words
+	// of the text, from the labelled corpora. It sets Level only as ByModel says; it can move
 	// PageLevel one step more urgent.
 	Probabilities map[ticket.Level]float64
 	// Reasons is never empty; the reason that decided comes first.
 	Reasons []Reason
+
+	// features are what the learned model read (modelFeatures), kept so
+	// that training reads exactly what classifying reads.
+	features []string
 }
 
 // ConfidenceLabel names a confidence: "high" (≥ 0.75), "medium" (≥ 0.5)

@@ -304,7 +304,10 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 7, rounded down). In round
+// below these (the figures at the end of round 8, rounded down). Since
+// round 8 the model reads words too and is trained on every corpus but
+// the round-1 held-out split: the corpora's figures are training fit,
+// only the split's are not (and TestLeaveOneAuthorOut's, by author). In round
 // 5 the model no longer overrides a row on a flat distribution
 // (overrideLead): extra4's w-de-p0-amt-termine, a mail of the round-1
 // held-out split, had been right by that chance (P0 0.24 over the row's
@@ -316,20 +319,20 @@ type floor struct {
 var accuracyFloor = map[string]floor{
 	"project":                {99, 100, 0},
 	"dev":                    {100, 100, 0},
-	"dev2":                   {98, 100, 0},
-	"extra":                  {87, 93, 3},
-	"extra2":                 {97, 100, 0},
-	"extra3":                 {93, 96, 1},
-	"extra4":                 {96, 96, 0},
-	"heldout1":               {96, 100, 0},
-	"dev3":                   {99, 99, 0},
-	"heldout2":               {98, 100, 0},
+	"dev2":                   {100, 100, 0},
+	"extra":                  {89, 95, 2},
+	"extra2":                 {100, 100, 0},
+	"extra3":                 {96, 96, 1},
+	"extra4":                 {96, 100, 0},
+	"heldout1":               {98, 100, 0},
+	"dev3":                   {100, 100, 0},
+	"heldout2":               {100, 100, 0},
 	"dev4":                   {99, 100, 0},
-	"heldout3":               {70, 90, 4},
-	"heldout4":               {94, 97, 1},
-	"heldout5":               {94, 100, 0},
-	"heldout6":               {91, 100, 0},
-	"round-1 held-out split": {90, 95, 4},
+	"heldout3":               {93, 96, 0},
+	"heldout4":               {97, 100, 0},
+	"heldout5":               {100, 100, 0},
+	"heldout6":               {100, 100, 0},
+	"round-1 held-out split": {93, 97, 3},
 }
 
 func reasonStrings(rs []Reason) []string {
