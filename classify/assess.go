@@ -128,9 +128,11 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	// incident report) tells the incident as its reason; a problem counts
 	// only where its clause says it is current ("it failed again today").
 	afterAction := false
+	afterActionClause := map[int]bool{} // "mais je vous demande … un compte rendu sur les causes de la panne"
 	for _, h := range hits {
 		if h.concept == cAfterAction && h.negation == "" && !flags[h.sentence].hypothetical {
 			afterAction = true
+			afterActionClause[clauseOf(tt, h)] = true
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
@@ -138,8 +140,14 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	// a mail that says the incident is back is a new report; the RCA
 	// it mentions can wait.
 	if afterAction {
+		restoredIn := map[int]bool{} // "tout fonctionne de nouveau depuis" is back, not again
+		for _, h := range hits {
+			if h.concept == cRestored {
+				restoredIn[h.sentence] = true
+			}
+		}
 		for si := subjectSentences; si < len(tt.question); si++ {
-			if hasWord(tt, si, recurWords) && hasWord(tt, si, nowWords) && !flags[si].hypothetical && !tt.isQuestion(si) {
+			if hasWord(tt, si, recurWords) && hasWord(tt, si, nowWords) && !flags[si].hypothetical && !tt.isQuestion(si) && !restoredIn[si] {
 				afterAction = false
 				break
 			}
@@ -206,7 +214,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case h.negation != "":
 			a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("negated by %q", h.negation)})
 			continue
-		case fl.wish && conditional(tt, h.sentence) && (h.concept == cStateWrong || h.concept == cStateCosmetic):
+		case fl.wish && (conditional(tt, h.sentence) || hasWord(tt, h.sentence, wouldLikeWords)) && (h.concept == cStateWrong || h.concept == cStateCosmetic):
 			// "Es wäre super, wenn man … Formeln statt fester Werte
 			// exportieren könnte", "it would be great if the font could be
 			// bigger": what the wish would change, not a fault.
@@ -222,7 +230,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
 		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" && h.concept.family() != "workaround" &&
-			!clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h)):
+			(afterActionClause[clauseOf(tt, h)] || !clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h))):
 			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
@@ -358,6 +366,11 @@ func complement(tt *tokenizedText, h hit) bool {
 	}
 	return false
 }
+
+// wouldLikeWords make a wish without a condition ("hätte ich gern das
+// Logo rechts statt links", "I'd like the logo on the right").
+var wouldLikeWords = map[string]bool{"gern": true, "gerne": true, "like": true, "love": true, "aimerais": true, "aimerions": true,
+	"voudrais": true, "voudrions": true, "souhaiterais": true, "souhaiterions": true}
 
 // conditionalWords introduce the wished-for condition of a bug report
 // phrased as a wish ("it would be nice if it did not crash").

@@ -112,7 +112,8 @@ func (e *Engine) Classify(in Input) Result {
 			break
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
-		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && p[row.level.Rank()] < overrideShare && p[argmaxLevel(p)] >= overrideLead {
+		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && p[row.level.Rank()] < overrideShare && p[argmaxLevel(p)] >= overrideLead &&
+			!isFlipDown(row.level.Rank(), argmaxLevel(p)) {
 			// The learned model finds the built-in row's level unlikely
 			// for these factors: on authors neither had seen, its level
 			// was right more often (model.go, overrideShare).

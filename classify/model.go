@@ -217,6 +217,24 @@ const overrideShare = 0.2
 // (testdata/classify/ROUND5.md).
 const overrideLead = 0.4
 
+// isFlipDown reports whether moving from level rank a to b takes a P0 or
+// P1 down to P3 or P4, the miss the issue calls dangerous: the model may
+// doubt such a level (it becomes uncertain, its likelier level a
+// candidate) but never sets it. A one-sentence breach report ("an
+// attacker downloaded our customer table") is where words alone can
+// mislead it. Leave-one-author-out over 1,180 mails: no restriction
+// 94.8 % exact / 10 dangerous, no flip down 94.7 / 9, no flip either
+// way 94.3 / 13 (the model's flips up fix more than they break).
+func isFlipDown(a, b int) bool {
+	return a <= 1 && b >= 3
+}
+
+// isUrgencyFlip reports whether a and b lie on either side of the
+// dangerous line (P0/P1 against P3/P4).
+func isUrgencyFlip(a, b int) bool {
+	return isFlipDown(a, b) || isFlipDown(b, a)
+}
+
 // doubtShare: a level the model gives less than this is to be confirmed
 // (Result.Uncertain). Chosen author by author
 // (TestLeaveOneAuthorOutUncertainty): 0.3 flagged mostly wrong levels;

@@ -115,6 +115,15 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 					got = argmaxLevel(p)
 				}
 				results[fmt.Sprintf("model where p(table) < 0.2, lead ≥ %.2f", lead)] = got
+				down := got
+				if table <= 1 && got >= 3 {
+					down = table
+				}
+				results[fmt.Sprintf("no flip down, p(table) < 0.2, lead ≥ %.2f", lead)] = down
+				if isUrgencyFlip(table, got) {
+					got = table
+				}
+				results[fmt.Sprintf("no urgency flip, p(table) < 0.2, lead ≥ %.2f", lead)] = got
 			}
 			if got := results["model where p(table) < 0.2"]; got != table && (os.Getenv("CLASSIFY_LOAO_AUTHORS") == "" || strings.Contains(os.Getenv("CLASSIFY_LOAO_AUTHORS"), author)) {
 				k := c.res.Row + " " + string(c.res.Level) + "→" + string(ticket.Levels[got])
