@@ -863,6 +863,12 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	}
 	if widest != nil {
 		a.f.Scope, a.because["scope"] = scopeOfShare(*widest), []hit{shareHit(tt, *widest)}
+		// "none of the 120 users at our Rotterdam hub … the other two
+		// sites are unaffected": all of one part.
+		// (A share short of all, "412 of 415", names its remainder itself.)
+		if a.f.Scope == ScopeEveryone && widest.ratio >= 1 && len(continues) > 0 {
+			a.f.Scope, a.because["scope"] = ScopeTeam, append(a.because["scope"], continues...)
+		}
 		return
 	}
 	// "Copy-pasting the link works for everyone": who something works for

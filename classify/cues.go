@@ -390,7 +390,9 @@ func describesProblem(c concept) bool {
 	}
 	// "Nobody from your side has called me back": no scope; "students
 	// report that": no report function.
-	return c == cScopeEveryone || c == cFuncPeripheral
+	// "can not confirm production orders": a production order is no
+	// statement about the production environment.
+	return c == cScopeEveryone || c == cFuncPeripheral || c == cEnvProduction
 }
 
 // negationCue returns the cue word standing within the window before one

@@ -921,3 +921,23 @@ func TestClassifyRound9Mechanisms(t *testing.T) {
 		{"de_haette_gern", "", "Wie kann ich die Reihenfolge der Zeilen ändern? Außerdem hätte ich gern das Logo rechts statt links.", ticket.P4},
 	})
 }
+
+// Round 10's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound10Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A production order names manufacturing, not the environment.
+		{"en_production_orders", "", "Since 22:00 all machine terminals in our plant lose the connection to the server, the night shift can not confirm production orders and the shift leader has stopped all lines.", ticket.P0},
+		// Links that open without a login, and the data is out there.
+		{"en_links_without_login", "", "The photo links in your delivery e-mails open without any login, and our IT has opened thousands of other customers' delivery photos. The data is out there.", ticket.P0},
+		// Every payment of the only online channel failing.
+		{"en_every_payment_online", "", "Since 19:00 every single payment on our online checkout fails, zero successful orders. The tills in the stores are not affected, but this is 100% of our online revenue.", ticket.P0},
+		// All users of one site of several.
+		{"en_none_of_one_site", "", "Since 06:00 none of the 90 users at our Leeds depot can log in. The other two depots are unaffected.", ticket.P1},
+		// One device, the others fine, a spare in use.
+		{"en_one_scanner", "", "Scanner 2-07 in hall 1 won't connect since start of shift. All the other scanners are fine and the picker uses a spare.", ticket.P3},
+		// A credit asked under the maintenance contract after an outage.
+		{"de_gutschrift_vertrag", "", "Am Samstag war das Kassensystem in 12 Filialen vier Stunden nicht nutzbar. Das System läuft seither stabil. Wir ersuchen um eine Gutschrift gemäß Wartungsvertrag.", ticket.P4},
+		// Keeping up a costly workaround, "but not for long".
+		{"en_not_for_long", "", "Since the update the bulky-item labels won't generate. We hand-write them, about 400 labels a day, which takes two of my team most of the morning. We can keep this up for a few days but not for long.", ticket.P2},
+	})
+}
