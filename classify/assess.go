@@ -385,8 +385,10 @@ func conditional(tt *tokenizedText, sentence int) bool {
 }
 
 // stillWords say, in a clause of a sentence about the past, that the
-// problem goes on ("the fix helped - it still fails for long reports").
-var stillWords = map[string]bool{"still": true, "again": true, "noch": true, "immer": true, "weiterhin": true, "wieder": true,
+// problem goes on ("the fix helped - it still fails for long reports");
+// "immer" alone is "always" ("es kam immer 'Host nicht erreichbar'"):
+// "immer noch" has its "noch".
+var stillWords = map[string]bool{"still": true, "again": true, "noch": true, "weiterhin": true, "wieder": true,
 	"toujours": true, "encore": true, "nouveau": true}
 
 // clauseHasWord reports whether clause holds one of words.

@@ -941,3 +941,20 @@ func TestClassifyRound10Mechanisms(t *testing.T) {
 		{"en_not_for_long", "", "Since the update the bulky-item labels won't generate. We hand-write them, about 400 labels a day, which takes two of my team most of the morning. We can keep this up for a few days but not for long.", ticket.P2},
 	})
 }
+
+// Round 11's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound11Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A closed time range tells an interval that is over.
+		{"de_zwischen_und", "Kartenzahlung – läuft wieder", "Heute Nacht zwischen 02:10 und 04:30 ging an der Rezeption keine Kartenzahlung, es kam immer „Host nicht erreichbar“. Seit 04:35 läuft es wieder normal, nur zur Info.", ticket.P4},
+		// One hotel of four.
+		{"de_eines_von_vier", "", "In unserem Haus in Linz (eines von vier Hotels) kann seit heute früh bei keinem Check-out eine Rechnung erstellt werden. Die anderen Häuser laufen normal.", ticket.P1},
+		// Training and demo properties are not production.
+		{"en_training_property", "", "Our training property cannot be opened since Friday, every login gives 'Property not found'. The live hotels are all working fine.", ticket.P2},
+		{"fr_hotel_de_demo", "", "Notre hôtel de démonstration ne s'ouvre plus depuis ce midi, message « Base introuvable ».", ticket.P2},
+		// "N'envoie plus" is a stop; thanks in advance closes nothing.
+		{"fr_n_envoie_plus", "", "Depuis 9 h le gestionnaire de canaux n'envoie plus aucune disponibilité vers nos canaux de vente, nous avons déjà deux surbookings. Le reste fonctionne. Merci de votre aide rapide.", ticket.P1},
+		// Screens that take a minute are slow, not stopped.
+		{"fr_met_une_minute", "", "Depuis ce matin chaque écran met une minute à s'afficher sur tous les postes de la réception, un check-out prend 5 minutes.", ticket.P1},
+	})
+}
