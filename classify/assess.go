@@ -233,6 +233,11 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			(afterActionClause[clauseOf(tt, h)] || !clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h))):
 			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
+		case (h.concept.family() == "data" || h.concept.family() == "security") && askedWhether(tt, h):
+			// "… ob personenbezogene Daten verloren gegangen … sind",
+			// "whether any data was lost": asked about, not reported.
+			a.ignored = append(a.ignored, ignoredHit{h, "asked whether"})
+			continue
 		case (fl.hypothetical || hypotheticalClause[clauseOf(tt, h)]) && isProblemConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "hypothetical"})
 			continue
@@ -366,6 +371,26 @@ func complement(tt *tokenizedText, h hit) bool {
 	}
 	return false
 }
+
+// askedWhether reports whether "whether"/"ob" (or "si" after a verb of
+// asking) stands before h in its sentence, within eight words.
+func askedWhether(tt *tokenizedText, h hit) bool {
+	first := h.tokens[0]
+	for i := first - 1; i >= 0 && i >= first-8 && tt.tokens[i].sentence == tt.tokens[first].sentence; i-- {
+		switch w := tt.tokens[i].word; w {
+		case "whether", "ob":
+			return true
+		case "si":
+			if i > 0 && askVerbs[tt.tokens[i-1].word] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// askVerbs make the French "si" ask ("savoir si", "vérifier si").
+var askVerbs = map[string]bool{"savoir": true, "demander": true, "verifier": true, "confirmer": true, "indiquer": true, "preciser": true, "dire": true}
 
 // wouldLikeWords make a wish without a condition ("hätte ich gern das
 // Logo rechts statt links", "I'd like the logo on the right").

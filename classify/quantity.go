@@ -47,6 +47,9 @@ var numberWords = map[string]float64{
 	"nonante": 90, "cent": 100,
 }
 
+// eachWords before "one of N" make it every one of them.
+var eachWords = map[string]bool{"every": true, "each": true, "jeder": true, "jede": true, "jedes": true, "chaque": true}
+
 // parseNumeral reads a number token: digits with thousands separators
 // ("3.000", "3,412", "1'000") or a decimal ("99.8", "0,5").
 func parseNumeral(w string) (float64, bool) {
@@ -187,6 +190,11 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 			continue
 		}
 		sh := share{ratio: n / m, tokens: []int{i, k}, sentence: sentence, people: nextIsPeople(tt, after, people) || nextIsPeople(tt, j, people)}
+		if n == 1 && i > 0 && eachWords[tt.tokens[i-1].word] {
+			// "every one of our 120 users", "jeder einzelne von 40",
+			// "chacun des 30": all of them.
+			sh.ratio = 1
+		}
 		if n == 0 {
 			// "0 of 1,860 invoices created": none went through, so it
 			// failed for all of them — not a negligible share affected.

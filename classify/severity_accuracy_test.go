@@ -30,7 +30,7 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"}, {"heldout6", "heldout6"}, {"heldout7", "heldout7"}, {"heldout8", "heldout8"}, {"heldout9", "heldout9"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"}, {"heldout6", "heldout6"}, {"heldout7", "heldout7"}, {"heldout8", "heldout8"}, {"heldout9", "heldout9"}, {"heldout10", "heldout10"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
@@ -183,20 +183,21 @@ var authors = map[string]string{
 	"project": "project",            // the project's own mails
 	"dev":     "dev",                // the shared development corpus
 	"dev2":    "A", "heldout1": "A", // independent author A
-	"dev3":     "B",                                                                  // independent author B, an ops-desk persona
-	"heldout2": "C",                                                                  // independent author C, a former customer-success manager (unseen in rounds 1 and 2)
-	"dev4":     "D",                                                                  // independent author D, a first-level-support trainer
-	"heldout3": "E",                                                                  // independent author E, a former SRE writing to the rules' blind spots (scored once in round 3; development data from round 4 on)
-	"heldout4": "F",                                                                  // independent author F, a former customer-success lead, realistic (scored once in round 4; development data from round 5 on)
-	"heldout5": "G",                                                                  // independent author G, a former hosting service-desk manager (scored once after round 5; development data from round 6 on)
-	"heldout6": "H",                                                                  // independent author H, a former public-sector and healthcare support lead, non-technical writers (scored after rounds 5 and 6; development data from round 7 on)
-	"heldout7": "I",                                                                  // independent author I, a former head of support of an accounting and commerce software vendor (scored after rounds 4–8; development data from round 9 on)
-	"heldout8": "J",                                                                  // independent author J, a former support manager of logistics, manufacturing and retail software (scored after rounds 4–9; development data from round 10 on)
-	"heldout9": "K",                                                                  // independent author K, a former support lead of hospitality and events software (scored after rounds 4–10; development data from round 11 on)
-	"extra":    "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
+	"dev3":      "B",                                                                  // independent author B, an ops-desk persona
+	"heldout2":  "C",                                                                  // independent author C, a former customer-success manager (unseen in rounds 1 and 2)
+	"dev4":      "D",                                                                  // independent author D, a first-level-support trainer
+	"heldout3":  "E",                                                                  // independent author E, a former SRE writing to the rules' blind spots (scored once in round 3; development data from round 4 on)
+	"heldout4":  "F",                                                                  // independent author F, a former customer-success lead, realistic (scored once in round 4; development data from round 5 on)
+	"heldout5":  "G",                                                                  // independent author G, a former hosting service-desk manager (scored once after round 5; development data from round 6 on)
+	"heldout6":  "H",                                                                  // independent author H, a former public-sector and healthcare support lead, non-technical writers (scored after rounds 5 and 6; development data from round 7 on)
+	"heldout7":  "I",                                                                  // independent author I, a former head of support of an accounting and commerce software vendor (scored after rounds 4–8; development data from round 9 on)
+	"heldout8":  "J",                                                                  // independent author J, a former support manager of logistics, manufacturing and retail software (scored after rounds 4–9; development data from round 10 on)
+	"heldout9":  "K",                                                                  // independent author K, a former support lead of hospitality and events software (scored after rounds 4–10; development data from round 11 on)
+	"heldout10": "L",                                                                  // independent author L, a former customer-care lead of legal practice and property management software (scored after rounds 4–11; development data from round 12 on)
+	"extra":     "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
@@ -307,7 +308,7 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 11, rounded down). Since
+// below these (the figures at the end of round 12, rounded down). Since
 // round 8 the model reads words too and is trained on every corpus but
 // the round-1 held-out split: the corpora's figures are training fit,
 // only the split's are not (and TestLeaveOneAuthorOut's, by author). In round
@@ -331,13 +332,14 @@ var accuracyFloor = map[string]floor{
 	"dev3":                   {100, 100, 0},
 	"heldout2":               {100, 100, 0},
 	"dev4":                   {99, 100, 0},
-	"heldout3":               {87, 93, 1},
+	"heldout3":               {86, 93, 1},
 	"heldout4":               {96, 98, 0},
 	"heldout5":               {98, 100, 0},
 	"heldout6":               {98, 98, 0},
 	"heldout7":               {92, 96, 1},
 	"heldout8":               {94, 97, 0},
 	"heldout9":               {94, 98, 0},
+	"heldout10":              {97, 100, 0},
 	"round-1 held-out split": {94, 96, 4},
 }
 

@@ -958,3 +958,23 @@ func TestClassifyRound11Mechanisms(t *testing.T) {
 		{"fr_met_une_minute", "", "Depuis ce matin chaque écran met une minute à s'afficher sur tous les postes de la réception, un check-out prend 5 minutes.", ticket.P1},
 	})
 }
+
+// Round 12's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound12Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A login the user never made, an unknown device: a suspicion.
+		{"de_unbekanntes_geraet", "", "Unsere Sekretärin hat heute eine Meldung erhalten: Neue Anmeldung von einem unbekannten Gerät in Lagos. Sie hat sich zu dieser Zeit nicht angemeldet.", ticket.P1},
+		{"fr_accepte_par_erreur", "", "Notre juriste a reçu une dizaine de demandes de validation de connexion alors qu'elle n'essayait pas de se connecter, et en a accepté une par erreur.", ticket.P1},
+		// Asked whether data was lost is no data lost.
+		{"de_ob_daten_verloren", "", "Die Plattform war am Montag drei Stunden nicht erreichbar und läuft seither wieder. Bitte teilen Sie uns in einem Vorfallsbericht mit, ob Daten verloren gegangen sind.", ticket.P4},
+		{"en_whether_data_lost", "", "Following Tuesday's outage, which is resolved, please tell us in your incident report whether any client data was lost or exposed.", ticket.P4},
+		// Entries that cannot be reconstructed are lost.
+		{"en_cannot_reconstruct", "", "Every time entry of our tax team from last week now shows zero hours in the live system. We cannot reconstruct them, nobody kept a separate record.", ticket.P0},
+		// Every one of N is all of them.
+		{"en_every_one_of", "", "Since 08:00 every one of our 80 users gets an error on the login page, nobody can open a matter.", ticket.P0},
+		// Documents no longer there.
+		{"en_documents_no_longer_there", "", "After last night's archive job the documents of 40 active matters in our live system are no longer there, and they are not in the recycle bin.", ticket.P0},
+		// One office of three, the others work normally.
+		{"fr_bureau_de_liege", "", "Depuis 9h personne au bureau de Mons ne peut se connecter au logiciel. Les bureaux de Bruxelles et de Namur travaillent normalement.", ticket.P1},
+	})
+}
