@@ -392,7 +392,9 @@ func describesProblem(c concept) bool {
 	// report that": no report function.
 	// "can not confirm production orders": a production order is no
 	// statement about the production environment.
-	return c == cScopeEveryone || c == cFuncPeripheral || c == cEnvProduction
+	// "un collègue a importé par erreur …": who did it, not who is affected.
+	// "told the inspectors not to fine anybody": no environment said fine.
+	return c == cScopeEveryone || c == cScopeOneUser || c == cFuncPeripheral || c == cEnvProduction || c == cEnvFine
 }
 
 // negationCue returns the cue word standing within the window before one

@@ -47,6 +47,9 @@ var numberWords = map[string]float64{
 	"nonante": 90, "cent": 100,
 }
 
+// noneWords are no noun between a number and "of" ("10 none of 150").
+var noneWords = map[string]bool{"none": true, "no": true, "nobody": true, "keiner": true, "keine": true, "aucun": true, "aucune": true}
+
 // eachWords before "one of N" make it every one of them.
 var eachWords = map[string]bool{"every": true, "each": true, "jeder": true, "jede": true, "jedes": true, "chaque": true}
 
@@ -142,6 +145,9 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 		if !ok {
 			continue
 		}
+		if st := tt.tokens[i].start; st > 0 && (tt.src[st-1] == ':' || tt.src[st-1] == 'h') && st > 1 && tt.src[st-2] >= '0' && tt.src[st-2] <= '9' {
+			continue // the minutes of a time ("since 06:10 none of …", "9h30")
+		}
 		sentence := tt.tokens[i].sentence
 		inSentence := func(k int) bool { return k < len(tt.tokens) && tt.tokens[k].sentence == sentence }
 		// "40 %", "40 percent", "septante pour cent", then "of …".
@@ -163,7 +169,7 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 		}
 		// "N of M", "N out of M", "N orders out of M", "412/415".
 		k := j
-		if inSentence(k) && !shareOf[tt.tokens[k].word] && tt.tokens[k].word != "out" && inSentence(k+1) && (tt.tokens[k+1].word == "out" || shareOf[tt.tokens[k+1].word]) {
+		if inSentence(k) && !shareOf[tt.tokens[k].word] && !noneWords[tt.tokens[k].word] && tt.tokens[k].word != "out" && inSentence(k+1) && (tt.tokens[k+1].word == "out" || shareOf[tt.tokens[k+1].word]) {
 			k++ // a noun between: "3 orders out of 9000"
 		}
 		// "412/415 branches": a slash between two plain numbers, not a

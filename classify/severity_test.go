@@ -978,3 +978,19 @@ func TestClassifyRound12Mechanisms(t *testing.T) {
 		{"fr_bureau_de_liege", "", "Depuis 9h personne au bureau de Mons ne peut se connecter au logiciel. Les bureaux de Bruxelles et de Namur travaillent normalement.", ticket.P1},
 	})
 }
+
+// Round 13's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound13Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A lost connection is no lost data.
+		{"de_verbindung_verloren", "", "Der Import der Messdaten ist heute Nacht mit „Verbindung zum Server verloren“ abgebrochen, wir haben ihn von Hand neu gestartet und jetzt ist alles da.", ticket.P3},
+		// Who did it is not who is affected.
+		{"fr_un_collegue_a_importe", "", "Un collègue a importé par erreur dans la production un fichier de test : l'index de 2'000 compteurs a été remplacé. La perte est confirmée.", ticket.P0},
+		// Exported to an outside address.
+		{"en_exported_outside", "", "Confirmed by forensics: customer data including bank account numbers was exported from your admin console to an outside IP.", ticket.P0},
+		// Nothing shown any more.
+		{"de_zeigt_keine_mehr", "", "Seit 03:30 zeigt die Dienstplan-App keine Dienste mehr an, betroffen sind alle 80 Fahrer.", ticket.P0},
+		// None of the machines, and "fine" as a verb.
+		{"en_none_of_the_machines", "", "Since 06:10 none of our 150 ticket machines sells anything, anywhere in the network. We told the inspectors not to fine anybody today.", ticket.P0},
+	})
+}
