@@ -20,7 +20,8 @@ type patWord struct {
 	variants []string // spellings: "storung", "stoerung"
 	prefix   bool     // "crash*": crashed, crashing
 	suffix   bool     // "*daten": kundendaten (German compounds)
-	number   bool     // "#": any number ("30 % of orders")
+	number   bool     // "#": any number ("30 % of orders", "three hours")
+	digits   bool     // "##": a number in digits ("order 4711"), not a number word
 }
 
 // isNumber reports whether tok is a number: digits, perhaps grouped or
@@ -41,7 +42,7 @@ func (w patWord) matches(tok string) bool {
 	if w.number {
 		// numbers written as words from two up ("three to four hours a
 		// day", "trois heures"); "one", "ein", "un" are mostly articles.
-		return isNumber(tok) || numberWords[tok] >= 2
+		return isNumber(tok) || !w.digits && numberWords[tok] >= 2
 	}
 	for _, v := range w.variants {
 		if tok == v || (w.prefix && strings.HasPrefix(tok, v)) || (w.suffix && strings.HasSuffix(tok, v)) {
@@ -186,6 +187,9 @@ func compileAlternative(alt string) ([]patWord, error) {
 	}
 	if alt == "#" {
 		return []patWord{{number: true}}, nil
+	}
+	if alt == "##" {
+		return []patWord{{number: true, digits: true}}, nil
 	}
 	prefix := strings.HasSuffix(alt, "*")
 	body := strings.TrimSuffix(alt, "*")

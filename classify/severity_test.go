@@ -994,3 +994,18 @@ func TestClassifyRound13Mechanisms(t *testing.T) {
 		{"en_none_of_the_machines", "", "Since 06:10 none of our 150 ticket machines sells anything, anywhere in the network. We told the inspectors not to fine anybody today.", ticket.P0},
 	})
 }
+
+// Round 14's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound14Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Records that are not ours, shown in our account.
+		{"en_contacts_not_ours", "", "Since this morning our contact list shows about 3,000 contacts that are not ours, with e-mails and phone numbers of another company's customers.", ticket.P0},
+		{"fr_pas_a_nous", "", "Depuis ce matin nous voyons dans notre compte environ 5 000 fiches qui ne sont pas à nous, avec nom et téléphone.", ticket.P0},
+		// Every recipient sees all other recipients' addresses.
+		{"fr_adresses_visibles", "", "La campagne est partie ce matin vers 8 000 destinataires et ils voient dans le champ À les adresses de tous les autres destinataires.", ticket.P0},
+		// Pages that return a 404 for everyone.
+		{"en_pages_return_404", "", "Since 08:00 all landing pages on our website return a 404 page and everyone who clicks the invitation lands on a 404. Editor and sending work.", ticket.P1},
+		// "Konto drei Listen" is no record number.
+		{"de_konto_drei_listen", "", "Seit gestern Abend sind in unserem Live-Konto drei Kontaktlisten mit 40'000 Kontakten weg, im Papierkorb sind sie nicht.", ticket.P0},
+	})
+}
