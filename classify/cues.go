@@ -125,33 +125,54 @@ type patRef struct {
 }
 
 // cueIndex finds the patterns that can start at a word without trying
-// them all: by exact first word, by the first bytes of a prefix word,
-// and (few) suffix words tried everywhere.
+// them all: by exact first word, by the first bytes of a prefix word, by
+// the last bytes of a suffix word ("*daten" at words ending in "ten"),
+// numbers only at numbers, and (few) short suffixes tried everywhere.
 type cueIndex struct {
 	exact  map[string][]patRef
 	prefix map[string][]patRef
-	suffix []patRef
+	ending map[string][]patRef // suffix words by their last suffixKey bytes
+	number []patRef            // "#" first: tried at numbers and number words
+	suffix []patRef            // suffixes shorter than suffixKey: tried everywhere
 }
 
-const prefixKey = 3
+const (
+	prefixKey = 3
+	suffixKey = 3
+)
 
 func (ix *cueIndex) add(ref patRef) {
+	has := func(list []patRef) bool { return slices.ContainsFunc(list, func(r patRef) bool { return r.p == ref.p }) }
 	for _, alt := range ref.p.terms[0].alts {
 		w := alt[0]
 		switch {
-		case w.suffix || w.number:
-			ix.suffix = append(ix.suffix, ref)
-			return
+		case w.number:
+			if !has(ix.number) {
+				ix.number = append(ix.number, ref)
+			}
+		case w.suffix:
+			for _, v := range w.variants {
+				if len(v) < suffixKey {
+					if !has(ix.suffix) {
+						ix.suffix = append(ix.suffix, ref)
+					}
+					continue
+				}
+				k := v[len(v)-suffixKey:]
+				if !has(ix.ending[k]) {
+					ix.ending[k] = append(ix.ending[k], ref)
+				}
+			}
 		case w.prefix:
 			for _, v := range w.variants {
 				k := v[:min(len(v), prefixKey)]
-				if !slices.ContainsFunc(ix.prefix[k], func(r patRef) bool { return r.p == ref.p }) {
+				if !has(ix.prefix[k]) {
 					ix.prefix[k] = append(ix.prefix[k], ref)
 				}
 			}
 		default:
 			for _, v := range w.variants {
-				if !slices.ContainsFunc(ix.exact[v], func(r patRef) bool { return r.p == ref.p }) {
+				if !has(ix.exact[v]) {
 					ix.exact[v] = append(ix.exact[v], ref)
 				}
 			}
@@ -159,13 +180,24 @@ func (ix *cueIndex) add(ref patRef) {
 	}
 }
 
-// each calls fn for every pattern that may start at word.
+// each calls fn for every pattern that may start at word (a pattern may
+// be offered more than once; matching twice finds the same hit).
 func (ix *cueIndex) each(word string, fn func(patRef)) {
 	for _, r := range ix.exact[word] {
 		fn(r)
 	}
 	for n := 1; n <= prefixKey && n <= len(word); n++ {
 		for _, r := range ix.prefix[word[:n]] {
+			fn(r)
+		}
+	}
+	if len(word) >= suffixKey {
+		for _, r := range ix.ending[word[len(word)-suffixKey:]] {
+			fn(r)
+		}
+	}
+	if isNumber(word) || numberWords[word] >= 2 {
+		for _, r := range ix.number {
 			fn(r)
 		}
 	}
@@ -182,7 +214,7 @@ type cueSet struct {
 
 // compileCues compiles the lists; words are the "@name" lists.
 func compileCues(lists map[concept][]string, words wordLists, lineOf func(concept) int) (*cueSet, error) {
-	cs := &cueSet{index: cueIndex{exact: map[string][]patRef{}, prefix: map[string][]patRef{}}}
+	cs := &cueSet{index: cueIndex{exact: map[string][]patRef{}, prefix: map[string][]patRef{}, ending: map[string][]patRef{}}}
 	for c := concept(0); c < numConcepts; c++ {
 		for i, src := range lists[c] {
 			cu := cue{concept: c, src: src}
