@@ -142,7 +142,9 @@ const (
 )
 
 func (ix *cueIndex) add(ref patRef) {
-	has := func(list []patRef) bool { return slices.ContainsFunc(list, func(r patRef) bool { return r.p == ref.p }) }
+	has := func(list []patRef) bool {
+		return slices.ContainsFunc(list, func(r patRef) bool { return r.p == ref.p })
+	}
 	for _, alt := range ref.p.terms[0].alts {
 		w := alt[0]
 		switch {
