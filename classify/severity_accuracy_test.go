@@ -30,7 +30,7 @@ type corpusMail struct {
 // dev2 is optional: it is copied in when its author has finished it.
 var corpora = []struct{ name, dir string }{
 	{"project", "."}, {"dev", "dev"}, {"extra", "extra"}, {"dev2", "dev2"}, {"extra2", "extra2"}, {"extra3", "extra3"}, {"extra4", "extra4"},
-	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"}, {"heldout6", "heldout6"}, {"heldout7", "heldout7"}, {"heldout8", "heldout8"}, {"heldout9", "heldout9"}, {"heldout10", "heldout10"}, {"heldout11", "heldout11"}, {"heldout12", "heldout12"},
+	{"heldout1", "heldout1"}, {"dev3", "dev3"}, {"heldout2", "heldout2"}, {"dev4", "dev4"}, {"heldout3", "heldout3"}, {"heldout4", "heldout4"}, {"heldout5", "heldout5"}, {"heldout6", "heldout6"}, {"heldout7", "heldout7"}, {"heldout8", "heldout8"}, {"heldout9", "heldout9"}, {"heldout10", "heldout10"}, {"heldout11", "heldout11"}, {"heldout12", "heldout12"}, {"heldout13", "heldout13"},
 }
 
 // splitCorpora are the corpora the round-1 hash split (heldOut) applies
@@ -196,10 +196,11 @@ var authors = map[string]string{
 	"heldout10": "L",                                                                  // independent author L, a former customer-care lead of legal practice and property management software (scored after rounds 4–11; development data from round 12 on)
 	"heldout11": "M",                                                                  // independent author M, a former head of support for utilities and public transport software (scored after rounds 4–12; development data from round 13 on)
 	"heldout12": "N",                                                                  // independent author N, a former support lead of marketing and CRM software (scored after rounds 4–13; development data from round 14 on)
+	"heldout13": "O",                                                                  // independent author O, a former support lead of education software (scored after rounds 4–14; development data from round 15 on)
 	"extra":     "helper", "extra2": "helper", "extra3": "helper", "extra4": "helper", // round 1's helper, who also wrote cues
 }
 
-var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"}
+var authorOrder = []string{"project", "dev", "helper", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O"}
 
 // TestAccuracy classifies every labelled corpus and reports exact,
 // within-one and dangerous misses per corpus, per author and for round
@@ -310,7 +311,7 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 14, rounded down). Since
+// below these (the figures at the end of round 15, rounded down). Since
 // round 8 the model reads words too and is trained on every corpus but
 // the round-1 held-out split: the corpora's figures are training fit,
 // only the split's are not (and TestLeaveOneAuthorOut's, by author). In round
@@ -344,6 +345,7 @@ var accuracyFloor = map[string]floor{
 	"heldout10":              {97, 100, 0},
 	"heldout11":              {93, 96, 0},
 	"heldout12":              {96, 98, 1},
+	"heldout13":              {94, 95, 1},
 	"round-1 held-out split": {94, 96, 4},
 }
 

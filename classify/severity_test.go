@@ -1009,3 +1009,17 @@ func TestClassifyRound14Mechanisms(t *testing.T) {
 		{"de_konto_drei_listen", "", "Seit gestern Abend sind in unserem Live-Konto drei Kontaktlisten mit 40'000 Kontakten weg, im Papierkorb sind sie nicht.", ticket.P0},
 	})
 }
+
+// Round 15's mechanisms (testdata/classify/ROUND6.md), in new sentences.
+func TestClassifyRound15Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A "Datenpanne" reported, and the notification being prepared.
+		{"de_datenpanne", "Datenpanne: Notenliste an alle versendet", "Heute hat das System die Notenliste eines Kurses an alle 900 Studierenden verschickt. Ich bereite die Meldung an die Aufsichtsbehörde vor.", ticket.P0},
+		// Available under a link without a login, and the data has left.
+		{"en_available_without_login", "", "The export of all exam answers was available under a link without any login and was downloaded from outside addresses. So the data has left.", ticket.P0},
+		// Grades that belong to other students.
+		{"en_belong_to_other_students", "", "Since the update the grades screen in the app shows grades that belong to other students.", ticket.P0},
+		// Successful logins the owners say they did not make, from abroad.
+		{"fr_connexions_etranger", "", "Cette nuit, des connexions ont réussi sur 12 comptes depuis des adresses IP à l'étranger, et les titulaires affirment ne pas s'être connectés.", ticket.P1},
+	})
+}
