@@ -229,12 +229,6 @@ func isFlipDown(a, b int) bool {
 	return a <= 1 && b >= 3
 }
 
-// isUrgencyFlip reports whether a and b lie on either side of the
-// dangerous line (P0/P1 against P3/P4).
-func isUrgencyFlip(a, b int) bool {
-	return isFlipDown(a, b) || isFlipDown(b, a)
-}
-
 // doubtShare: a level the model gives less than this is to be confirmed
 // (Result.Uncertain). Chosen author by author
 // (TestLeaveOneAuthorOutUncertainty): 0.3 flagged mostly wrong levels;
