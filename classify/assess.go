@@ -39,7 +39,14 @@ type ignoredHit struct {
 // are read.
 type sentenceFlags struct {
 	history, hypothetical, hedge, subset, wish, asks bool
+	// pastEvent: the history read is more than a closed time window
+	// ("zwischen 03:30 und 06:00"), which dates an outage that is over
+	// but not a breach or a loss, whose harm stays.
+	pastEvent bool
 }
+
+// windowWords start the closed time windows of marker.history.
+var windowWords = []string{"between", "zwischen", "entre", "from", "von", "de"}
 
 // stateRank orders states, most severe first; none is last.
 var stateRank = map[concept]int{cStateStopped: 0, cStateDegraded: 1, cStateFailing: 2, cStateWrong: 3, cStateCosmetic: 4}
@@ -100,6 +107,9 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case cHistory, cRestored:
 			fl.history = true
 			historyClause[clauseOf(tt, h)] = true
+			if h.concept == cRestored || !slices.Contains(windowWords, tt.tokens[h.tokens[0]].word) {
+				fl.pastEvent = true
+			}
 		case cHypothetical:
 			if w := tt.tokens[h.tokens[0]].word; w == "without" || w == "ohne" || w == "sans" {
 				// "… reset without him asking", "ohne dass … unterbrochen
@@ -223,6 +233,10 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case reply && isSubject(h.sentence) && isImpactConcept(h.concept):
 			a.ignored = append(a.ignored, ignoredHit{h, "in the subject of a reply, which names the original topic"})
 			continue
+		case fl.history && !fl.pastEvent && !afterAction && (h.concept.family() == "security" || h.concept == cDataLost):
+			// "140 failed logins between 02:50 and 03:05, then one
+			// successful login", "all results between 12:00 and 18:10 are
+			// missing": the window dates the event; its harm is current.
 		case fl.history && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
 			(historyClause[clauseOf(tt, h)] || !tt.startsWithContrast(clauseOf(tt, h)) && !clauseHasWord(tt, clauseOf(tt, h), stillWords)):
 			// A sentence about a past incident, unless a clause of its
@@ -566,6 +580,7 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 	everyone := map[int]bool{}
 	cosmeticClause := map[int]bool{}
 	intermittentClause := map[int]bool{}
+	intermittentSentence := map[int]bool{}
 	for _, h := range live {
 		switch h.concept {
 		case cScopeEveryone:
@@ -576,6 +591,7 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 			cosmeticClause[clauseOf(tt, h)] = true
 		case cIntermittent, cAlmost:
 			intermittentClause[clauseOf(tt, h)] = true
+			intermittentSentence[h.sentence] = true
 		}
 	}
 	// "So slow it's close to unusable … it does eventually work, nothing
@@ -594,10 +610,18 @@ func (a *assessment) readState(tt *tokenizedText, live []hit, flags []sentenceFl
 		if (h.concept == cStateFailing || h.concept == cStateWrong) && cosmeticClause[clauseOf(tt, h)] {
 			continue
 		}
+		// A stop or a failure that comes and goes is a degradation, even
+		// when it hits everyone ("one in three card payments fails at all
+		// tills"); so is the error message quoted with it ("bricht jede
+		// dritte Zahlung ab (\"Terminal antwortet nicht\")").
+		comesAndGoes := intermittentClause[clauseOf(tt, h)] || tt.tokens[h.tokens[0]].aside && intermittentSentence[h.sentence]
 		if h.concept == cStateFailing && everyone[h.sentence] && !notDown {
 			rank = stateRank[cStateStopped]
+			if comesAndGoes {
+				rank = stateRank[cStateDegraded]
+			}
 		}
-		if h.concept == cStateStopped && (intermittentClause[clauseOf(tt, h)] || notDown) {
+		if h.concept == cStateStopped && (comesAndGoes || notDown) {
 			// "etwa jedes dritte Mal bricht der Vorgang ab", "quasiment à
 			// l'arrêt": it comes and goes, or nearly stops; degraded, not
 			// down.

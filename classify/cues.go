@@ -22,6 +22,7 @@ const (
 	cScopeOneRecord
 	cScopeSubset    // "above 50 MB", "only", "some": narrows "every"/"all"
 	cScopeContinues // "operation continues", "users can still": not everyone
+	cScopePerEvent  // "at every login", "à chaque connexion": how often, not how many
 	cFuncSystem
 	cFuncCritical
 	cFuncPeripheral
@@ -68,7 +69,7 @@ const (
 // conceptNames are the keys of the [cues] table.
 var conceptNames = [numConcepts]string{
 	"environment.production", "environment.non-production", "environment.fine",
-	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues",
+	"scope.everyone", "scope.team", "scope.one-user", "scope.one-record", "scope.subset", "scope.continues", "scope.per-event",
 	"function.system", "function.critical", "function.peripheral", "function.documentation", "function.administrative",
 	"state.stopped", "state.degraded", "state.failing", "state.wrong", "state.cosmetic", "state.problem", "state.not",
 	"workaround.none", "workaround.costly", "workaround.easy", "workaround.unacceptable", "workaround.effort",
@@ -371,7 +372,9 @@ func (e *Engine) newHit(tt *tokenizedText, cu *cue, parts [][]int) hit {
 }
 
 // dropContained drops hits whose words all lie inside a longer hit of the
-// same family, and repeats of one concept on overlapping words.
+// same family, and repeats of one concept on overlapping words (a negated
+// one never hides one that is not: "n'existent plus dans la base" is a
+// loss although "plus dans la base" alone is negated by its "n").
 func dropContained(hits []hit) []hit {
 	byToken := map[int][]int{}
 	for i, h := range hits {
@@ -388,13 +391,19 @@ func dropContained(hits []hit) []hit {
 					continue
 				}
 				o := hits[j]
+				if h.concept == cEnvFine && (o.concept == cStateStopped || o.concept == cStateFailing) && o.negation == "" {
+					// "… and cannot work": the word that would say it
+					// works is the problem's own.
+					drop[i] = true
+					break
+				}
 				if o.concept.family() != fam && !(o.concept == cStateNot && describesProblem(h.concept)) {
 					continue
 				}
 				if h.concept == cStateNot && o.concept != cStateNot {
 					continue // a phrase that takes back is never taken back itself
 				}
-				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens)) ||
+				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens) && (o.negation == "" || h.negation != "")) ||
 					(o.concept == cStateNot && len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) { // "… have gone out" takes back "@data & gone"
 					drop[i] = true
 					break

@@ -120,6 +120,8 @@ func tokenizeText(src string) *tokenizedText {
 		word := Normalize(src[wordStart:end])
 		if std, ok := dialect[word]; ok {
 			word = std
+		} else if std, ok := umlautWords[strings.ToLower(src[wordStart:end])]; ok {
+			word = std
 		}
 		if stem, ok := unapostrophed[word]; ok {
 			// "cant", "doesnt": typed without the apostrophe, read as
@@ -289,6 +291,11 @@ func (t *tokenizedText) isQuestion(s int) bool {
 
 // isNegatedContraction reports whether word + "'" + rest is an English
 // "n't" contraction: word ends in n and rest is a lone t.
+// umlautWords are German words that Normalize would fold onto an
+// English cue word: "10 Stück" is ten pieces, not "stuck". They are
+// written with "ue" instead, as a German keyboard without umlauts would.
+var umlautWords = map[string]string{"stück": "stueck", "stücke": "stuecke", "stücken": "stuecken"}
+
 // dialect folds Swiss German, Bavarian and Austrian words of support
 // mail to standard German (as Normalize writes it), so the cues need no
 // second spelling: "nüt gaht meh" is "nichts geht mehr", "koana kimmt

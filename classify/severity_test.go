@@ -1023,3 +1023,58 @@ func TestClassifyRound15Mechanisms(t *testing.T) {
 		{"fr_connexions_etranger", "", "Cette nuit, des connexions ont réussi sur 12 comptes depuis des adresses IP à l'étranger, et les titulaires affirment ne pas s'être connectés.", ticket.P1},
 	})
 }
+
+// TestClassifyRound16Mechanisms checks, with sentences written for this
+// test, the mechanisms round 16 added (author P as development data,
+// testdata/classify/ROUND6.md).
+func TestClassifyRound16Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// "Stück" is no "stuck", "Kassel" no till.
+		{"de_stueck_is_pieces", "", "Bei der Inventur wurden für einen Artikel 40 Stück statt 4 Stück gezählt, alle anderen Artikel stimmen.", ticket.P3},
+		{"de_kassel_is_a_town", "", "Seit heute früh startet bei den Kollegen in Kassel der Export der Monatsberichte nicht mehr.", ticket.P2},
+		// One person, named with a word between "one of our" and the person.
+		{"en_one_of_our_night_technicians", "", "One of our night-shift lab technicians cannot log in on the analyser PC; everyone else can.", ticket.P3},
+		{"en_at_every_login_one_cashier", "", "Since Monday, at every login one of our cashiers is asked to change her password again and cannot work.", ticket.P3},
+		{"fr_a_chaque_connexion_une_vendeuse", "", "Une de nos vendeuses est renvoyée vers l'écran du mot de passe à chaque connexion et ne peut pas travailler.", ticket.P3},
+		{"fr_loop_one_colleague", "", "Un de nos collaborateurs est renvoyé en boucle vers la page de connexion. Les autres n'ont aucun souci.", ticket.P3},
+		// A share of transactions failing at every till comes and goes.
+		{"de_jede_fuenfte_zahlung", "", "Seit heute Morgen wird an allen Kassen jede fünfte Kartenzahlung abgelehnt.", ticket.P1},
+		{"en_one_in_four_payments", "", "Since noon about one in four online payments fails for all customers.", ticket.P1},
+		{"fr_un_paiement_sur_trois", "", "Depuis ce matin, un paiement sur trois est refusé dans tous nos magasins.", ticket.P1},
+		// "scheitert" fails; a stop since a time; nothing runs; an endless spinner.
+		{"de_scheitert_fuer_alle", "", "Seit dem Update scheitert die Anmeldung am Kassensystem für alle Mitarbeiter.", ticket.P0},
+		{"de_steht_seit", "", "Der Wareneingang steht seit einer Stunde an allen Scannern.", ticket.P0},
+		{"de_laeuft_gar_nichts", "", "Im Versand läuft seit dem Update gar nichts, an keinem Packtisch.", ticket.P0},
+		{"en_spins_forever", "", "Since 9:00 the order screen spins forever for every agent when they press save.", ticket.P0},
+		{"de_keine_mehr_uebertragen", "", "Seit gestern Abend werden keine Lieferscheine mehr an die Spedition übertragen.", ticket.P2},
+		// A test account ("Testkonto") is no production.
+		{"de_testkonto_gesperrt", "", "Unser Testkonto ist seit heute Morgen gesperrt, niemand kommt mehr hinein. Das Live-Konto läuft normal.", ticket.P2},
+		// Data that no longer exists, a training database emptied.
+		{"de_existieren_nicht_mehr", "", "Die Messwerte der Nachtschicht existieren in der Produktivdatenbank nicht mehr.", ticket.P0},
+		{"fr_n_existent_plus", "", "Les relevés de la semaine dernière n'existent plus dans la base de production.", ticket.P0},
+		{"en_training_database_emptied", "", "Our training database was emptied during last night's update; live data is fine.", ticket.P2},
+		// Exposure: people who are not ours, data that appears to belong to someone else, results of other doctors received.
+		{"en_customers_who_are_not_ours", "", "The customer list in our account shows customers who are not ours.", ticket.P0},
+		{"en_appear_to_belong", "", "The 12 delivery notes in our inbox appear to belong to a dealer in Leeds.", ticket.P0},
+		{"fr_recois_resultats_autres_medecins", "", "Depuis ce matin je reçois dans mon espace les résultats d'autres médecins.", ticket.P0},
+		{"de_sehen_daten_unserer_patienten", "", "Kollegen einer anderen Praxis sehen im Portal Daten unserer Patienten.", ticket.P0},
+		{"fr_envoyes_personnes_non_autorisees", "", "Des bulletins de salaire ont été envoyés à des personnes non autorisées.", ticket.P0},
+		{"de_nicht_eigene_sondern_andere", "", "In der Bestellbestätigung sehen die Kunden nicht ihre eigenen Adressen, sondern die von anderen Kunden.", ticket.P0},
+		// Failed logins, a successful login from another country, an attack dated by a window.
+		{"en_failed_logins", "", "Our log shows 300 failed logins on the admin account overnight.", ticket.P1},
+		{"de_fehlgeschlagene_anmeldeversuche", "", "Im Protokoll stehen 85 fehlgeschlagene Anmeldeversuche auf das Konto der Filialleitung.", ticket.P1},
+		{"en_successful_signin_abroad", "", "A successful sign-in to the finance account came from an IP address in Brazil, and none of us was travelling.", ticket.P1},
+		{"en_window_dates_the_attack", "", "Between 01:10 and 01:40 someone logged into the payroll account from an unknown IP address.", ticket.P1},
+		// Paper, fax and "it works, but" as costly ways around.
+		{"en_paper_three_hours", "", "Since Tuesday the driver app does not sync, so the drivers write the deliveries on paper and someone keys them in later. That is three hours every evening.", ticket.P2},
+		{"de_per_fax_bestellen", "", "Die Schnittstelle zum Großhandel geht nicht, wir bestellen per Fax; das kostet uns täglich drei Stunden.", ticket.P2},
+		{"de_das_geht_aber", "", "Die Prüfung im Kassensystem scheitert bei allen Artikeln, wir prüfen jetzt einzeln im Portal. Das geht, aber eine Kollegin sitzt drei Stunden am Tag daran.", ticket.P2},
+		// Extra hours every day are a costly way around.
+		{"en_extra_hours_every_day", "", "Since the update the route map no longer shows in the planner, so our dispatchers look up each address in another tool. That adds three extra hours of work every day.", ticket.P2},
+		// A way around that cannot cope with the volume.
+		{"en_cannot_do_hundreds", "", "The supplier portal is unavailable since 8:00; our own ERP works normally. Suppliers phone us and we confirm a few orders by phone, but we cannot do hundreds a day.", ticket.P1},
+		// Our invoice charging a licence twice is billing.
+		{"en_module_charged_twice", "", "Your November invoice charged the reporting module twice.", ticket.P4},
+		{"de_lizenz_doppelt", "", "Auf der Rechnung für Oktober ist die Lizenz für das Lagermodul doppelt berechnet.", ticket.P4},
+	})
+}
