@@ -96,10 +96,22 @@ func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *as
 func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int, reply bool) *assessment {
 	a := &assessment{f: unknownFactors(), because: map[string][]hit{}}
 	flags := make([]sentenceFlags, len(tt.question)+1)
+	// "nach 1-2 Minuten geht es wieder" in a clause that says it comes
+	// and goes, "Stornieren bringt nichts, … ist der zweite wieder da":
+	// the problem coming back, not the service.
+	comesBack := map[int]bool{}
+	for _, h := range hits {
+		if (h.concept == cIntermittent || h.concept == cWorkaroundNone) && h.negation == "" {
+			comesBack[h.sentence] = true
+		}
+	}
 	historyClause := map[int]bool{}
 	hypotheticalClause := map[int]bool{}
 	for _, h := range hits {
 		if h.negation != "" {
+			continue
+		}
+		if h.concept == cRestored && comesBack[h.sentence] {
 			continue
 		}
 		fl := &flags[h.sentence]
@@ -176,6 +188,9 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	// the others tell the outage that is over.
 	var restored []hit
 	for _, h := range hits {
+		if comesBack[h.sentence] {
+			continue
+		}
 		// The subject of a reply names the original topic ("AW: Störung
 		// behoben" over "it is down again"), not what is back now.
 		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) &&
@@ -471,6 +486,12 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 	live = slices.DeleteFunc(live, func(h hit) bool {
 		if h.concept == cNoProblem && limitedRightAfter(tt, h) {
 			a.ignored = append(a.ignored, ignoredHit{h, "limited right after (\"until\", \"except\"): says nothing about what fails"})
+			return true
+		}
+		// "Sur les cinq autres lignes, tout fonctionne": everything
+		// works on the others, not everywhere.
+		if h.concept == cNoProblem && hasWord(tt, h.sentence, otherWords) {
+			a.ignored = append(a.ignored, ignoredHit{h, "said of the others: the rest works"})
 			return true
 		}
 		return false
@@ -774,14 +795,17 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 	}
 	// Environments said to be fine are not where the problem is.
 	fineEnv := map[int]bool{}
+	plantFine := len(prodFine) == 0 // "Production itself is running normally" in a plant: the manufacturing, not the software
 	for _, f := range fines {
 		if e, ok := nearestEnv(tt, f, envs, nil); ok {
 			fineEnv[e.tokens[0]] = true
 			if e.concept == cEnvProduction {
 				prodFine = append(prodFine, f)
+				plantFine = plantFine && len(e.tokens) == 1 && manufacturingProduction[tt.tokens[e.tokens[0]].word]
 			}
 		}
 	}
+	plantFine = plantFine && len(prodFine) > 0 && mailHasWord(tt, shopFloorWords)
 	var onProd, onTest []hit
 	for _, p := range problems {
 		e, ok := nearestEnv(tt, p, envs, fineEnv)
@@ -828,7 +852,7 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		}
 	case len(onTest) > 0:
 		a.f.Environment, a.because["environment"] = EnvNonProduction, onTest
-	case len(prodFine) > 0:
+	case len(prodFine) > 0 && !plantFine:
 		a.f.Environment, a.because["environment"] = EnvNonProduction, prodFine
 	case len(mentionedTest) > 0 && len(mentionedProd) == 0:
 		a.f.Environment, a.because["environment"] = EnvNonProduction, mentionedTest
@@ -845,6 +869,15 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		}
 	}
 }
+
+// manufacturingProduction are the words for production that, in a mail
+// from the shop floor (shopFloorWords), name the manufacturing: when it
+// "runs normally", the software's production is not said to be fine.
+var manufacturingProduction = map[string]bool{"production": true, "produktion": true, "fertigung": true}
+
+var shopFloorWords = map[string]bool{"line": true, "lines": true, "linie": true, "linien": true, "lignes": true, "shift": true, "shifts": true,
+	"schicht": true, "schichten": true, "plant": true, "werk": true, "usine": true, "atelier": true, "halle": true, "machines": true,
+	"maschinen": true, "maschine": true, "pallet": true, "pallets": true, "palette": true, "paletten": true, "moulding": true, "molding": true}
 
 // scopeRank orders scopes, widest first.
 var scopeRank = map[concept]Scope{cScopeEveryone: ScopeEveryone, cScopeTeam: ScopeTeam, cScopeOneUser: ScopeOneUser, cScopeOneRecord: ScopeOneRecord}

@@ -403,7 +403,7 @@ func dropContained(hits []hit) []hit {
 				if h.concept == cStateNot && o.concept != cStateNot {
 					continue // a phrase that takes back is never taken back itself
 				}
-				if isStrictSubset(h.tokens, o.tokens) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens) && (o.negation == "" || h.negation != "")) ||
+				if isStrictSubset(h.tokens, o.tokens) || (o.concept == cStateNot && h.concept != cStateNot && !slices.ContainsFunc(h.tokens, func(t int) bool { return !slices.Contains(o.tokens, t) })) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens) && (o.negation == "" || h.negation != "")) ||
 					(o.concept == cStateNot && len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) { // "… have gone out" takes back "@data & gone"
 					drop[i] = true
 					break

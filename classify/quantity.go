@@ -168,9 +168,10 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 			continue
 		}
 		// "N of M", "N out of M", "N orders out of M", "412/415".
-		k := j
+		k, nounBetween := j, false
 		if inSentence(k) && !shareOf[tt.tokens[k].word] && !noneWords[tt.tokens[k].word] && tt.tokens[k].word != "out" && inSentence(k+1) && (tt.tokens[k+1].word == "out" || shareOf[tt.tokens[k+1].word]) {
 			k++ // a noun between: "3 orders out of 9000"
+			nounBetween = true
 		}
 		// "412/415 branches": a slash between two plain numbers, not a
 		// date ("12/03") or part of a code ("APP-01/02").
@@ -195,6 +196,9 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 		if !ok || !inSentence(k) || m <= 0 || n > m || m == 1 || (slash && m < 32) {
 			continue
 		}
+		if nounBetween && inSentence(after) && countsOtherThings(tt.tokens[j].word, tt.tokens[after].word, people) {
+			continue // "18 personnes sur 140 mandats": people and mandates, no share
+		}
 		sh := share{ratio: n / m, tokens: []int{i, k}, sentence: sentence, people: nextIsPeople(tt, after, people) || nextIsPeople(tt, j, people)}
 		if n == 1 && i > 0 && eachWords[tt.tokens[i-1].word] {
 			// "every one of our 120 users", "jeder einzelne von 40",
@@ -210,6 +214,15 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 		i = after - 1
 	}
 	return out
+}
+
+// countsOtherThings reports whether the nouns after the two numbers of
+// "N a of M b" count different things, one people and one not ("18
+// personnes sur 140 mandats"): a plural noun ("mandats", "Mandaten",
+// "clients"), not a word such as "today".
+func countsOtherThings(a, b string, people map[string]bool) bool {
+	plural := len(b) >= 4 && (strings.HasSuffix(b, "s") || strings.HasSuffix(b, "en"))
+	return plural && a != b && people[a] != people[b]
 }
 
 // plainNumber reports whether token i is a number standing on its own:

@@ -1078,3 +1078,59 @@ func TestClassifyRound16Mechanisms(t *testing.T) {
 		{"de_lizenz_doppelt", "", "Auf der Rechnung für Oktober ist die Lizenz für das Lagermodul doppelt berechnet.", ticket.P4},
 	})
 }
+
+// TestClassifyRound17Mechanisms checks, with sentences written for this
+// test, the mechanisms round 17 added (author Q as development data,
+// testdata/classify/ROUND6.md).
+func TestClassifyRound17Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// "sonst": a consequence that would follow, not a fault.
+		{"de_sonst_kann_nicht", "", "Bitte geben Sie auf jeder Rechnung künftig unsere Kostenstelle an, sonst kann die Buchhaltung sie nicht verbuchen.", ticket.P4},
+		{"en_two_invoices_same_amount", "", "We received two invoices with different numbers but the same amount for the support renewal. Is one of them a mistake?", ticket.P4},
+		// No indication of an incident: a routine question.
+		{"en_no_indication_routine", "", "As part of our annual audit we send every supplier this security questionnaire about access control, patching and incident notification. We have no indication of any incident; this is a routine review.", ticket.P4},
+		{"de_kein_hinweis_auf_angriff", "", "Ist Ihr Produkt von der in der Presse gemeldeten Sicherheitslücke betroffen? Wir haben keinerlei Hinweise auf einen Angriff.", ticket.P4},
+		{"de_stoerungserfassung_ist_funktion", "", "Welche personenbezogenen Daten speichert die Störungserfassung, und wie lange? Es gibt keinen konkreten Vorfall.", ticket.P4},
+		// Back: "everything came back", "running normally since".
+		{"en_came_back_running_since", "", "Yesterday evening the label server stopped and every printer in the warehouse went offline. We restarted it at 21:30, everything came back and it has been running normally since. Is there a known memory leak in 4.2?", ticket.P4},
+		// Stops told in new words.
+		{"en_never_appear", "", "Since this morning the orders we send from the shop never appear in the warehouse system, for every customer.", ticket.P0},
+		{"en_plant_standing", "", "Since the update the conveyor controller dispatches nothing, nothing moves and the whole plant has been standing since six.", ticket.P0},
+		{"fr_ne_recoivent_plus", "", "Depuis hier, la moitié de nos terminaux de quai ne reçoivent plus aucune commande ; les autres fonctionnent.", ticket.P1},
+		{"en_by_hand_not_an_option", "", "The warehouse control system hands no orders to the shuttles any more, and the whole plant has been standing since 6:30. Bringing goods out by hand is not really an option.", ticket.P0},
+		{"de_alle_linien_stehen_still", "", "Seit 6 Uhr kommen keine Aufträge mehr an die Terminals, alle Linien stehen still.", ticket.P0},
+		{"en_nothing_leaves", "", "Since the certificate change the dock scanners cannot print shipping labels, so nothing leaves the building.", ticket.P0},
+		// Freezing every few minutes comes and goes; "geht es wieder" there is no status update.
+		{"de_frieren_alle_paar_minuten", "", "Seit heute Morgen frieren die Kassen in allen Filialen alle paar Minuten ein, nach einer Minute geht es wieder.", ticket.P1},
+		// "bringt nichts … wieder da": the fault comes back.
+		{"de_bringt_nichts_wieder_da", "", "Der doppelte Eintrag im Schichtplan lässt sich löschen, aber das bringt nichts, am nächsten Morgen ist er wieder da. Sonst läuft alles.", ticket.P3},
+		// "tout fonctionne" said of the others.
+		{"fr_tout_fonctionne_sur_les_autres", "", "Depuis ce matin les préparateurs du quai 2 ne peuvent plus se connecter aux scanners. Sur les autres quais, tout fonctionne.", ticket.P1},
+		// In a plant, production running is the manufacturing, not a test system.
+		{"en_production_itself_runs", "", "Since this morning nobody can save inspection results in the quality module, on all twelve stations. Production itself is running normally, but no pallet can be released to the warehouse.", ticket.P1},
+		{"en_validation_system_down", "", "Our validation system has been unreachable since yesterday; production is not affected.", ticket.P2},
+		// The rest goes on.
+		{"de_laufen_weiter", "", "Seit gestern können wir keine Fertigungsaufträge mehr freigeben, das betrifft alle Planer. Die freigegebenen Aufträge laufen in der Fertigung normal weiter.", ticket.P1},
+		{"en_production_going_on", "", "Since yesterday evening the supplier portal gives error 502 to everybody. The production is going on with the stock we have.", ticket.P1},
+		{"en_lines_fine_for_now", "", "No production orders reach the MES since 7:30 and we cannot release anything to any line. The lines are fine for the moment with yesterday's orders.", ticket.P1},
+		{"fr_se_calculent_normalement", "", "Le calcul des factures de gaz échoue pour tous nos clients depuis hier. L'électricité et l'eau se calculent normalement.", ticket.P1},
+		// Terminals in hall 3 are no single record; "only this one" is.
+		{"de_terminals_in_halle_3", "", "Seit dem Umzug funktionieren die Rückmeldungen an den Terminals in Halle 3 nicht mehr; die Werker schreiben alles auf den Laufzettel und der Meister trägt es nach, das sind pro Schicht gut zwei Stunden.", ticket.P2},
+		{"en_only_this_one", "", "I cannot cancel the confirmation in order 5512; with other orders cancelling works, only this one.", ticket.P3},
+		// An extra person on each line is a costly way around.
+		{"en_extra_person_each_line", "", "The scale interface no longer sends weights, so the operators type every weight into the terminal. It works, but we need an extra person on each line.", ticket.P2},
+		// Exposure: competitors' prices, offers seen by each other, a file transferred out.
+		{"en_competitors_see_prices", "", "One of our suppliers called: in the portal he can see the prices of his competitors for the same tender.", ticket.P0},
+		{"de_angebote_gegenseitig", "", "Im Lieferantenportal sehen die Lieferanten gegenseitig ihre Angebote.", ticket.P0},
+		{"en_transferred_out_of_network", "", "Our SOC confirmed that a file with the home addresses of all employees was transferred out of our network last night.", ticket.P0},
+		// Deliveries on hold are a significant impact.
+		{"en_deliveries_on_hold", "", "Since Monday the certificate generation fails for every lot, so deliveries to our retail customers are on hold. Everything else is shipping.", ticket.P1},
+		// People counted against files are no share; "must … instead of" motivates a wish.
+		{"fr_personnes_sur_dossiers", "", "Depuis ce matin plus personne ne peut se connecter ; nous sommes 25 personnes sur 200 dossiers.", ticket.P0},
+		{"en_must_instead_of_wish", "Suggestion: bulk edit", "It would help to edit several items at once. Right now our planners must open 40 screens instead of one.", ticket.P4},
+		// An old logo, a date column sorted as text, production lost (not data).
+		{"fr_ancien_logo", "", "Le bon de livraison du lot 4471 sort avec notre ancien logo ; tous les autres sont corrects.", ticket.P3},
+		{"de_sortiert_als_ob_text", "", "Die Spalte Liefertermin wird sortiert, als ob es Text wäre: der 10.11. steht vor dem 2.11.", ticket.P3},
+		{"fr_perdu_production", "", "Depuis la mise à jour, la moitié des chariots automatiques ne reçoivent plus de missions ; les lignes roulent, mais on a perdu 30 % de production sur la journée.", ticket.P1},
+	})
+}
