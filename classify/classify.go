@@ -112,14 +112,15 @@ func (e *Engine) Classify(in Input) Result {
 			break
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
-		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && p[row.level.Rank()] < overrideShare && p[argmaxLevel(p)] >= overrideLead &&
-			!isFlipDown(row.level.Rank(), argmaxLevel(p)) {
-			// The learned model finds the built-in row's level unlikely
-			// for these factors: on authors neither had seen, its level
-			// was right more often (model.go, overrideShare).
-			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s", row.level)})
+		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && likely != row.level &&
+			!isFlipDown(row.level.Rank(), likely.Rank()) {
+			// The learned model reads the factors, the row and the words
+			// of the mail; on authors nobody here had read, its likeliest
+			// level was right more often than the row's (model.go,
+			// isFlipDown). The row's level stays a candidate.
+			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s (the model gives it %.2f)", row.level, p[row.level.Rank()])})
 			res.Level, res.ByModel = likely, true
-			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors and words) gives the table's %s %.2f (< %.2f) and %s %.2f", row.level, p[row.level.Rank()], overrideShare, likely, p[likely.Rank()])}
+			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors, table row and words) finds %s likeliest (%.2f); the table's row says %s", likely, p[likely.Rank()], row.level)}
 			res.Confidence = min(res.Confidence, p[likely.Rank()])
 			if !slices.Contains(res.Candidates, row.level) {
 				res.Candidates = append(res.Candidates, row.level)

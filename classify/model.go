@@ -202,29 +202,23 @@ func (m *levelModel) round() {
 // page; 0.2 paged too often.
 const pageUrgentShare = 0.3
 
-// overrideShare: where the model gives the level of a built-in table row
-// less than this, its likeliest level is the Level (Result.ByModel).
-// Chosen author by author on tables that had not seen the author
-// (TestLeaveOneAuthorOut, testdata/classify/ROUND3.md): in all seven
-// such cases 0.2 gained 2–5 points exact and never a dangerous miss;
-// 0.3 added dangerous misses, the model alone more.
-const overrideShare = 0.2
-
-// overrideLead: the model's likeliest level must have at least this
-// share to replace the row's. A flat distribution (P0 0.24, P1 0.24, P4
-// 0.22 for a mail whose only factor is "something does not save") knows
-// no better than the row; author F had two P3 mails paged as P0 that way
-// (testdata/classify/ROUND5.md).
-const overrideLead = 0.4
-
 // isFlipDown reports whether moving from level rank a to b takes a P0 or
-// P1 down to P3 or P4, the miss the issue calls dangerous: the model may
-// doubt such a level (it becomes uncertain, its likelier level a
-// candidate) but never sets it. A one-sentence breach report ("an
-// attacker downloaded our customer table") is where words alone can
-// mislead it. Leave-one-author-out over 1,180 mails: no restriction
-// 94.8 % exact / 10 dangerous, no flip down 94.7 / 9, no flip either
-// way 94.3 / 13 (the model's flips up fix more than they break).
+// P1 down to P3 or P4, the miss the issue calls dangerous. Where a
+// built-in row set the level, the model's likeliest level is the Level
+// (Classify, Result.ByModel) unless it is such a flip: then the model
+// only doubts the row's level (it becomes uncertain, the model's level a
+// candidate).
+//
+// Why the model decides (round 18, testdata/classify/ROUND6.md): scored
+// on ten authors at first contact, each with the engine and model of the
+// day that had not seen the author (I to R, 900 mails), the row's level
+// with the old narrow override (only where the model gave the row < 0.2
+// and its own level ≥ 0.4) was 77.6 % exact with 56 dangerous misses;
+// the model's level except flips down 82.0 % and 44, better or equal on
+// every one of the ten; the model's level with flips down 84.0 % and 43,
+// but on the round-1 held-out split 92.4 % and 5 dangerous against 93.2
+// % and 3 without them. The rules stayed where they help: they read the
+// factors the model weighs, and an admin's own table decides alone.
 func isFlipDown(a, b int) bool {
 	return a <= 1 && b >= 3
 }

@@ -143,11 +143,11 @@ type Result struct {
 	PageLevel ticket.Level
 	// Row is the name of the level table row that read the factors.
 	Row string
-	// ByModel is set when the learned model set Level: it gave the
-	// level of Row less than 0.2 for these factors and words, and its likeliest
-	// level is taken (the first reason says so; the row's level is a
-	// candidate). Rows learned from engineers' corrections are never
-	// overridden.
+	// ByModel is set when the learned model set Level: its likeliest
+	// level for these factors, this row and these words differs from
+	// Row's and does not take a P0/P1 row down to P3/P4 (the first reason
+	// says so; the row's level is a candidate). Rows learned from
+	// engineers' corrections are never overridden.
 	ByModel bool
 	// Probabilities is the learned model's view (model.go): the
 	// probability of each level given the factors, the row and the words

@@ -313,7 +313,11 @@ type floor struct {
 }
 
 // accuracyFloor: each corpus and the round-1 held-out split must not fall
-// below these (the figures at the end of round 15, rounded down). Since
+// below these (the figures at the end of round 18, rounded down). In
+// round 18 the model's likeliest level became the Level wherever a row
+// decided, except a P0/P1 row taken to P3/P4 (isFlipDown): the split
+// went from 94.1 % / 4 dangerous to 93.2 % / 3, project from 100 to 98.1
+// % (two mails the model reads one level apart). Since
 // round 8 the model reads words too and is trained on every corpus but
 // the round-1 held-out split: the corpora's figures are training fit,
 // only the split's are not (and TestLeaveOneAuthorOut's, by author). In round
@@ -326,7 +330,7 @@ type floor struct {
 // when model.json was retrained with heldout3: the model no longer
 // overrides en-disaster-broken-logo-in-mails (testdata/classify/ROUND4.md).
 var accuracyFloor = map[string]floor{
-	"project":                {100, 100, 0},
+	"project":                {98, 100, 0},
 	"dev":                    {100, 100, 0},
 	"dev2":                   {100, 100, 0},
 	"extra":                  {89, 93, 3},
@@ -350,7 +354,7 @@ var accuracyFloor = map[string]floor{
 	"heldout13":              {94, 95, 1},
 	"heldout14":              {100, 100, 0},
 	"heldout15":              {98, 100, 0},
-	"round-1 held-out split": {94, 96, 4},
+	"round-1 held-out split": {93, 97, 3},
 }
 
 func reasonStrings(rs []Reason) []string {
