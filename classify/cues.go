@@ -304,7 +304,7 @@ func (e *Engine) findHits(tt *tokenizedText) []hit {
 		hits = append(hits, e.joinParts(tt, &e.cues.cues[id], as)...)
 	}
 	hits = dropContained(hits)
-	keepNegationsInTheirPhrase(hits)
+	keepNegationsInTheirPhrase(tt, hits)
 	slices.SortStableFunc(hits, func(a, b hit) int { return a.tokens[0] - b.tokens[0] })
 	return hits
 }
@@ -484,7 +484,7 @@ var negativePronouns = map[string]bool{"nothing": true, "nobody": true, "none": 
 // matched for another concept negates nothing outside it: the "nothing"
 // of "nothing works in production" makes a stop, not a production said
 // to be fine; the "nobody" of "nobody can log in to production" a scope.
-func keepNegationsInTheirPhrase(hits []hit) {
+func keepNegationsInTheirPhrase(tt *tokenizedText, hits []hit) {
 	owner := map[int]concept{}
 	for _, h := range hits {
 		if h.negation != "" {
@@ -499,7 +499,9 @@ func keepNegationsInTheirPhrase(hits []hit) {
 	}
 	for i := range hits {
 		h := &hits[i]
-		if c, ok := owner[h.negIdx]; ok && h.negation != "" && negativePronouns[Normalize(h.negation)] && h.concept.family() != c.family() {
+		// "nobody's work is lost": a possessive negates what it owns.
+		possessive := h.negIdx >= 0 && h.negIdx+1 < len(tt.tokens) && tt.tokens[h.negIdx+1].word == "s"
+		if c, ok := owner[h.negIdx]; ok && h.negation != "" && negativePronouns[Normalize(h.negation)] && h.concept.family() != c.family() && !possessive {
 			h.negation = ""
 		}
 	}

@@ -1141,3 +1141,33 @@ func TestClassifyRound17Mechanisms(t *testing.T) {
 		{"fr_perdu_production", "", "Depuis la mise à jour, la moitié des chariots automatiques ne reçoivent plus de missions ; les lignes roulent, mais on a perdu 30 % de production sur la journée.", ticket.P1},
 	})
 }
+
+// TestClassifyRound19Mechanisms checks, with sentences written for this
+// test, the mechanisms round 19 added (authors R and S as development
+// data, testdata/classify/ROUND6.md).
+func TestClassifyRound19Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Editions, none of the pages out; an emergency programme on air.
+		{"de_alle_lokalausgaben", "", "Seit acht Uhr übergibt die Seitenausgabe für alle Lokalausgaben nichts mehr an die Druckerei, null von 48 Seiten sind raus. Neu starten hat nichts gebracht.", ticket.P0},
+		{"fr_boucle_d_urgence", "", "Depuis 5 h le logiciel de diffusion ne charge plus la grille : on diffuse la boucle d'urgence.", ticket.P0},
+		{"de_notprogramm", "", "Seit sechs Uhr läuft auf dem Hauptkanal nur das Notprogramm, die Playlist ist komplett leer.", ticket.P0},
+		// "nobody's work is lost" negates the loss.
+		{"en_nobodys_work_lost", "", "Small typo on the save button since the update. It works fine, nobody's work is lost, but the whole team laughs at it.", ticket.P3},
+		// None of my agents is able to; we can view, but that's all.
+		{"fr_aucun_de_mes_agents", "", "Depuis ce matin aucun de mes agents n'est capable d'enregistrer une commande.", ticket.P0},
+		{"en_view_but_thats_all", "", "Since the update nobody in customer service can save changes to a subscription. We can view the records, but that's all.", ticket.P1},
+		// The rest goes on: orders without a discount go through.
+		{"de_ohne_rabatt_gehen", "", "Seit gestern lassen sich Aufträge mit Rabatt nicht mehr speichern, alle Verkäufer sind betroffen. Aufträge ohne Rabatt gehen.", ticket.P1},
+		// No incident, breach or concern; our payment held for a duplicate invoice.
+		{"en_no_incident_breach_or_concern", "", "This is a routine exercise: we have no incident, breach or concern about your services. Please complete the attached security questionnaire.", ticket.P4},
+		{"fr_notre_paiement_bloque", "", "Nous avons reçu la facture de décembre deux fois. Notre paiement est bloqué en attendant votre réponse.", ticket.P4},
+		// One photographer; a French sandbox; members.
+		{"en_one_of_our_photographers", "", "One of our freelance photographers cannot log into the upload portal; everyone else is fine.", ticket.P3},
+		{"fr_bac_a_sable", "", "Le bac à sable de formation est inaccessible depuis mercredi pour tous les comptes ; le portail en production fonctionne bien.", ticket.P2},
+		{"fr_aucun_membre", "", "Depuis samedi, aucun membre ne peut se connecter au portail client ni à l'application.", ticket.P0},
+		// FYI: the run went through after all.
+		{"en_fyi_all_gone_through", "payment run - FYI", "FYI only. The payment run failed at 7:00 because of a firewall change on our side. We re-ran it at 9:30 and all 800 payments have gone through. Nothing needed from you.", ticket.P4},
+		// Wrong for all, and by hand not feasible: no workaround.
+		{"de_falsch_nicht_machbar", "", "Seit dem Release berechnet das System alle Teilrenten falsch. Von Hand ist das in vernünftiger Zeit nicht machbar.", ticket.P1},
+	})
+}
