@@ -113,11 +113,14 @@ func (e *Engine) Classify(in Input) Result {
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
 		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && likely != row.level &&
-			!isFlipDown(row.level.Rank(), likely.Rank()) {
+			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipDownShare) {
 			// The learned model reads the factors, the row and the words
 			// of the mail; on authors nobody here had read, its likeliest
 			// level was right more often than the row's (model.go,
-			// isFlipDown). The row's level stays a candidate.
+			// isFlipDown, flipDownShare). The row's level stays a
+			// candidate: taken from P0/P1 to P3/P4 the result is
+			// uncertain, and the pager keeps the row's level for an
+			// incident.
 			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s (the model gives it %.2f)", row.level, p[row.level.Rank()])})
 			res.Level, res.ByModel = likely, true
 			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors, table row and words) finds %s likeliest (%.2f); the table's row says %s", likely, p[likely.Rank()], row.level)}

@@ -17,9 +17,10 @@
 // service is back are read for what they are. A learned model beside the
 // table (model.json, trained on the labelled corpora) gives each level a
 // probability, may page one level more urgently, and sets the level where
-// a built-in row decided, unless it would take a P0/P1 row down to P3/P4
-// (Result.ByModel: on ten authors nobody here had read it was right more
-// often than the rows, with fewer dangerous misses; model.go). An
+// a built-in row decided; it takes a P0/P1 row down to P3/P4 only when it
+// gives that level at least 0.5, and the pager then keeps the row's level
+// (Result.ByModel: on twelve authors nobody here had read it was right
+// more often than the rows, with fewer dangerous misses; model.go). An
 // admin may override the cues and the table (LoadRules; an admin's table
 // decides alone); the
 // engine can learn from engineers' corrections (WithCorrections), visibly

@@ -145,9 +145,10 @@ type Result struct {
 	Row string
 	// ByModel is set when the learned model set Level: its likeliest
 	// level for these factors, this row and these words differs from
-	// Row's and does not take a P0/P1 row down to P3/P4 (the first reason
-	// says so; the row's level is a candidate). Rows learned from
-	// engineers' corrections are never overridden.
+	// Row's; it takes a P0/P1 row down to P3/P4 only with at least 0.5
+	// (the first reason says so; the row's level is a candidate, and
+	// PageLevel keeps it for an incident). Rows learned from engineers'
+	// corrections are never overridden.
 	ByModel bool
 	// Probabilities is the learned model's view (model.go): the
 	// probability of each level given the factors, the row and the words
