@@ -956,10 +956,11 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 		return
 	}
 	// "Copy-pasting the link works for everyone": who something works for
-	// is not who is affected.
+	// is not who is affected; nor is the scope of a way around ("to
+	// update 7 extranets by hand after every booking is not possible").
 	worksClause := map[int]bool{}
 	for _, h := range live {
-		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept == cWorkaroundEasy {
+		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept.family() == "workaround" {
 			worksClause[clauseOf(tt, h)] = true
 		}
 	}

@@ -1176,3 +1176,23 @@ func TestClassifyRound19Mechanisms(t *testing.T) {
 		{"de_falsch_nicht_machbar", "", "Seit dem Release berechnet das System alle Teilrenten falsch. Von Hand ist das in vernünftiger Zeit nicht machbar.", ticket.P1},
 	})
 }
+
+// TestClassifyRound20Mechanisms checks, with sentences written for this
+// test, the mechanisms round 20 added (author T as development data,
+// testdata/classify/ROUND6.md).
+func TestClassifyRound20Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		{"de_leere_auftragsliste", "", "Seit sechs Uhr zeigt die App bei allen 80 Monteuren eine leere Auftragsliste; die Aufträge sind nirgends mehr zu sehen.", ticket.P0},
+		{"de_lag_bei_uns", "Störung Webshop heute früh – erledigt", "Kurze Info: der Webshop war von 6 bis 7 Uhr nicht erreichbar, die Ursache lag bei uns. Seitdem läuft alles wieder normal, das Ticket können Sie schließen.", ticket.P4},
+		{"fr_ni_ne_peuvent_vendre", "", "Depuis ce matin, ni les agences ni le site ne peuvent vendre les départs de Genève ; les autres départs fonctionnent normalement.", ticket.P1},
+		{"de_von_hand_nicht_moeglich", "", "Seit gestern werden für die Region Nord keine freien Termine mehr angeboten; einen Termin von Hand anzulegen ist nicht möglich. Die anderen Regionen laufen normal.", ticket.P1},
+		// The scope of a way around is not who is affected.
+		{"en_workaround_scope_not_affected", "", "Since 2 pm the channel manager sends no rates to any of our channels. The PMS and the booking engine work normally, only the channel link is down. Updating every extranet by hand after every booking is not possible.", ticket.P1},
+		{"en_not_a_single_order_nothing_sold", "", "Since the hotfix the order system doesn't take a single order, every product fails. Nothing sold since 6:00.", ticket.P0},
+		{"en_four_dispatchers_overtime", "", "The field app stopped syncing job updates. Workaround for now: our four dispatchers key everything in from phone calls, about 250 jobs a day, and we're paying overtime.", ticket.P2},
+		// "les unes après les autres" is one after another, not the others.
+		{"fr_les_unes_apres_les_autres", "", "Le site de réservation est inaccessible pour tout le monde depuis 9 h et nos agences nous appellent les unes après les autres.", ticket.P0},
+		// "this morning order" is no single order.
+		{"en_this_morning_orders", "", "Since this morning orders fail for every customer in the web shop.", ticket.P0},
+	})
+}
