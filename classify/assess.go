@@ -960,7 +960,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	// update 7 extranets by hand after every booking is not possible").
 	worksClause := map[int]bool{}
 	for _, h := range live {
-		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept.family() == "workaround" {
+		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept.family() == "workaround" && h.concept != cWorkaroundNone {
 			worksClause[clauseOf(tt, h)] = true
 		}
 	}
