@@ -1192,6 +1192,8 @@ func TestClassifyRound20Mechanisms(t *testing.T) {
 		{"en_four_dispatchers_overtime", "", "The field app stopped syncing job updates. Workaround for now: our four dispatchers key everything in from phone calls, about 250 jobs a day, and we're paying overtime.", ticket.P2},
 		// "les unes après les autres" is one after another, not the others.
 		{"fr_les_unes_apres_les_autres", "", "Le site de réservation est inaccessible pour tout le monde depuis 9 h et nos agences nous appellent les unes après les autres.", ticket.P0},
+		// "No workaround" in the clause of the scope hides nothing; locked out is a stop.
+		{"en_all_users_locked_out_no_workaround", "", "Since 8:00 all 300 users are locked out of the portal and there is no workaround.", ticket.P0},
 		// "this morning order" is no single order.
 		{"en_this_morning_orders", "", "Since this morning orders fail for every customer in the web shop.", ticket.P0},
 	})
