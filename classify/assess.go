@@ -239,7 +239,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case h.negation != "":
 			a.ignored = append(a.ignored, ignoredHit{h, fmt.Sprintf("negated by %q", h.negation)})
 			continue
-		case fl.wish && (conditional(tt, h.sentence) || hasWord(tt, h.sentence, wouldLikeWords)) && (h.concept == cStateWrong || h.concept == cStateCosmetic):
+		case fl.wish && (conditional(tt, h.sentence) || hasWord(tt, h.sentence, wouldLikeWords) || insteadWords[tt.tokens[h.tokens[0]].word]) && (h.concept == cStateWrong || h.concept == cStateCosmetic):
 			// "Es wäre super, wenn man … Formeln statt fester Werte
 			// exportieren könnte", "it would be great if the font could be
 			// bigger": what the wish would change, not a fault.
@@ -384,6 +384,11 @@ var currentWords = func() map[string]bool {
 	delete(m, "nach")
 	return m
 }()
+
+// insteadWords open a "wrong" cue that, in a wish, names what the wish
+// replaces ("der Wunsch, die Waschküche über das Portal zu reservieren,
+// statt über den Papierplan").
+var insteadWords = map[string]bool{"statt": true, "anstatt": true, "instead": true, "rather": true, "au": true, "plutot": true}
 
 // otherWords make a quantifier the complement of what is affected.
 var otherWords = map[string]bool{"other": true, "others": true, "else": true, "rest": true, "andere": true, "anderen": true,

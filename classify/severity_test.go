@@ -1198,3 +1198,24 @@ func TestClassifyRound20Mechanisms(t *testing.T) {
 		{"en_this_morning_orders", "", "Since this morning orders fail for every customer in the web shop.", ticket.P0},
 	})
 }
+
+// TestClassifyRound21Mechanisms checks, with sentences written for this
+// test, the mechanisms round 21 added (author U as development data,
+// testdata/classify/ROUND6.md).
+func TestClassifyRound21Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// An idle fee, an alarm wished for "when" something goes offline, a breach-notification process asked about.
+		{"en_idle_fee_wish", "Feature request: idle fee", "We'd like to charge an idle fee when a car stays plugged in after charging. Is that on your roadmap?", ticket.P4},
+		{"de_alarm_wenn_offline", "", "Kann man im Portal einen Alarm einrichten, wenn die Kameras offline gehen?", ticket.P4},
+		{"en_notifying_of_breach_questionnaire", "", "Please describe your process for notifying us of a personal data breach. We are not aware of any incident; these are standard questions.", ticket.P4},
+		// Safety alarms not arriving, a round that cannot be kept up or does not cover the risk.
+		{"en_alarms_not_reaching_console", "", "Since 22:00 nothing from the building automation reaches our alarm console, not one alarm, across the whole hospital. We can keep staff walking the plant rooms tonight, but not much longer.", ticket.P0},
+		{"fr_alarmes_temperature_n_arrivent_plus", "", "Depuis hier, les alarmes de température des congélateurs n'arrivent plus chez le service de piquet ; les rondes ne couvrent pas le risque. Les autres alarmes passent.", ticket.P1},
+		// "statt" in a wish names what the wish replaces; "lag bei uns" is no lag.
+		{"de_statt_im_wunsch", "Anregung", "Aus der Belegschaft kommt der Wunsch, Besprechungsräume über die App zu buchen, statt über die Liste am Empfang.", ticket.P4},
+		{"de_lag_bei_uns_not_lag", "", "Der Ausfall gestern lag bei uns, ein Switch war nicht hochgefahren. Seitdem läuft alles normal.", ticket.P4},
+		// A table emptied on pre-production; "einen Weg" is no "weg".
+		{"fr_table_videe_preprod", "", "Le script passé hier sur la préproduction a vidé la table des équipements ; la production n'est pas touchée.", ticket.P2},
+		{"de_einen_weg_daten", "", "Seit Montag werden neue Badges nicht mehr an die Leser übertragen. Einen Weg, die Daten von Hand zu übertragen, gibt es nicht.", ticket.P1},
+	})
+}
