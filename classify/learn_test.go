@@ -270,7 +270,11 @@ func TestLearningReplay(t *testing.T) {
 		t.Errorf("naive table: learning %.1f%% is not clearly better than none %.1f%%", 100*mean(learned), 100*mean(static))
 	}
 
-	learned, static = replay(t, Default(), stream, window)
+	// The built-in table alone: its model was trained on these very mails
+	// and, since round 18, sets most levels, so with it the replay would
+	// weigh learning against a model that knows the answers; a deployment's
+	// corrections come from mail the model has not seen.
+	learned, static = replay(t, tableOnly, stream, window)
 	t.Logf("built-in table, accuracy per window of %d: with learning %s; without %s", window, percents(learned), percents(static))
 	if mean(learned) < mean(static) {
 		t.Errorf("built-in table: learning made it worse: %.1f%% < %.1f%%", 100*mean(learned), 100*mean(static))
