@@ -1219,3 +1219,21 @@ func TestClassifyRound21Mechanisms(t *testing.T) {
 		{"de_einen_weg_daten", "", "Seit Montag werden neue Badges nicht mehr an die Leser übertragen. Einen Weg, die Daten von Hand zu übertragen, gibt es nicht.", ticket.P1},
 	})
 }
+
+// TestClassifyRound22Mechanisms checks, with sentences written for this
+// test, the mechanisms round 22 added (author V as development data,
+// testdata/classify/ROUND6.md).
+func TestClassifyRound22Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A breach process asked about, in a routine check with no incident.
+		{"de_vorgehen_bei_datenpanne", "", "Im Rahmen der jährlichen Prüfung bitten wir um eine Beschreibung Ihres Vorgehens bei einer Datenpanne. Ein Vorfall liegt nicht vor.", ticket.P4},
+		// Records that are not ours.
+		{"en_vehicles_arent_ours", "", "Since lunch our fleet list shows about 300 extra vehicles. These vehicles aren't ours; we can open them and see the drivers' names and home postcodes.", ticket.P0},
+		// Invoices not going through to a portal that takes nothing else.
+		{"en_invoices_not_going_through", "", "Since the 11th our invoices to the insurers haven't been going through; their portal has none of them, and they won't take PDFs or paper. Everything else runs fine.", ticket.P1},
+		// A training sandbox emptied.
+		{"fr_bac_a_sable_vide", "", "Notre environnement de formation a été vidé : plus de clients fictifs ni de véhicules de démo. La production n'est pas touchée.", ticket.P2},
+		// Unusable results and no one can rebook them at this volume.
+		{"de_unbrauchbar_volumen", "", "Seit dem Update landen die Stempelzeiten auf falschen Aufträgen, die Abrechnung für heute ist unbrauchbar. Nachbuchen kann das bei dem Volumen keiner.", ticket.P1},
+	})
+}
