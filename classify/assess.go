@@ -46,7 +46,7 @@ type sentenceFlags struct {
 }
 
 // windowWords start the closed time windows of marker.history.
-var windowWords = []string{"between", "zwischen", "entre", "from", "von", "de"}
+var windowWords = map[string]bool{"between": true, "zwischen": true, "entre": true, "from": true, "von": true, "de": true}
 
 // stateRank orders states, most severe first; none is last.
 var stateRank = map[concept]int{cStateStopped: 0, cStateDegraded: 1, cStateFailing: 2, cStateWrong: 3, cStateCosmetic: 4}
@@ -119,7 +119,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		case cHistory, cRestored:
 			fl.history = true
 			historyClause[clauseOf(tt, h)] = true
-			if h.concept == cRestored || !slices.Contains(windowWords, tt.tokens[h.tokens[0]].word) {
+			if h.concept == cRestored || !windowWords[tt.tokens[h.tokens[0]].word] {
 				fl.pastEvent = true
 			}
 		case cHypothetical:
@@ -188,12 +188,9 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	// the others tell the outage that is over.
 	var restored []hit
 	for _, h := range hits {
-		if comesBack[h.sentence] {
-			continue
-		}
 		// The subject of a reply names the original topic ("AW: Störung
 		// behoben" over "it is down again"), not what is back now.
-		if h.concept == cRestored && h.negation == "" && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) &&
+		if h.concept == cRestored && h.negation == "" && !comesBack[h.sentence] && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) &&
 			!(reply && isSubject(h.sentence)) {
 			restored = append(restored, h)
 		}
@@ -800,17 +797,20 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 	}
 	// Environments said to be fine are not where the problem is.
 	fineEnv := map[int]bool{}
-	plantFine := len(prodFine) == 0 // "Production itself is running normally" in a plant: the manufacturing, not the software
+	negatedProd := len(prodFine) // "no production impact"
+	plantWordsOnly := true
 	for _, f := range fines {
 		if e, ok := nearestEnv(tt, f, envs, nil); ok {
 			fineEnv[e.tokens[0]] = true
 			if e.concept == cEnvProduction {
 				prodFine = append(prodFine, f)
-				plantFine = plantFine && len(e.tokens) == 1 && manufacturingProduction[tt.tokens[e.tokens[0]].word]
+				plantWordsOnly = plantWordsOnly && len(e.tokens) == 1 && manufacturingProduction[tt.tokens[e.tokens[0]].word]
 			}
 		}
 	}
-	plantFine = plantFine && len(prodFine) > 0 && mailHasWord(tt, shopFloorWords)
+	// "Production itself is running normally" in a plant: the
+	// manufacturing runs, which says nothing about a test system.
+	plantFine := negatedProd == 0 && len(prodFine) > 0 && plantWordsOnly && mailHasWord(tt, shopFloorWords)
 	var onProd, onTest []hit
 	for _, p := range problems {
 		e, ok := nearestEnv(tt, p, envs, fineEnv)
@@ -880,6 +880,7 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 // "runs normally", the software's production is not said to be fine.
 var manufacturingProduction = map[string]bool{"production": true, "produktion": true, "fertigung": true}
 
+// shopFloorWords make a mail one from the shop floor.
 var shopFloorWords = map[string]bool{"line": true, "lines": true, "linie": true, "linien": true, "lignes": true, "shift": true, "shifts": true,
 	"schicht": true, "schichten": true, "plant": true, "werk": true, "usine": true, "atelier": true, "halle": true, "machines": true,
 	"maschinen": true, "maschine": true, "pallet": true, "pallets": true, "palette": true, "paletten": true, "moulding": true, "molding": true}

@@ -403,8 +403,11 @@ func dropContained(hits []hit) []hit {
 				if h.concept == cStateNot && o.concept != cStateNot {
 					continue // a phrase that takes back is never taken back itself
 				}
-				if isStrictSubset(h.tokens, o.tokens) || (o.concept == cStateNot && h.concept != cStateNot && !slices.ContainsFunc(h.tokens, func(t int) bool { return !slices.Contains(o.tokens, t) })) || (o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens) && (o.negation == "" || h.negation != "")) ||
-					(o.concept == cStateNot && len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) { // "… have gone out" takes back "@data & gone"
+				inside := isStrictSubset(h.tokens, o.tokens)
+				takenBack := o.concept == cStateNot && (h.concept != cStateNot && isSubset(h.tokens, o.tokens) || // "Störungserfassung" names a function
+					len(h.spans) > 1 && overlaps(h.tokens, o.tokens)) // "… have gone out" takes back "@data & gone"
+				repeated := o.concept == h.concept && j < i && overlaps(h.tokens, o.tokens) && (o.negation == "" || h.negation != "")
+				if inside || takenBack || repeated {
 					drop[i] = true
 					break
 				}
@@ -509,9 +512,11 @@ func keepNegationsInTheirPhrase(tt *tokenizedText, hits []hit) {
 
 // isStrictSubset reports whether a's words are all in b and b has more.
 func isStrictSubset(a, b []int) bool {
-	if len(a) >= len(b) {
-		return false
-	}
+	return len(a) < len(b) && isSubset(a, b)
+}
+
+// isSubset reports whether a's words are all in b (b ascending).
+func isSubset(a, b []int) bool {
 	for _, x := range a {
 		if _, found := slices.BinarySearch(b, x); !found {
 			return false
