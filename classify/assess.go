@@ -274,7 +274,8 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	a.restored = restored
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(tt, live)
-	live = a.readWorkaround(live)
+	live = a.readWorkaround(live, isSubject)
+	live = a.dropLocalMinor(tt, live, isSubject)
 	a.readState(tt, live, flags)
 	a.readEnvironment(tt, live, prodFine)
 	a.readScope(tt, live, shares, flags, isSubject)
@@ -1162,16 +1163,39 @@ func (a *assessment) readFunction(tt *tokenizedText, live []hit, isSubject func(
 // most of the day"), makes it costly; that effort is then no slowness,
 // and a minor impact stated with a limit ("we can live with it, but not
 // for the month end") no minor impact. It returns live without those.
-func (a *assessment) readWorkaround(live []hit) []hit {
+func (a *assessment) readWorkaround(live []hit, isSubject func(int) bool) []hit {
+	// "Mit Android-Geräten funktioniert es", "iPhones work": the part
+	// that works, which the users affected cannot switch to.
+	live = slices.DeleteFunc(live, func(h hit) bool {
+		if h.concept != cWorkaroundEasy {
+			return false
+		}
+		for _, c := range live {
+			if c.concept == cScopeContinues && overlaps(h.tokens, c.tokens) {
+				a.ignored = append(a.ignored, ignoredHit{h, "the part that works, which the users affected cannot switch to"})
+				return true
+			}
+		}
+		return false
+	})
 	by := collect(live, cWorkaroundCostly, cWorkaroundNone, cWorkaroundEasy, cWorkaroundUnacceptable, cWorkaroundEffort)
 	for _, eff := range by[cWorkaroundEffort] {
 		for _, c := range []concept{cWorkaroundEasy, cWorkaroundCostly} {
-			if slices.ContainsFunc(by[c], func(w hit) bool { return eff.sentence >= w.sentence && eff.sentence <= w.sentence+3 }) {
+			// A workaround named in the subject ("… – fixing it by
+			// hand") is the mail's topic: its effort may come anywhere.
+			if slices.ContainsFunc(by[c], func(w hit) bool {
+				return isSubject(w.sentence) || eff.sentence >= w.sentence && eff.sentence <= w.sentence+3
+			}) {
 				by[cWorkaroundCostly] = append(by[cWorkaroundCostly], eff)
 				break
 			}
 		}
 	}
+	// "von Hand, das ist auf Dauer nicht zu schaffen": a limit in time
+	// on a way around that works now makes it costly, not impossible.
+	by[cWorkaroundUnacceptable] = slices.DeleteFunc(by[cWorkaroundUnacceptable], func(u hit) bool {
+		return slices.ContainsFunc(by[cWorkaroundCostly], func(c hit) bool { return overlaps(c.tokens, u.tokens) })
+	})
 	costly := append(slices.Clone(by[cWorkaroundCostly]), by[cWorkaroundUnacceptable]...)
 	live = slices.DeleteFunc(live, func(h hit) bool {
 		if h.concept != cStateDegraded && h.concept != cImpactMinor {
@@ -1199,6 +1223,31 @@ func (a *assessment) readWorkaround(live []hit) []hit {
 		a.f.Workaround, a.because["workaround"] = WorkaroundEasy, by[cWorkaroundEasy]
 	}
 	return live
+}
+
+// dropLocalMinor: a minor impact said in a paragraph that describes a
+// problem of its own speaks for that matter only, not for a stop or a
+// failure in another paragraph ("2) The logo looks stretched. Not
+// urgent, it just looks odd. 3) Clubs can't transfer players at the
+// moment."). A paragraph that only says "no rush" speaks for the mail.
+func (a *assessment) dropLocalMinor(tt *tokenizedText, live []hit, isSubject func(int) bool) []hit {
+	para := func(h hit) int { return tt.tokens[h.tokens[0]].paragraph }
+	return slices.DeleteFunc(live, func(m hit) bool {
+		if m.concept != cImpactMinor || isSubject(m.sentence) {
+			return false
+		}
+		ownProblem := slices.ContainsFunc(live, func(h hit) bool {
+			return isProblemConcept(h.concept) && !isSubject(h.sentence) && para(h) == para(m) && !overlaps(h.tokens, m.tokens)
+		})
+		for _, h := range live {
+			if ownProblem && (h.concept == cStateStopped || h.concept == cStateFailing) && !isSubject(h.sentence) && para(h) != para(m) &&
+				!slices.ContainsFunc(live, func(o hit) bool { return o.concept == cImpactMinor && para(o) == para(h) }) {
+				a.ignored = append(a.ignored, ignoredHit{m, fmt.Sprintf("said of its own matter, not of %q in another paragraph", h.text(tt))})
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // readImpact takes the strongest impact stated; a minor one stated too

@@ -1237,3 +1237,69 @@ func TestClassifyRound22Mechanisms(t *testing.T) {
 		{"de_unbrauchbar_volumen", "", "Seit dem Update landen die Stempelzeiten auf falschen Aufträgen, die Abrechnung für heute ist unbrauchbar. Nachbuchen kann das bei dem Volumen keiner.", ticket.P1},
 	})
 }
+
+func TestClassifyRound23Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// An error message is a failure; two thirds affected; a way
+		// around that is not workable.
+		{"en_went_wrong_two_thirds", "", "Since this morning the timesheet screen says \"Something went wrong\" when staff submit their hours. It's two thirds of our nurses, and collecting paper timesheets from every ward really isn't workable.", ticket.P1},
+		// A breach ruled out in so many words.
+		{"en_not_a_data_breach", "", "An employee's payslip shows her maiden name instead of her married name. It went only to her, so this is not a personal data breach; could you check why her record shows the old name?", ticket.P3},
+		// A test account used in production is no test system.
+		{"de_testkonto_in_produktion", "", "Seit heute früh können die Filialen keine Schichtpläne mehr veröffentlichen, es kommt nur eine leere Seite. Wir haben es mit einem Testkonto in der Produktion nachgestellt. Die Zeiterfassung selbst läuft weiter.", ticket.P1},
+		// A sandbox asked for.
+		{"en_sandbox_key_asked_for", "", "Our consultant starts on the payroll interface next week. Could we get a sandbox API key for her, and where is the field list for the export documented?", ticket.P4},
+		// What works on other phones is the part that works, not a way around.
+		{"fr_iphone_part_that_works", "", "Depuis la mise à jour, les employés ne peuvent plus pointer avec l'application sur Android. Ça marche avec les iPhone. Plus de la moitié du personnel a un téléphone Android et il n'y a plus de pointeuse murale.", ticket.P1},
+		// A workaround named in the subject, its effort further down.
+		{"en_subject_workaround_effort", "Holiday accrual wrong – correcting it by hand", "Since the update, part-timers accrue holiday at the full rate. The holiday module shows 30 days for them. We have 120 part-timers in four stores.\n\nI went through each of them with last year's figures. Our auditor wants it right before December.\n\nIt took me most of a Sunday, and I will have to do it again next month.", ticket.P2},
+		// A German workaround with its days of effort.
+		{"de_behelfen_arbeitstage", "", "Im Lohnjournal fehlen seit November die Kostenstellen. Wir behelfen uns derzeit so, dass die Kollegin sie in Excel nachträgt. Dafür braucht sie jeden Monat zwei volle Arbeitstage.", ticket.P2},
+		// Not sustainable in the long run: costly, not absent.
+		{"de_auf_dauer_nicht", "", "Die Zuschläge für Nachtarbeit werden nicht mehr berechnet. Ich korrigiere jede Abrechnung von Hand, das ist auf Dauer nicht zu schaffen.", ticket.P2},
+		// Another organisation's data visible.
+		{"de_daten_einer_anderen_firma", "Wir sehen die Daten einer anderen Firma", "In unserer Mitarbeiterliste tauchen seit heute Personen auf, die nicht zu unserem Unternehmen gehören, mit Adressen und Gehältern.", ticket.P0},
+		// A list with personal data sent instead of the attachment meant.
+		{"en_wrong_attachment_personal_data", "", "This morning's staff bulletin went to all 800 employees. Instead of the canteen menu, the attachment was the payroll list with home addresses and bank details.", ticket.P0},
+		// A plan described with "instead of" is no fault.
+		{"de_plan_statt", "Frage: Jahresarbeitszeit", "Wir möchten ab Januar ein Jahresarbeitszeitkonto einführen, statt wie bisher monatlich abzurechnen. Wie richte ich das ein?", ticket.P4},
+	})
+}
+
+// TestClassifyMinorSaidOfOneMatter: "a minor thing" said in a paragraph
+// with a problem of its own speaks for that matter only; said alone in a
+// paragraph ("no rush") it speaks for the whole mail.
+func TestClassifyMinorSaidOfOneMatter(t *testing.T) {
+	stop := "Since Monday, the staff of 23 stores cannot swap shifts: approving a swap fails with \"Period locked\". The other stores can."
+	for _, c := range []struct {
+		name, body string
+		want       Impact
+	}{
+		{"own matter", "Two things:\n\n1) The company logo on the payslip looks a little blurry. A minor thing, just cosmetic.\n\n2) " + stop, ImpactUnknown},
+		{"for the mail", stop + "\n\nA minor thing, no rush.", ImpactMinor},
+	} {
+		r := Default().Classify(Input{Body: c.body})
+		if r.Factors.Impact != c.want {
+			t.Errorf("%s: impact = %s, want %s\n%s", c.name, r.Factors.Impact, c.want, strings.Join(reasonStrings(r.Reasons), "\n"))
+		}
+	}
+}
+
+// TestClassifyPartThatWorksIsNoWorkaround: what works on other phones is
+// the part that works, which the users affected cannot switch to; another
+// browser is a way around.
+func TestClassifyPartThatWorksIsNoWorkaround(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want Workaround
+	}{
+		{"Depuis la mise à jour, les employés ne peuvent plus pointer avec l'application sur Android. Ça marche avec les iPhone.", WorkaroundUnknown},
+		{"Seit dem Update können die Mitarbeiter auf Android-Handys nicht mehr stempeln. Mit iPhones funktioniert es.", WorkaroundUnknown},
+		{"Since the update the expense form will not submit in Edge. It works in Chrome.", WorkaroundEasy},
+	} {
+		r := Default().Classify(Input{Body: c.body})
+		if r.Factors.Workaround != c.want {
+			t.Errorf("%q: workaround = %s, want %s\n%s", c.body, r.Factors.Workaround, c.want, strings.Join(reasonStrings(r.Reasons), "\n"))
+		}
+	}
+}
