@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"ticketd/ticket"
@@ -42,6 +44,36 @@ func tableDecided(r Result) bool {
 	}
 	return false
 }
+
+// leaveOutModels trains, once for the three leave-one-author-out tests,
+// a model per author on every other author's mails (on all cores; each
+// model is the same whatever the order). cs must be classifyCorpus's.
+func leaveOutModels(cs []classified) map[string]*levelModel {
+	leaveOutOnce.Do(func() {
+		models := make([]*levelModel, len(authorOrder))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, author := range authorOrder {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				models[i] = trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
+			}()
+		}
+		wg.Wait()
+		leaveOut = map[string]*levelModel{}
+		for i, author := range authorOrder {
+			leaveOut[author] = models[i]
+		}
+	})
+	return leaveOut
+}
+
+var (
+	leaveOutOnce sync.Once
+	leaveOut     map[string]*levelModel
+)
 
 func examplesOf(cs []classified, keep func(classified) bool) []modelExample {
 	var out []modelExample
@@ -88,7 +120,7 @@ func TestLeaveOneAuthorOut(t *testing.T) {
 	}
 	byRow := map[string]*[3]int{} // row → overrides at 0.2 that helped, hurt, changed nothing right
 	for _, author := range authorOrder {
-		model := trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
+		model := leaveOutModels(cs)[author]
 		per := map[string]*score{}
 		for _, c := range cs {
 			if authors[c.m.corpus] != author {
@@ -244,7 +276,7 @@ func TestLeaveOneAuthorOutPaging(t *testing.T) {
 	cs := classifyCorpus(t)
 	var b strings.Builder
 	for _, author := range authorOrder {
-		model := trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
+		model := leaveOutModels(cs)[author]
 		per := map[string]*pageScore{}
 		for _, c := range cs {
 			if authors[c.m.corpus] != author {
@@ -347,7 +379,7 @@ func TestLeaveOneAuthorOutUncertainty(t *testing.T) {
 	cs := classifyCorpus(t)
 	var b strings.Builder
 	for _, author := range authorOrder {
-		model := trainModel(examplesOf(cs, func(c classified) bool { return authors[c.m.corpus] != author }), modelLambda, modelSteps)
+		model := leaveOutModels(cs)[author]
 		type tally struct{ flagged, flaggedWrong, wrong, dangerous, dangerousFlagged int }
 		per := map[string]*tally{}
 		for _, c := range cs {
