@@ -75,7 +75,7 @@ type textToken struct {
 	start, end int    // byte offsets of the original word in the text
 	sentence   int    // sentence number, counted across subject and body
 	clause     int    // clause number: sentences and commas end clauses
-	paragraph  int    // paragraph number: blank lines end paragraphs
+	paragraph  int    // paragraph number: blank lines and list items end paragraphs
 	aside      bool   // inside brackets: "none of our four warehouses (Leeds, Bristol, …) can"
 }
 
@@ -100,6 +100,13 @@ func (t *tokenizedText) startsWithContrast(c int) bool { return slices.Contains(
 func tokenizeText(src string) *tokenizedText {
 	t := &tokenizedText{src: src}
 	sentence, clause, paragraph := 0, 0, 0
+	paraStart := 0 // the first token of the paragraph
+	newParagraph := func() {
+		if len(t.tokens) > paraStart {
+			paragraph++
+			paraStart = len(t.tokens)
+		}
+	}
 	sentenceHasWords := false
 	brackets := 0 // open brackets in this sentence
 	endSentence := func(isQuestion bool) {
@@ -179,8 +186,8 @@ func tokenizeText(src string) *tokenizedText {
 			newlines++
 			if newlines >= 2 {
 				endSentence(false)
-				if newlines == 2 && len(t.tokens) > 0 {
-					paragraph++
+				if newlines == 2 {
+					newParagraph()
 				}
 			}
 			lineStart = true
@@ -210,7 +217,9 @@ func tokenizeText(src string) *tokenizedText {
 			}
 		case '-', '*', '•', '·':
 			if lineStart {
+				// A list item is a matter of its own, like a paragraph.
 				endSentence(false)
+				newParagraph()
 			} else if r == '-' && i-size > 0 && src[i-size-1] == ' ' && i < len(src) && src[i] == ' ' {
 				// "we need it fixed - it still fails": a spaced hyphen is
 				// a dash and ends a clause like "–".

@@ -1276,6 +1276,7 @@ func TestClassifyMinorSaidOfOneMatter(t *testing.T) {
 		want       Impact
 	}{
 		{"own matter", "Two things:\n\n1) The company logo on the payslip looks a little blurry. A minor thing, just cosmetic.\n\n2) " + stop, ImpactUnknown},
+		{"own list item", "A few points:\n- The column is narrower since the update. A minor thing, just cosmetic.\n- " + stop, ImpactUnknown},
 		{"for the mail", stop + "\n\nA minor thing, no rush.", ImpactMinor},
 	} {
 		r := Default().Classify(Input{Body: c.body})
@@ -1302,4 +1303,29 @@ func TestClassifyPartThatWorksIsNoWorkaround(t *testing.T) {
 			t.Errorf("%q: workaround = %s, want %s\n%s", c.body, r.Factors.Workaround, c.want, strings.Join(reasonStrings(r.Reasons), "\n"))
 		}
 	}
+}
+
+func TestClassifyRound24Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Back by itself: a status note, nothing to do.
+		{"en_came_back_by_themselves", "Badge readers – for the record", "The badge readers at our head office dropped out at 07:40 and came back by themselves ten minutes later. Everything is working now; nothing needed from you.", ticket.P4},
+		// Another person's documents seen.
+		{"fr_voyait_bulletins_autres", "", "Un salarié nous signale que dans son espace personnel, il voyait les bulletins de paie d'autres salariés, avec leurs salaires et leurs IBAN.", ticket.P0},
+		// "aucun de nos établissements" is everyone.
+		{"fr_aucun_de_nos_etablissements", "", "Depuis ce matin, le calcul de la paie ne se lance plus pour aucun de nos 9 établissements.", ticket.P0},
+		// A rework by hand that is not conceivable.
+		{"fr_pas_envisageable", "", "Depuis la mise à jour, l'export des notes de frais vers la comptabilité est vide pour toutes nos filiales. Ressaisir les 400 notes à la main n'est pas envisageable.", ticket.P1},
+		// Production planned, not yet used: the test tenant is what is hit.
+		{"en_planned_for_production", "", "The user sync to our UAT tenant deactivated 200 of 230 test users overnight, so UAT is unusable for our regression tests. We planned to switch on the sync for production next week. Production still uses the manual import and is not affected.", ticket.P2},
+		// The best part of a day, one at a time.
+		{"en_best_part_of_a_day", "", "The overtime report times out for the whole company since the upgrade. It does run if we pick one department at a time, but with 60 departments that took one of my team the best part of a day in October.", ticket.P2},
+		// A flickering display on one device.
+		{"de_display_flackert", "", "Das Display unseres Zeiterfassungsterminals am Lagereingang flackert, man kann den Namen kaum lesen. Das Stempeln selbst funktioniert, es ist nur dieses eine Gerät.", ticket.P3},
+		// Words left untranslated.
+		{"fr_pas_traduit", "", "Dans l'appli en français, l'écran des absences affiche encore « Submit » en anglais. Tout le reste est traduit.", ticket.P3},
+		// "trage … ein" is no "träge".
+		{"de_trage_ein_wish", "Vorschlag: Urlaubsanträge in der App", "Es wäre schön, wenn Mitarbeitende Urlaub in der App beantragen könnten. Im Moment trage ich die Anträge von Hand ein.", ticket.P4},
+		// No plan can be published at any warehouse, and no other way.
+		{"de_in_keinem_lager", "", "Seit gestern kann in keinem unserer vier Lager ein Dienstplan veröffentlicht werden. Eine andere Möglichkeit, die Pläne an die Mitarbeitenden zu bringen, haben wir nicht. Die Zeiterfassung läuft normal.", ticket.P1},
+	})
 }
