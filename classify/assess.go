@@ -190,7 +190,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	for _, h := range hits {
 		// The subject of a reply names the original topic ("AW: Störung
 		// behoben" over "it is down again"), not what is back now.
-		if h.concept == cRestored && h.negation == "" && !comesBack[h.sentence] && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !hasWord(tt, h.sentence, restoreAsked) &&
+		if h.concept == cRestored && h.negation == "" && !comesBack[h.sentence] && !flags[h.sentence].hypothetical && !tt.isQuestion(h.sentence) && !restoreIsAsked(tt, h) &&
 			!(reply && isSubject(h.sentence)) {
 			restored = append(restored, h)
 		}
@@ -255,7 +255,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
-		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" && h.concept.family() != "workaround" &&
+		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
 			(afterActionClause[clauseOf(tt, h)] || !clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h))):
 			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
@@ -407,6 +407,9 @@ func complement(tt *tokenizedText, h hit) bool {
 // askedWhether reports whether "whether"/"ob" (or "si" after a verb of
 // asking) stands before h in its sentence, within eight words.
 func askedWhether(tt *tokenizedText, h hit) bool {
+	if askedOfVendor(tt, h.sentence) {
+		return true
+	}
 	first := h.tokens[0]
 	for i := first - 1; i >= 0 && i >= first-8 && tt.tokens[i].sentence == tt.tokens[first].sentence; i-- {
 		switch w := tt.tokens[i].word; w {
@@ -420,6 +423,41 @@ func askedWhether(tt *tokenizedText, h hit) bool {
 	}
 	return false
 }
+
+// askedOfVendor: a question about the vendor's own record or practice
+// ("Have you had a data breach in the last 24 months?", "What is your
+// ransomware recovery time?", "Hatten Sie einen Sicherheitsvorfall?"),
+// as in a questionnaire; "are you aware that …" still reports.
+func askedOfVendor(tt *tokenizedText, sentence int) bool {
+	if !tt.isQuestion(sentence) {
+		return false
+	}
+	var words []string
+	for _, t := range tt.tokens {
+		if t.sentence == sentence {
+			if reportWords[t.word] {
+				return false
+			}
+			words = append(words, t.word)
+		}
+	}
+	for i := 0; i+1 < len(words) && i < 3; i++ {
+		if questionOpeners[words[i]] && (vendorWords[words[i+1]] || i+2 < len(words) && vendorWords[words[i+2]]) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	questionOpeners = map[string]bool{"have": true, "has": true, "had": true, "did": true, "do": true, "does": true, "is": true, "are": true, "was": true, "were": true,
+		"what": true, "how": true, "where": true, "when": true, "which": true,
+		"hatten": true, "haben": true, "hat": true, "gab": true, "gibt": true, "wie": true, "wo": true, "welche": true, "welches": true,
+		"avez": true, "aviez": true, "quel": true, "quelle": true, "quels": true, "quelles": true, "comment": true, "ou": true}
+	vendorWords = map[string]bool{"you": true, "your": true, "sie": true, "ihr": true, "ihre": true, "ihren": true, "vous": true, "votre": true, "vos": true}
+	// reportWords turn a question into a report ("are you aware that …").
+	reportWords = map[string]bool{"aware": true, "know": true, "bewusst": true, "bekannt": true, "savez": true, "saviez": true, "conscients": true}
+)
 
 // askVerbs make the French "si" ask ("savoir si", "vérifier si").
 var askVerbs = map[string]bool{"savoir": true, "demander": true, "verifier": true, "confirmer": true, "indiquer": true, "preciser": true, "dire": true}
@@ -462,6 +500,19 @@ func clauseHasWord(tt *tokenizedText, clause int, words map[string]bool) bool {
 func mailHasWord(tt *tokenizedText, words map[string]bool) bool {
 	for _, t := range tt.tokens {
 		if words[t.word] {
+			return true
+		}
+	}
+	return false
+}
+
+// restoreIsAsked: a word asking for the service back ("can you bring
+// it back", "please restore", "until it is back") before the restored
+// words or in their clause; "it came back on its own, nothing lost that
+// we can see" asks for nothing.
+func restoreIsAsked(tt *tokenizedText, h hit) bool {
+	for i, t := range tt.tokens {
+		if t.sentence == h.sentence && restoreAsked[t.word] && (i < h.tokens[0] || t.clause == clauseOf(tt, h)) {
 			return true
 		}
 	}
@@ -511,10 +562,27 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		return live
 	}
 	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
+	// "2. It would be great if …, just an idea. 3. Cow 1187 shows as
+	// dry …": a wish said in a list item of its own speaks for that item.
+	para := func(h hit) int { return tt.tokens[h.tokens[0]].paragraph }
+	saidIn := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cNoProblem {
+			saidIn[para(h)] = true
+		}
+	}
+	ownItem := func(h hit) bool {
+		return !saidIn[para(h)] && slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && saidIn[para(w)] }) &&
+			!slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && para(w) == para(h) })
+	}
 	out := live[:0:0]
 	for _, h := range live {
 		switch h.concept {
 		case cStateStopped, cStateDegraded, cStateFailing, cStateWrong:
+			if wish && ownItem(h) {
+				out = append(out, h)
+				continue
+			}
 			if wish {
 				// "Nothing's broken, just an idea … fine but slow": the
 				// motivation of a wish.

@@ -152,6 +152,11 @@ func tokenizeText(src string) *tokenizedText {
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRuneInString(src[i:])
 		if isWordRune(r) {
+			if lineStart && isListNumber(src[i:]) {
+				// "1) …", "2. …" at the start of a line: a list item.
+				endSentence(false)
+				newParagraph()
+			}
 			if wordStart < 0 {
 				wordStart = i
 			}
@@ -234,6 +239,16 @@ func tokenizeText(src string) *tokenizedText {
 	}
 	endSentence(false)
 	return t
+}
+
+// isListNumber reports whether s starts with a list item's number: one
+// or two digits, then "." or ")" and a space ("1. ", "12) ").
+func isListNumber(s string) bool {
+	n := 0
+	for n < len(s) && n < 3 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n >= 1 && n <= 2 && n+1 < len(s) && (s[n] == '.' || s[n] == ')') && (s[n+1] == ' ' || s[n+1] == '\t')
 }
 
 // joinsIdentifier reports whether r, standing between word (so far) and

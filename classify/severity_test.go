@@ -1329,3 +1329,35 @@ func TestClassifyRound24Mechanisms(t *testing.T) {
 		{"de_in_keinem_lager", "", "Seit gestern kann in keinem unserer vier Lager ein Dienstplan veröffentlicht werden. Eine andere Möglichkeit, die Pläne an die Mitarbeitenden zu bringen, haben wir nicht. Die Zeiterfassung läuft normal.", ticket.P1},
 	})
 }
+
+func TestClassifyRound25Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Back on its own; "that we can see" asks for nothing.
+		{"en_back_on_its_own_can_see", "Scanner app went down this morning", "The scanner app went down for all our pickers at 5:10. It came back on its own at 5:40 and everything has shipped, nothing missing that we can see. Just log it please.", ticket.P4},
+		// A questionnaire's questions about the vendor's own record.
+		{"en_questionnaire_asks_vendor", "Supplier questionnaire – breach and ransomware section", "Our auditor sent the yearly supplier questionnaire.\n- Have you had a data breach in the last 12 months?\n- What is your ransomware recovery time?\nNothing has happened here, it is only the questionnaire.", ticket.P4},
+		// Intake stopped at the site.
+		{"en_intake_stopped", "", "Since the update the weighbridge software at our Thame site won't start on either PC. The site manager stopped intake at 07:30 and lorries are queuing on the road; we have no paper process the inspectors accept. Our other sites are fine.", ticket.P0},
+		// Nothing works for any driver.
+		{"de_bei_keinem_fahrer", "Tour-App", "Die Tour-App geht seit 5 Uhr bei keinem Fahrer. Die Auslieferung steht komplett.", ticket.P0},
+		// A customer's own order found on Google, opened without logging in.
+		{"en_found_by_googling", "", "A customer told us she found her own order by googling her name. The file sits on our shop's domain and I opened it without logging in; it lists every order this month.", ticket.P0},
+		// Someone else's statement.
+		{"en_statement_not_mine", "", "When I open my November statement on the portal it's not mine: another farm's name, their volumes and their bank details. After logging in again I get someone else again.", ticket.P0},
+		// A second user who tried is not the scope; no way to key 900 payments.
+		{"en_second_user_tried", "", "The supplier payment file won't generate: it stops with an error and no file is written. The payment run itself calculates fine. A second user tried too, same result. The bank can't take 900 payments keyed manually.", ticket.P1},
+		// Hand-labelled samples not accepted, no spare labels.
+		{"de_von_hand_nicht_angenommen", "", "Seit heute Nacht druckt auf keinem unserer Fahrzeuge der Etikettendrucker. Ersatzetiketten haben wir keine, und von Hand beschriftete Proben werden vom Labor nicht angenommen. Die Abholung selbst läuft normal.", ticket.P1},
+		// A service credit after an outage: the workaround then is over too.
+		{"en_service_credit_workaround_over", "Re: Monitoring outage", "Thanks for the incident report; everything has been stable since the fix.\n\nHowever, I must complain formally. We were without alarms for 12 hours and staff had to check the freezers manually for hours overnight. Under our agreement we are entitled to a service credit; please confirm the amount.", ticket.P4},
+	})
+}
+
+// TestClassifyWishInItsOwnItem: "just an idea" in a list item of its own
+// does not make another item's fault the motivation of a wish.
+func TestClassifyWishInItsOwnItem(t *testing.T) {
+	r := Default().Classify(Input{Body: "Two things:\n\n1. It would be great if the report could show totals per group. Just an idea.\n2. Invoice 5512 shows the wrong customer, only that one."})
+	if r.Factors.State != StateWrong {
+		t.Errorf("state = %s, want wrong\n%s", r.Factors.State, strings.Join(reasonStrings(r.Reasons), "\n"))
+	}
+}
