@@ -202,7 +202,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	isCurrent := func(h hit) bool {
 		// A paragraph after the update tells what is new ("We rolled out
 		// at 01:00. \n\n Since then nothing works …").
-		return hasWord(tt, h.sentence, ongoingWords) || tt.startsWithContrast(clauseOf(tt, h)) ||
+		return saysOngoing(tt, h.sentence) || tt.startsWithContrast(clauseOf(tt, h)) ||
 			tt.tokens[h.tokens[0]].paragraph > lastRestored
 	}
 
@@ -505,6 +505,24 @@ func mailHasWord(tt *tokenizedText, words map[string]bool) bool {
 	}
 	return false
 }
+
+// saysOngoing: an ongoingWords word in the sentence; "heute früh",
+// "heute Morgen" date a past outage ("Ausfall aller Filialen heute
+// früh"), not a current one.
+func saysOngoing(tt *tokenizedText, sentence int) bool {
+	for i, t := range tt.tokens {
+		if t.sentence != sentence || !ongoingWords[t.word] {
+			continue
+		}
+		if t.word == "heute" && i+1 < len(tt.tokens) && pastPartOfDay[tt.tokens[i+1].word] {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+var pastPartOfDay = map[string]bool{"fruh": true, "morgen": true, "vormittag": true, "nacht": true, "mittag": true}
 
 // restoreIsAsked: a word asking for the service back ("can you bring
 // it back", "please restore", "until it is back") before the restored

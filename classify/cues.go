@@ -440,9 +440,11 @@ func describesProblem(c concept) bool {
 	// statement about the production environment.
 	// "un collègue a importé par erreur …": who did it, not who is affected.
 	// "told the inspectors not to fine anybody": no environment said fine.
+	// "Sehr geehrtes Support-Team", "depuis environ 17 h": no group
+	// affected.
 	// "can we get a sandbox key", "a test account in production": no
 	// test system affected.
-	return c == cScopeEveryone || c == cScopeOneUser || c == cFuncPeripheral || c == cEnvProduction || c == cEnvFine || c == cEnvNonProduction
+	return c == cScopeEveryone || c == cScopeTeam || c == cScopeOneUser || c == cFuncPeripheral || c == cEnvProduction || c == cEnvFine || c == cEnvNonProduction
 }
 
 // negationCue returns the cue word standing within the window before one

@@ -1361,3 +1361,36 @@ func TestClassifyWishInItsOwnItem(t *testing.T) {
 		t.Errorf("state = %s, want wrong\n%s", r.Factors.State, strings.Join(reasonStrings(r.Reasons), "\n"))
 	}
 }
+
+func TestClassifyRound26Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Every customer who tries is everyone, not a subset.
+		{"en_every_customer_who_tries", "", "Since 10:00 the ticket shop is down: every customer who tries to pay gets \"Error 503\", online and at the box office.", ticket.P0},
+		// Nobody in any of our branches, nothing anywhere.
+		{"en_any_of_our_branches", "", "No staff in any of our 9 branches can log in since opening. Nothing issued or returned anywhere.", ticket.P0},
+		// A past outage, back to normal: information only.
+		{"de_heute_frueh_wieder_normal", "Ausfall aller Standorte heute früh", "Heute früh hatten alle Standorte von 7 bis 8 Uhr keine Verbindung. Ursache war unsere eigene Firewall, seit 8 Uhr läuft alles wieder normal. Von Ihrer Seite ist nichts zu tun.", ticket.P4},
+		{"en_reconnected_since_then_normal", "Outage this morning", "For your records: between 8:10 and 8:40 none of our sites could connect. Our network team rolled back a firewall change and everything reconnected straight away; since then all is normal. Nothing needed from you.", ticket.P4},
+		// Single tickets sell normally: the rest works.
+		{"fr_se_vendent_normalement", "", "Depuis ce matin, le renouvellement des abonnements échoue pour tous les abonnés qui essaient : le paiement est refusé. Les billets simples se vendent normalement.", ticket.P1},
+	})
+}
+
+// TestClassifyDoubleBookingsAreWrong: seats sold twice are a wrong result.
+func TestClassifyDoubleBookingsAreWrong(t *testing.T) {
+	for _, body := range []string{"We've had 14 double bookings today.", "Seit heute Morgen gibt es Doppelbuchungen.", "Nous avons eu plusieurs doubles réservations ce soir."} {
+		if r := Default().Classify(Input{Body: body}); r.Factors.State != StateWrong {
+			t.Errorf("%q: state = %s, want wrong", body, r.Factors.State)
+		}
+	}
+}
+
+// TestClassifyNoGroupInGreetingOrTime: "Sehr geehrtes Support-Team" and
+// "depuis environ 17 h" name no group of users.
+func TestClassifyNoGroupInGreetingOrTime(t *testing.T) {
+	for _, body := range []string{"Sehr geehrtes Support-Team,\n\nseit heute bricht der Export ab.", "Depuis environ 17 h, l'export ne fonctionne plus."} {
+		if r := Default().Classify(Input{Body: body}); r.Factors.Scope != ScopeUnknown {
+			t.Errorf("%q: scope = %s, want unknown\n%s", body, r.Factors.Scope, strings.Join(reasonStrings(r.Reasons), "\n"))
+		}
+	}
+}
