@@ -1326,7 +1326,7 @@ func (a *assessment) dropLocalMinor(tt *tokenizedText, live []hit, isSubject fun
 			return isProblemConcept(h.concept) && !isSubject(h.sentence) && para(h) == para(m) && !overlaps(h.tokens, m.tokens)
 		})
 		for _, h := range live {
-			if ownProblem && (h.concept == cStateStopped || h.concept == cStateFailing) && !isSubject(h.sentence) && para(h) != para(m) &&
+			if ownProblem && (h.concept == cStateStopped || h.concept == cStateFailing || h.concept == cStateWrong || h.concept == cStateDegraded) && !isSubject(h.sentence) && para(h) != para(m) &&
 				!slices.ContainsFunc(live, func(o hit) bool { return o.concept == cImpactMinor && para(o) == para(h) }) {
 				a.ignored = append(a.ignored, ignoredHit{m, fmt.Sprintf("said of its own matter, not of %q in another paragraph", h.text(tt))})
 				return true

@@ -1394,3 +1394,19 @@ func TestClassifyNoGroupInGreetingOrTime(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyRound27Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Someone signed in with another person's account and exported data.
+		{"de_jemand_mit_konto_angemeldet", "Nur zur Info", "Laut Protokoll war seit Freitag jemand mit dem Konto unserer Buchhalterin angemeldet, von IP-Adressen aus dem Ausland, und hat die Adressen aller Mitglieder als CSV exportiert.", ticket.P0},
+		{"fr_compte_desactive_exporte", "", "Le compte d'un ancien employé, désactivé depuis octobre, s'est connecté hier soir depuis une adresse IP externe et a exporté la liste de nos clients.", ticket.P0},
+		// A training session someone cannot attend is no stop.
+		{"en_cannot_attend_session", "Training dates", "Could you send the January dates for the basics course? One of our new nurses works Saturdays only and can't do a weekday session.", ticket.P4},
+		// Back to normal since, for information.
+		{"fr_fonctionne_normalement_depuis", "Coupure ce matin – pour information", "Ce matin, entre 7 h et 8 h, aucun poste n'arrivait à se connecter. Notre prestataire a redémarré le serveur et tout fonctionne normalement depuis. Pas besoin d'intervention de votre part.", ticket.P4},
+		// Two full days of invoicing by hand.
+		{"en_best_part_of_two_days", "", "The monthly batch invoice run stops after 20 accounts with an error. The only way round it is to invoice each account individually; last month that took me the best part of two full days.", ticket.P2},
+		// What someone asks for "rather than" something else is no fault.
+		{"en_asked_for_rather_than", "How to export treatment history", "Our partner rescue has asked for the animals' treatment history in a spreadsheet rather than on paper. Is there an export for several animals at once?", ticket.P4},
+	})
+}
