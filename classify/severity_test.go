@@ -1410,3 +1410,15 @@ func TestClassifyRound27Mechanisms(t *testing.T) {
 		{"en_asked_for_rather_than", "How to export treatment history", "Our partner rescue has asked for the animals' treatment history in a spreadsheet rather than on paper. Is there an export for several animals at once?", ticket.P4},
 	})
 }
+
+func TestClassifyRound28Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Where the servers "stehen" is no stop; how a leak is prevented is no leak.
+		{"de_wo_server_stehen", "Fragebogen Datenschutz", "Für unsere jährliche Prüfung bitten wir Sie um Auskunft, wie verhindert wird, dass Kundendaten für andere Mandanten sichtbar werden, und wo Ihre Server stehen. Einen konkreten Anlass gibt es nicht.", ticket.P4},
+		{"en_how_you_prevent_exposure", "Supplier review", "Our annual supplier review asks how you prevent one customer's data being exposed to another customer and where your servers are located. Nothing has happened, this is routine.", ticket.P4},
+		// Nothing sold anywhere since the night.
+		{"en_not_sold_anything_anywhere", "", "Overnight the stock sync sent zero for every product to all our channels. Everything shows as out of stock and we haven't sold anything anywhere since 3 a.m.", ticket.P0},
+		// Someone got into the account and took our data.
+		{"fr_quelqu_un_est_entre", "", "Nous avons trouvé un administrateur que personne chez nous n'a créé. Quelqu'un est entré dans le compte et a sorti nos données clients.", ticket.P0},
+	})
+}
