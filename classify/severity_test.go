@@ -1422,3 +1422,18 @@ func TestClassifyRound28Mechanisms(t *testing.T) {
 		{"fr_quelqu_un_est_entre", "", "Nous avons trouvé un administrateur que personne chez nous n'a créé. Quelqu'un est entré dans le compte et a sorti nos données clients.", ticket.P0},
 	})
 }
+
+func TestClassifyRound29Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Patients of another practice in our file.
+		{"de_patienten_einer_anderen_praxis", "Kurze Rückfrage", "In der Abrechnungsdatei stehen rund 200 Patienten, die nicht bei uns in Behandlung sind, mit Namen und Versichertennummer. Laut Kopfdaten gehören sie zu einer Praxis in Leipzig.", ticket.P0},
+		// Reminders to the wrong people, names and numbers mixed.
+		{"en_texts_to_the_wrong_people", "", "Since yesterday our appointment texts are going to the wrong people: patients read out texts with another patient's name and treatment. In the log the names and mobile numbers don't belong together for about 200 messages.", ticket.P0},
+		// Invoices of people I don't know, in the customer app.
+		{"fr_vois_factures_inconnus", "", "Avec mon propre compte client dans l'application, je vois aussi des factures de personnes que je ne connais pas, avec nom et adresse. Merci de couper l'accès aux factures.", ticket.P0},
+		// "Petit souci": the only till, nothing can be sold.
+		{"fr_petit_souci_seul_poste", "petit souci", "Petit souci : la caisse ne démarre plus depuis l'ouverture. Nous n'avons qu'un poste dans le magasin, donc on ne peut rien vendre.", ticket.P0},
+		// Back since, stable: information with a question.
+		{"de_lief_alles_wieder_stabil", "Ausfall gestern", "Gestern von 8 bis 9 Uhr ging in der Praxis gar nichts. Nach einem Neustart des Servers lief alles wieder, seitdem stabil. Können Sie mir sagen, wie ich das künftig vermeide?", ticket.P4},
+	})
+}
