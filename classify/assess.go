@@ -197,13 +197,13 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	}
 	lastRestored := -1 // the last paragraph that says something is back
 	for _, r := range restored {
-		lastRestored = max(lastRestored, tt.tokens[r.tokens[0]].paragraph)
+		lastRestored = max(lastRestored, paragraphOf(tt, r))
 	}
 	isCurrent := func(h hit) bool {
 		// A paragraph after the update tells what is new ("We rolled out
 		// at 01:00. \n\n Since then nothing works …").
 		return saysOngoing(tt, h.sentence) || tt.startsWithContrast(clauseOf(tt, h)) ||
-			tt.tokens[h.tokens[0]].paragraph > lastRestored
+			paragraphOf(tt, h) > lastRestored
 	}
 
 	var live []hit
@@ -582,16 +582,15 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 	wish := len(collect(live, cIntentWish)[cIntentWish]) > 0
 	// "2. It would be great if …, just an idea. 3. Cow 1187 shows as
 	// dry …": a wish said in a list item of its own speaks for that item.
-	para := func(h hit) int { return tt.tokens[h.tokens[0]].paragraph }
 	saidIn := map[int]bool{}
 	for _, h := range live {
 		if h.concept == cNoProblem {
-			saidIn[para(h)] = true
+			saidIn[paragraphOf(tt, h)] = true
 		}
 	}
 	ownItem := func(h hit) bool {
-		return !saidIn[para(h)] && slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && saidIn[para(w)] }) &&
-			!slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && para(w) == para(h) })
+		return !saidIn[paragraphOf(tt, h)] && slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && saidIn[paragraphOf(tt, w)] }) &&
+			!slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && paragraphOf(tt, w) == paragraphOf(tt, h) })
 	}
 	out := live[:0:0]
 	for _, h := range live {
@@ -682,6 +681,9 @@ func cannotBefore(tt *tokenizedText, h hit) bool {
 
 // clauseOf returns the clause of a hit's first word.
 func clauseOf(tt *tokenizedText, h hit) int { return tt.tokens[h.tokens[0]].clause }
+
+// paragraphOf is the paragraph (or list item) h starts in.
+func paragraphOf(tt *tokenizedText, h hit) int { return tt.tokens[h.tokens[0]].paragraph }
 
 // readState takes the most severe state described. Within a clause a
 // cosmetic cue outranks generic fault words ("Darstellungsfehler"), and a
@@ -1317,17 +1319,19 @@ func (a *assessment) readWorkaround(live []hit, isSubject func(int) bool) []hit 
 // urgent, it just looks odd. 3) Clubs can't transfer players at the
 // moment."). A paragraph that only says "no rush" speaks for the mail.
 func (a *assessment) dropLocalMinor(tt *tokenizedText, live []hit, isSubject func(int) bool) []hit {
-	para := func(h hit) int { return tt.tokens[h.tokens[0]].paragraph }
 	return slices.DeleteFunc(live, func(m hit) bool {
 		if m.concept != cImpactMinor || isSubject(m.sentence) {
 			return false
 		}
 		ownProblem := slices.ContainsFunc(live, func(h hit) bool {
-			return isProblemConcept(h.concept) && !isSubject(h.sentence) && para(h) == para(m) && !overlaps(h.tokens, m.tokens)
+			return isProblemConcept(h.concept) && !isSubject(h.sentence) && paragraphOf(tt, h) == paragraphOf(tt, m) && !overlaps(h.tokens, m.tokens)
 		})
+		if !ownProblem {
+			return false
+		}
 		for _, h := range live {
-			if ownProblem && (h.concept == cStateStopped || h.concept == cStateFailing || h.concept == cStateWrong || h.concept == cStateDegraded) && !isSubject(h.sentence) && para(h) != para(m) &&
-				!slices.ContainsFunc(live, func(o hit) bool { return o.concept == cImpactMinor && para(o) == para(h) }) {
+			if _, fault := stateOf[h.concept]; fault && h.concept != cStateCosmetic && !isSubject(h.sentence) && paragraphOf(tt, h) != paragraphOf(tt, m) &&
+				!slices.ContainsFunc(live, func(o hit) bool { return o.concept == cImpactMinor && paragraphOf(tt, o) == paragraphOf(tt, h) }) {
 				a.ignored = append(a.ignored, ignoredHit{m, fmt.Sprintf("said of its own matter, not of %q in another paragraph", h.text(tt))})
 				return true
 			}
