@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -106,9 +107,15 @@ func TestHealth_intakeStalledWithMailWaitingAlertsAdminOnceAndFailsHealthz(t *te
 	proxy.stall.Store(true)
 	h.appendMail(readTestdata(t, "new-acme.eml"))
 	h.appendMail(readTestdata(t, "new-globex.eml"))
-	mailtest.Eventually(t, "intake to know of 2 waiting mails and be stuck fetching them", waitTimeout, func() bool {
-		return h.d.intake.Status().Waiting == 2 && proxy.held.Load() > 0
+	// Intake learns of the second mail only if it arrives before intake
+	// asks the server what is new; a stuck fetch then hides the rest (no
+	// command completes to carry an EXISTS). Either count is the truth as
+	// intake knows it, so the detail is checked against it.
+	mailtest.Eventually(t, "intake to know of waiting mail and be stuck fetching it", waitTimeout, func() bool {
+		return h.d.intake.Status().Waiting >= 1 && proxy.held.Load() > 0
 	})
+	waiting := h.d.intake.Status().Waiting
+	mustf(t, waiting <= 2, "intake counts %d waiting mails, only 2 were appended", waiting)
 	ctx := context.Background()
 	h.d.checkIncidents(ctx)
 	mustf(t, h.d.Health(ctx).Checks["imap"].OK, "unhealthy before max_silence passed: %+v", h.d.Health(ctx))
@@ -127,12 +134,15 @@ func TestHealth_intakeStalledWithMailWaitingAlertsAdminOnceAndFailsHealthz(t *te
 	code, hh := getHealth(t, h)
 	imapCheck := hh.Checks["imap"]
 	mustf(t, code == 503 && !imapCheck.OK && h.d.intake.Status().Connected, "/healthz while stalled and connected: %d %+v", code, hh)
-	mustf(t, strings.Contains(imapCheck.Detail, "2 mails waiting") && strings.Contains(imapCheck.Detail, "none stored for 11m0s"),
+	mustf(t, strings.Contains(imapCheck.Detail, fmt.Sprintf("%d mails waiting", waiting)) && strings.Contains(imapCheck.Detail, "none stored for 11m0s"),
 		"imap detail %q", imapCheck.Detail)
 	mailtest.Eventually(t, "the notice to reach the admin", waitTimeout, func() bool { return len(h.sentTo("admin@example.com")) == 1 })
 
 	proxy.unstall()
-	mailtest.Eventually(t, "the waiting mail to be stored", waitTimeout, func() bool { return h.d.intake.Status().Waiting == 0 })
+	mailtest.Eventually(t, "both mails to be stored", waitTimeout, func() bool {
+		st := h.d.intake.Status()
+		return st.Waiting == 0 && st.LastStoredUID == 2
+	})
 	h.d.checkIncidents(ctx)
 	code, hh = getHealth(t, h)
 	mustf(t, hh.Checks["imap"].OK, "imap still unhealthy after the stall ended: %d %+v", code, hh)
