@@ -130,6 +130,27 @@ func (e *Engine) Classify(in Input) Result {
 				slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
 			}
 		}
+		if e.model != nil && e.modelSetsLevel && !row.learned {
+			if h := ticket.Levels[hedge(res.Level.Rank(), p)]; h != res.Level {
+				// The model finds an incident not unlikely where the level
+				// says there is none: the more urgent level that costs
+				// least, a dangerous miss counting three times, is the
+				// promise to make (model.go, hedge). The first choice
+				// stays a candidate.
+				was := first
+				was.Level = ""
+				was.Note += fmt.Sprintf(" — hedged to %s", h)
+				notes = append([]Reason{was}, notes...)
+				first = Reason{Rule: "hedge", Note: fmt.Sprintf("%s would be a risky promise: the learned model gives P0/P1 %.2f, P2 %.2f, P3/P4 %.2f; %s costs least when a dangerous miss counts three times",
+					res.Level, p[0]+p[1], p[2], p[3]+p[4], h)}
+				res.HedgedFrom, res.Level = res.Level, h
+				res.Confidence = min(res.Confidence, 0.45)
+				if !slices.Contains(res.Candidates, res.HedgedFrom) {
+					res.Candidates = append(res.Candidates, res.HedgedFrom)
+					slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+				}
+			}
+		}
 		if hasDeclared {
 			r := declared.reason
 			r.Level = ""

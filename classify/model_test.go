@@ -1,11 +1,14 @@
 package classify
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -427,4 +430,80 @@ func TestLeaveOneAuthorOutUncertainty(t *testing.T) {
 		}
 	}
 	t.Log("\n" + b.String())
+}
+
+// TestHedge: the level is kept where the model agrees or is sure, and
+// moved to the more urgent level that costs least where the model finds
+// an incident not unlikely; never to a less urgent one.
+func TestHedge(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		level int
+		p     [5]float64
+		want  int
+	}{
+		{"sure P3 stays", 3, [5]float64{0.02, 0.05, 0.05, 0.85, 0.03}, 3},
+		{"P3 with an incident not unlikely goes to P2", 3, [5]float64{0.05, 0.25, 0.15, 0.45, 0.10}, 2},
+		{"P4 with P0 likely goes to P0", 4, [5]float64{0.80, 0.05, 0.05, 0.05, 0.05}, 0},
+		{"P4 with P0 as likely goes to P2", 4, [5]float64{0.55, 0.05, 0.05, 0.05, 0.30}, 2},
+		{"P4 the model is unsure of, without urgency, stays", 4, [5]float64{0.02, 0.03, 0.25, 0.30, 0.40}, 4},
+		{"P1 the model finds P4 stays (never less urgent)", 1, [5]float64{0.05, 0.20, 0.05, 0.10, 0.60}, 1},
+		{"P0 stays", 0, [5]float64{0.40, 0.10, 0.10, 0.20, 0.20}, 0},
+		{"P2 stays", 2, [5]float64{0.10, 0.25, 0.30, 0.25, 0.10}, 2},
+	} {
+		if got := hedge(c.level, c.p); got != c.want {
+			t.Errorf("%s: hedge(P%d, %v) = P%d, want P%d", c.name, c.level, c.p, got, c.want)
+		}
+	}
+}
+
+// TestHedgeOnFirstContact replays what fourteen engines of the past made
+// of authors none of them had seen (testdata/classify/firstcontact.tsv:
+// the level and the model's probabilities, mail by mail) and hedges it
+// as Classify does now. hedgeKeep and hedgeDanger were chosen on this
+// record: with them, at most half a point of exact levels may be lost
+// and at least a quarter of the dangerous misses must go.
+func TestHedgeOnFirstContact(t *testing.T) {
+	f, err := os.Open(filepath.Join(corpusRoot, "firstcontact.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var before, after score
+	authorsSeen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		fs := strings.Split(line, "\t")
+		if len(fs) != 10 {
+			t.Fatalf("firstcontact.tsv: %d fields in %q", len(fs), line)
+		}
+		want, err1 := ticket.ParseLevel(fs[3])
+		level, err2 := ticket.ParseLevel(fs[4])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("firstcontact.tsv: %q: %v %v", line, err1, err2)
+		}
+		var p [5]float64
+		for k := range p {
+			if p[k], err = strconv.ParseFloat(fs[5+k], 64); err != nil {
+				t.Fatalf("firstcontact.tsv: %q: %v", line, err)
+			}
+		}
+		authorsSeen[fs[0]] = true
+		before.add(want, level)
+		after.add(want, ticket.Levels[hedge(level.Rank(), p)])
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d authors at first contact\nas classified: %s\nhedged:        %s", len(authorsSeen), before, after)
+	if before.n < 1000 || len(authorsSeen) < 14 {
+		t.Fatalf("firstcontact.tsv holds %d mails of %d authors, want the 1,260 of 14", before.n, len(authorsSeen))
+	}
+	if after.pct(after.exact) < before.pct(before.exact)-0.5 || after.dangerous > before.dangerous*3/4 {
+		t.Errorf("the hedge no longer pays on first contact: %s → %s", before, after)
+	}
 }

@@ -150,6 +150,13 @@ type Result struct {
 	// PageLevel keeps it for an incident). Rows learned from engineers'
 	// corrections are never overridden.
 	ByModel bool
+	// HedgedFrom is the level the row or the model chose when the model
+	// found an incident likely enough to make it a risky promise, and
+	// Level was moved to the more urgent level that costs least across
+	// the model's probabilities, a dangerous miss counting three times
+	// (hedge, model.go); "" when not hedged. Such a result is uncertain
+	// and HedgedFrom is a candidate.
+	HedgedFrom ticket.Level
 	// Probabilities is the learned model's view (model.go): the
 	// probability of each level given the factors, the row and the words
 	// of the text, from the labelled corpora. It sets Level only as ByModel says; it can move

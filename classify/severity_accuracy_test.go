@@ -107,7 +107,7 @@ type score struct {
 
 // dangerous: a P0/P1 mail rated P3/P4, or a P4 mail rated P0/P1.
 func isDangerous(want, got ticket.Level) bool {
-	return (want.Rank() <= 1 && got.Rank() >= 3) || (want == ticket.P4 && got.Rank() <= 1)
+	return dangerousMiss(want.Rank(), got.Rank())
 }
 
 func (s *score) add(want, got ticket.Level) {

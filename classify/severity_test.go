@@ -649,7 +649,7 @@ func TestClassifyAppearanceAndRatedFindings(t *testing.T) {
 // pager keeps the row's level for an incident.
 func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	e := Default()
-	var byModel, agreed, flipsKept int
+	var byModel, agreed, flipsKept, hedged int
 	for _, m := range loadCorpus(t) {
 		r := e.Classify(m.input)
 		table := tableOnly.Classify(m.input)
@@ -660,6 +660,11 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 			}
 		}
 		switch {
+		case r.HedgedFrom != "":
+			hedged++
+			if !r.Level.MoreSevere(r.HedgedFrom) || r.Reasons[0].Rule != "hedge" || !r.Uncertain || !slices.Contains(r.Candidates, r.HedgedFrom) {
+				t.Errorf("%s/%s: hedged from %s to %s: reasons %v, uncertain %v, candidates %v", m.corpus, m.file, r.HedgedFrom, r.Level, r.Reasons[0], r.Uncertain, r.Candidates)
+			}
 		case r.ByModel:
 			byModel++
 			if r.Level != likeliest || r.Level == table.Level || r.Reasons[0].Rule != "model" || !slices.Contains(r.Candidates, table.Level) ||
@@ -683,9 +688,12 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	if byModel == 0 || agreed == 0 {
 		t.Errorf("model levels %d, agreed %d: want both", byModel, agreed)
 	}
-	t.Logf("%d set by the model, %d where model and row agree, %d P0/P1 rows the model doubted but did not take down", byModel, agreed, flipsKept)
+	t.Logf("%d set by the model, %d where model and row agree, %d P0/P1 rows the model doubted but did not take down, %d hedged", byModel, agreed, flipsKept, hedged)
 	if flipsKept == 0 {
 		t.Error("no P0/P1 row kept against a model below flipDownShare: the guard is untested")
+	}
+	if hedged == 0 {
+		t.Error("no level hedged in the corpora: the hedge's reasons, candidates and uncertainty are untested")
 	}
 	// An admin's own table decides alone.
 	admin, err := LoadRules([]byte(coarseTable))

@@ -30,7 +30,8 @@ type classifyJSON struct {
 	Candidates      []ticket.Level    `json:"candidates,omitempty"`
 	PageLevel       ticket.Level      `json:"page_level,omitempty"`
 	Row             string            `json:"table_row,omitempty"`
-	ByModel         bool              `json:"by_model,omitempty"` // the learned model set the level (the table row's level is a candidate)
+	ByModel         bool              `json:"by_model,omitempty"`    // the learned model set the level (the table row's level is a candidate)
+	HedgedFrom      ticket.Level      `json:"hedged_from,omitempty"` // the level before the hedge made it more urgent (a candidate)
 	Reasons         []string          `json:"reasons"`
 	Sender          *senderJSON       `json:"sender,omitempty"`
 	Subject         string            `json:"subject,omitempty"`
@@ -148,6 +149,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 		}
 		entry.Factors, entry.Confidence, entry.ConfidenceLabel = &r.Factors, &r.Confidence, classify.ConfidenceLabel(r.Confidence)
 		entry.Uncertain, entry.Candidates, entry.PageLevel, entry.Row, entry.ByModel = r.Uncertain, r.Candidates, r.PageLevel, r.Row, r.ByModel
+		entry.HedgedFrom = r.HedgedFrom
 		for _, reason := range r.Reasons {
 			entry.Reasons = append(entry.Reasons, reason.String())
 		}
