@@ -27,7 +27,9 @@ import (
 // factor value ("state=stopped"), one per table row ("row=fault"), and
 // one per distinct word ("w:geht") and pair of adjacent words
 // ("b:geht_nicht") of the text judged, as the cues read it (folded, in
-// its sentences). Words the model was not trained on weigh nothing.
+// its sentences), and one per distinct beginning of a longer word
+// (stemRunes runes: "s:vers" for "verschwunden" and "verschwand"). Words
+// the model was not trained on weigh nothing.
 func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
 	out := make([]string, 0, len(factorDefs)+1)
 	for _, d := range factorDefs {
@@ -40,8 +42,8 @@ func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
 	seen := map[string]bool{}
 	prev := ""
 	for _, t := range tt.tokens {
-		for _, w := range [2]string{"w:" + t.word, "b:" + prev + "_" + t.word} {
-			if !seen[w] {
+		for _, w := range [3]string{"w:" + t.word, "b:" + prev + "_" + t.word, stemFeature(t.word)} {
+			if w != "" && !seen[w] {
 				seen[w] = true
 				out = append(out, w)
 			}
@@ -51,9 +53,32 @@ func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
 	return out
 }
 
-// isWordFeature reports whether a feature is a word or a word pair.
+// stemRunes is how many runes of a longer word make its stem feature: a
+// crude stemmer for three languages that lets "gelöscht" teach
+// "gelöschten", "paiements" teach "paiement" and "deleted" teach
+// "deleting". Measured leaving one author out (round 30, ROUND8.md) on
+// 2,980 mails: the model alone 94.2 → 94.8 % exact and 24 → 20
+// dangerous, Classify 93.8 → 94.6 % and 12 → 11; five and six runes were
+// within two mails of four.
+const stemRunes = 4
+
+// stemFeature returns the stem feature of word, "" when the word is not
+// longer than a stem.
+func stemFeature(word string) string {
+	n := 0
+	for i := range word {
+		if n == stemRunes {
+			return "s:" + word[:i]
+		}
+		n++
+	}
+	return ""
+}
+
+// isWordFeature reports whether a feature is a word, a word pair or a
+// stem.
 func isWordFeature(f string) bool {
-	return strings.HasPrefix(f, "w:") || strings.HasPrefix(f, "b:")
+	return strings.HasPrefix(f, "w:") || strings.HasPrefix(f, "b:") || strings.HasPrefix(f, "s:")
 }
 
 // pruneRareWords drops the word features that fewer than minMails
@@ -136,6 +161,15 @@ func trainModel(examples []modelExample, lambda float64, steps int) *levelModel 
 			}
 		}
 	}
+	// Each example's features as indexes, looked up once: the same sums
+	// in the same order as by name, without a map look-up per step.
+	featureIdx := make([][]int, len(examples))
+	for i, ex := range examples {
+		featureIdx[i] = make([]int, len(ex.features))
+		for j, f := range ex.features {
+			featureIdx[i][j] = index[f]
+		}
+	}
 	w := make([][5]float64, len(names))
 	var bias [5]float64
 	n := float64(len(examples))
@@ -146,11 +180,11 @@ func trainModel(examples []modelExample, lambda float64, steps int) *levelModel 
 			grad[i] = [5]float64{}
 		}
 		var gb [5]float64
-		for _, ex := range examples {
+		for i, ex := range examples {
 			z := bias
-			for _, f := range ex.features {
+			for _, fi := range featureIdx[i] {
 				for k := range z {
-					z[k] += w[index[f]][k]
+					z[k] += w[fi][k]
 				}
 			}
 			p := softmax(z)
@@ -158,8 +192,8 @@ func trainModel(examples []modelExample, lambda float64, steps int) *levelModel 
 			for k := range p {
 				gb[k] += p[k]
 			}
-			for _, f := range ex.features {
-				g := &grad[index[f]]
+			for _, fi := range featureIdx[i] {
+				g := &grad[fi]
 				for k := range p {
 					g[k] += p[k]
 				}
