@@ -1445,3 +1445,23 @@ func TestClassifyRound29Mechanisms(t *testing.T) {
 		{"de_lief_alles_wieder_stabil", "Ausfall gestern", "Gestern von 8 bis 9 Uhr ging in der Praxis gar nichts. Nach einem Neustart des Servers lief alles wieder, seitdem stabil. Können Sie mir sagen, wie ich das künftig vermeide?", ticket.P4},
 	})
 }
+
+// TestClassifyRound31Mechanisms: round 31 with authors AD (taxi and
+// patient-transport dispatch) and AE (security companies and
+// alarm-receiving centres) as development data (testdata/classify/ROUND8.md).
+func TestClassifyRound31Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// Another company's records shown to us.
+		{"de_berichte_einer_anderen_firma", "Merkwürdige Einträge", "Seit heute Morgen sehen wir im Portal auch Einsatzberichte einer anderen Firma, mit Namen und Adressen ihrer Kunden.", ticket.P0},
+		{"en_reports_of_another_company", "", "Our site managers can see incident reports of another company in their portal, with keyholder names and phone numbers.", ticket.P0},
+		// A breach stated plainly.
+		{"de_das_ist_eine_datenpanne", "", "Wir haben es geprüft: Das ist eine Datenpanne, die Adressen unserer Mieter waren für alle Nutzer abrufbar.", ticket.P0},
+		// A complaint that feels like a breach, nothing wrong found: questions.
+		{"en_feels_a_breach_of_privacy", "Question about the carer app", "A resident feels the visit was a breach of his privacy. We don't think anything went wrong in the software. Which fields does the carer app show?", ticket.P4},
+		// A centre that sees no alarms, or premises no longer monitored.
+		{"en_centre_cannot_see_a_single_alarm", "", "Our Bristol centre cannot see a single alarm since 6 am; Cardiff runs fine but cannot take over Bristol's accounts.", ticket.P0},
+		{"fr_sites_plus_surveilles", "", "Depuis 4 h, les 600 sites raccordés à la centrale de Sion ne sont plus surveillés, la centrale de Genève fonctionne normalement.", ticket.P0},
+		// Intrusion and fire are kinds of alarm, not an attack on us.
+		{"de_einbruch_und_brand_sind_alarmarten", "", "Einbruch- und Brandalarme kommen korrekt an, nur das Symbol in der Liste hat die falsche Farbe.", ticket.P3},
+	})
+}
