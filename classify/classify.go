@@ -77,7 +77,7 @@ func (e *Engine) Classify(in Input) Result {
 	rowIdx := decide(e.rows, &a.f)
 	row := &e.rows[rowIdx]
 	var p [5]float64 // the learned model's view (model.go), when there is a model
-	res.features = modelFeatures(res.Factors, row.name, tt)
+	res.features = modelFeatures(res.Factors, row.name, tt, subjectSentences)
 	if e.model != nil {
 		p = e.model.probabilities(res.features)
 	}

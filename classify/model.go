@@ -28,9 +28,11 @@ import (
 // one per distinct word ("w:geht") and pair of adjacent words
 // ("b:geht_nicht") of the text judged, as the cues read it (folded, in
 // its sentences), and one per distinct beginning of a longer word
-// (stemRunes runes: "s:vers" for "verschwunden" and "verschwand"). Words
-// the model was not trained on weigh nothing.
-func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
+// (stemRunes runes: "s:vers" for "verschwunden" and "verschwand"); the
+// words of the subject (its first subjectSentences sentences) once more
+// as "t:frage", and those of questions as "q:when". Words the model was
+// not trained on weigh nothing.
+func modelFeatures(f Factors, row string, tt *tokenizedText, subjectSentences int) []string {
 	out := make([]string, 0, len(factorDefs)+1)
 	for _, d := range factorDefs {
 		out = append(out, d.name+"="+d.get(&f))
@@ -42,7 +44,16 @@ func modelFeatures(f Factors, row string, tt *tokenizedText) []string {
 	seen := map[string]bool{}
 	prev := ""
 	for _, t := range tt.tokens {
-		for _, w := range [3]string{"w:" + t.word, "b:" + prev + "_" + t.word, stemFeature(t.word)} {
+		// Where a word stands says something too: "Frage" in the subject
+		// names the mail, "down" in a question asks about a state.
+		subject, question := "", ""
+		if t.sentence < subjectSentences {
+			subject = "t:" + t.word
+		}
+		if t.sentence < len(tt.question) && tt.question[t.sentence] {
+			question = "q:" + t.word
+		}
+		for _, w := range [5]string{"w:" + t.word, "b:" + prev + "_" + t.word, stemFeature(t.word), subject, question} {
 			if w != "" && !seen[w] {
 				seen[w] = true
 				out = append(out, w)
@@ -75,10 +86,14 @@ func stemFeature(word string) string {
 	return ""
 }
 
-// isWordFeature reports whether a feature is a word, a word pair or a
-// stem.
+// isWordFeature reports whether a feature is a word, a word pair, a
+// stem, or a word of the subject or of a question.
 func isWordFeature(f string) bool {
-	return strings.HasPrefix(f, "w:") || strings.HasPrefix(f, "b:") || strings.HasPrefix(f, "s:")
+	switch f[:min(2, len(f))] {
+	case "w:", "b:", "s:", "t:", "q:":
+		return true
+	}
+	return false
 }
 
 // pruneRareWords drops the word features that fewer than minMails
