@@ -125,10 +125,7 @@ func (e *Engine) Classify(in Input) Result {
 			res.Level, res.ByModel = likely, true
 			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors, table row and words) finds %s likeliest (%.2f); the table's row says %s", likely, p[likely.Rank()], row.level)}
 			res.Confidence = min(res.Confidence, p[likely.Rank()])
-			if !slices.Contains(res.Candidates, row.level) {
-				res.Candidates = append(res.Candidates, row.level)
-				slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
-			}
+			res.Candidates = withCandidate(res.Candidates, row.level)
 		}
 		if e.model != nil && e.modelSetsLevel && !row.learned {
 			if h := ticket.Levels[hedge(res.Level.Rank(), p)]; h != res.Level {
@@ -145,10 +142,7 @@ func (e *Engine) Classify(in Input) Result {
 					res.Level, p[0]+p[1], p[2], p[3]+p[4], h)}
 				res.HedgedFrom, res.Level = res.Level, h
 				res.Confidence = min(res.Confidence, 0.45)
-				if !slices.Contains(res.Candidates, res.HedgedFrom) {
-					res.Candidates = append(res.Candidates, res.HedgedFrom)
-					slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
-				}
+				res.Candidates = withCandidate(res.Candidates, res.HedgedFrom)
 			}
 		}
 		if hasDeclared {
@@ -166,10 +160,7 @@ func (e *Engine) Classify(in Input) Result {
 	if hasDeclared {
 		res.Declared = declared.level
 	}
-	if !slices.Contains(res.Candidates, res.Level) {
-		res.Candidates = append(res.Candidates, res.Level)
-		slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
-	}
+	res.Candidates = withCandidate(res.Candidates, res.Level)
 	res.Uncertain = res.Confidence < 0.5 || span(res.Candidates) >= 2
 	res.PageLevel = res.Level
 	if res.Uncertain && supportsIncident(a.f) && res.Candidates[0].MoreSevere(res.Level) {
@@ -200,10 +191,7 @@ func (e *Engine) Classify(in Input) Result {
 			res.Uncertain = true
 			likely := ticket.Levels[argmaxLevel(p)]
 			modelNote[0].Note += fmt.Sprintf("; finds %s unlikely (%.2f < %.2f), %s likelier: confirm", res.Level, p[lv], doubtShare, likely)
-			if !slices.Contains(res.Candidates, likely) {
-				res.Candidates = append(res.Candidates, likely)
-				slices.SortFunc(res.Candidates, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
-			}
+			res.Candidates = withCandidate(res.Candidates, likely)
 		}
 	}
 
@@ -221,6 +209,17 @@ func (e *Engine) Classify(in Input) Result {
 	res.Reasons = append(res.Reasons, ignoredReasons(tt, a)...)
 	res.Reasons = append(res.Reasons, headerNotes(in.Header)...)
 	return res
+}
+
+// withCandidate adds l to the candidates cands, kept most severe first,
+// unless it is there.
+func withCandidate(cands []ticket.Level, l ticket.Level) []ticket.Level {
+	if slices.Contains(cands, l) {
+		return cands
+	}
+	cands = append(cands, l)
+	slices.SortFunc(cands, func(x, y ticket.Level) int { return x.Rank() - y.Rank() })
+	return cands
 }
 
 // tokenizeMail tokenizes subject and body as one text; the blank line

@@ -309,9 +309,10 @@ func dangerousMiss(want, got int) bool {
 	return (want <= 1 && got >= 3) || (want == 4 && got <= 1)
 }
 
-// hedge returns the level rank that costs least in expectation when level (the row's or the model's choice) weighs
-// hedgeKeep and the model's probabilities p the rest: a miss costs 1,
-// and hedgeDanger more when it is dangerous. Where the model finds a P3
+// hedge returns the level rank that costs least in expectation when
+// level (the row's or the model's choice) weighs hedgeKeep and the
+// model's probabilities p the rest: a miss costs 1, and hedgeDanger more
+// when it is dangerous. Where the model finds a P3
 // likely but an incident not unlikely ("P3 0.45, P1 0.30"), P2 promises
 // what the mail may need and is off by one either way; a P3 the model is
 // sure of stays P3. Ties keep the level nearer level, and a cheapest
@@ -323,24 +324,27 @@ func hedge(level int, p [5]float64) int {
 	}
 	q[level] += hedgeKeep
 	best, bestCost := level, math.Inf(1)
-	// From level outwards, so that a tie keeps the nearer level.
-	for _, g := range []int{level, level - 1, level + 1, level - 2, level + 2, level - 3, level + 3, level - 4, level + 4} {
-		if g < 0 || g > 4 {
-			continue
-		}
-		cost := 0.0
-		for w, qw := range q {
-			c := 0.0
-			if w != g {
-				c = 1
+	// From level outwards, more urgent first, so that a tie keeps the
+	// nearer level.
+	for d := range 5 {
+		for _, g := range [2]int{level - d, level + d} {
+			if g < 0 || g > 4 {
+				continue
 			}
-			if dangerousMiss(w, g) {
-				c += hedgeDanger
+			cost := 0.0
+			for w, qw := range q {
+				c := 0.0
+				if w != g {
+					c = 1
+				}
+				if dangerousMiss(w, g) {
+					c += hedgeDanger
+				}
+				cost += qw * c
 			}
-			cost += qw * c
-		}
-		if cost < bestCost-1e-9 {
-			best, bestCost = g, cost
+			if cost < bestCost-1e-9 {
+				best, bestCost = g, cost
+			}
 		}
 	}
 	if best > level {
