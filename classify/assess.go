@@ -24,6 +24,10 @@ type assessment struct {
 	// fail?") or on a generic fault word with nothing known about what
 	// failed.
 	weakState bool
+	// prodSaidFine: the mail says production is not affected ("die
+	// Produktion ist nicht betroffen"), not merely that a test system
+	// was named.
+	prodSaidFine bool
 }
 
 type alternative struct {
@@ -84,11 +88,22 @@ func (e *Engine) assess(tt *tokenizedText, subjectSentences int, reply bool) *as
 	hits := slices.DeleteFunc(e.findHits(tt), func(h hit) bool {
 		// "die Hälfte der Kunden geht wieder", "customers are back":
 		// people coming back or leaving again, not a service restored.
-		return h.concept == cRestored && h.tokens[0] > 0 && e.people[tt.tokens[h.tokens[0]-1].word] &&
+		// "they all come back with GW-CERT-02": an answer, an error.
+		if h.concept != cRestored {
+			return false
+		}
+		if last := h.tokens[len(h.tokens)-1]; last+1 < len(tt.tokens) && backWith[tt.tokens[last+1].word] && tt.tokens[last+1].clause == clauseOf(tt, h) {
+			return true
+		}
+		return h.tokens[0] > 0 && e.people[tt.tokens[h.tokens[0]-1].word] &&
 			tt.tokens[h.tokens[0]-1].clause == clauseOf(tt, h)
 	})
 	return assess(tt, hits, findShares(tt, e.people), subjectSentences, reply)
 }
+
+// backWith are the words after "come back" that make it an answer
+// ("they come back with an error"), not a service restored.
+var backWith = map[string]bool{"with": true, "mit": true, "avec": true}
 
 // assess reads the factors from the hits. Sentences below subjectSentences
 // are the subject; in a reply the subject names the original topic and
@@ -900,10 +915,17 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 	// "Production itself is running normally" in a plant: the
 	// manufacturing runs, which says nothing about a test system.
 	plantFine := negatedProd == 0 && len(prodFine) > 0 && plantWordsOnly && mailHasWord(tt, shopFloorWords)
-	var onProd, onTest []hit
+	a.prodSaidFine = len(prodFine) > 0 && !plantFine
+	var onProd, onTest, free []hit
 	for _, p := range problems {
 		e, ok := nearestEnv(tt, p, envs, fineEnv)
 		if !ok {
+			// A problem told before any environment is named is a matter
+			// of its own ("3) the app closes itself for all of T2 … 5) FYI
+			// the training system was slow yesterday").
+			if !slices.ContainsFunc(envs, func(e hit) bool { return e.tokens[0] < p.tokens[0] }) {
+				free = append(free, p)
+			}
 			continue
 		}
 		if e.concept == cEnvProduction && len(prodFine) > 0 {
@@ -944,6 +966,14 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 		if len(onTest) > 0 {
 			a.alternatives = append(a.alternatives, alternative{"environment", string(EnvNonProduction)})
 		}
+	case len(onTest) > 0 && len(free) > 0 && len(prodFine) == 0 && !slices.ContainsFunc(onTest, func(e hit) bool { return paragraphOf(tt, e) <= paragraphOf(tt, free[0])+1 }):
+		// The test system is named only later, with a matter of its own
+		// between, and production is not said to be fine: the problem
+		// told first is another matter, its environment unknown. (A
+		// "Précision : il s'agit de l'environnement de recette" right
+		// after the problem, or "la production tourne normalement",
+		// makes the whole mail one on a test system.)
+		a.alternatives = append(a.alternatives, alternative{"environment", string(EnvNonProduction)})
 	case len(onTest) > 0:
 		a.f.Environment, a.because["environment"] = EnvNonProduction, onTest
 	case len(prodFine) > 0 && !plantFine:
@@ -1009,7 +1039,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	// "Le reste d'internet fonctionne normalement", "our network is
 	// fine": the customer's own infrastructure working says nothing
 	// about how much of the product does.
-	continues = slices.DeleteFunc(continues, func(h hit) bool { return hasWord(tt, h.sentence, ownInfraWords) })
+	continues = slices.DeleteFunc(continues, func(h hit) bool { return clauseHasWord(tt, clauseOf(tt, h), ownInfraWords) })
 	// "Visa and PayPal work normally": a sentence that says something
 	// works, naming no environment and no problem, says the rest works.
 	envSentence := map[int]bool{}

@@ -33,8 +33,11 @@ func (e *Engine) Classify(in Input) Result {
 	// A mail with a reply prefix that opens a new ticket (the daemon did
 	// not find one to join) and says nothing in its text is judged on
 	// its subject, with low confidence: the subject is all there is.
+	// A new text that closes the matter ("confirmed, every device is
+	// scanning again, happy for you to close it") is not silent: its
+	// subject is the incident that is over.
 	fromSubject := false
-	if reply && !in.FollowUp && !describesAnything(a) {
+	if reply && !in.FollowUp && !describesAnything(a) && len(a.restored) == 0 && a.f.Intent != IntentThanks {
 		if sa := e.assess(tt, subjectSentences, false); describesAnything(sa) {
 			a, fromSubject = sa, true
 		}
@@ -113,7 +116,7 @@ func (e *Engine) Classify(in Input) Result {
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
 		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && likely != row.level &&
-			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipDownShare) {
+			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipDownShare) && !aboveTestCap(a, likely) {
 			// The learned model reads the factors, the row and the words
 			// of the mail; on authors nobody here had read, its likeliest
 			// level was right more often than the row's (model.go,
@@ -128,7 +131,7 @@ func (e *Engine) Classify(in Input) Result {
 			res.Candidates = withCandidate(res.Candidates, row.level)
 		}
 		if e.model != nil && e.modelSetsLevel && !row.learned {
-			if h := ticket.Levels[hedge(res.Level.Rank(), p)]; h != res.Level {
+			if h := ticket.Levels[hedge(res.Level.Rank(), p)]; h != res.Level && !aboveTestCap(a, h) {
 				// The model finds an incident not unlikely where the level
 				// says there is none: the more urgent level that costs
 				// least, a dangerous miss counting three times, is the
@@ -378,4 +381,16 @@ func ignoredReasons(tt *tokenizedText, a *assessment) []Reason {
 		out = append(out, Reason{Rule: "ignored:" + ig.h.concept.String(), Match: ig.h.text(tt), Note: ig.why})
 	}
 	return out
+}
+
+// aboveTestCap reports whether l is more urgent than a problem on a test
+// system can be, in a mail that says production is not affected: the
+// seeds rate non-production at most P2 (Scalr P2: "a non-production
+// system severely impacted"), so the learned model does not take such a
+// mail to P0/P1 ("DRINGEND!!! Totalausfall" of the training environment,
+// "die Produktion ist nicht betroffen"). Where a test system is only
+// named ("nos journalistes avec leur compte de test") the model may. A
+// table row still may: data stolen from a test system is a breach.
+func aboveTestCap(a *assessment, l ticket.Level) bool {
+	return a.f.Environment == EnvNonProduction && a.prodSaidFine && l.Rank() < ticket.P2.Rank()
 }
