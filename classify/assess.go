@@ -173,6 +173,16 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		}
 	}
 	isSubject := func(s int) bool { return s < subjectSentences }
+	// "Von unserer Seite kann der Fall geschlossen werden. Leider habe
+	// ich gleich etwas Neues: …": what follows a new matter announced is
+	// current, whatever the mail said was over before it.
+	newFrom := -1
+	for _, h := range hits {
+		if h.concept == cNewMatter && h.negation == "" && !flags[h.sentence].hypothetical && !isSubject(h.sentence) && (newFrom < 0 || h.tokens[0] < newFrom) {
+			newFrom = h.tokens[0]
+		}
+	}
+	isNew := func(h hit) bool { return newFrom >= 0 && h.tokens[0] > newFrom }
 	// "Re: RCA for write failures — It's happening again, right now":
 	// a mail that says the incident is back is a new report; the RCA
 	// it mentions can wait.
@@ -218,7 +228,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		// A paragraph after the update tells what is new ("We rolled out
 		// at 01:00. \n\n Since then nothing works …").
 		return saysOngoing(tt, h.sentence) || tt.startsWithContrast(clauseOf(tt, h)) ||
-			paragraphOf(tt, h) > lastRestored
+			paragraphOf(tt, h) > lastRestored || isNew(h)
 	}
 
 	var live []hit
@@ -270,9 +280,15 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			// own says what is wrong now ("but …", "it still fails").
 			a.ignored = append(a.ignored, ignoredHit{h, "about a past or resolved incident"})
 			continue
-		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" &&
+		case afterAction && isImpactConcept(h.concept) && h.concept.family() != "intent" && !isNew(h) &&
 			(afterActionClause[clauseOf(tt, h)] || !clauseHasWord(tt, clauseOf(tt, h), currentWords) && !tt.startsWithContrast(clauseOf(tt, h))):
 			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
+			continue
+		case (h.concept.family() == "data" || h.concept.family() == "security") && isSubject(h.sentence) && tt.isQuestion(h.sentence) &&
+			!hasBodyHit(hits, h.concept, subjectSentences):
+			// "Fuite de données ?" as the subject, the body telling
+			// nothing of the kind: a question, not a report.
+			a.ignored = append(a.ignored, ignoredHit{h, "asked in the subject; the body does not report it"})
 			continue
 		case (h.concept.family() == "data" || h.concept.family() == "security") && askedWhether(tt, h):
 			// "… ob personenbezogene Daten verloren gegangen … sind",
@@ -437,6 +453,12 @@ func askedWhether(tt *tokenizedText, h hit) bool {
 		}
 	}
 	return false
+}
+
+// hasBodyHit reports whether a hit of concept c, not negated, lies in the
+// body (past the subject's sentences).
+func hasBodyHit(hits []hit, c concept, subjectSentences int) bool {
+	return slices.ContainsFunc(hits, func(h hit) bool { return h.concept == c && h.negation == "" && h.sentence >= subjectSentences })
 }
 
 // askedOfVendor: a question about the vendor's own record or practice

@@ -58,6 +58,7 @@ const (
 	cAlmost       // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
 	cNotDown      // "nothing is down, it does eventually work": slow or failing, not stopped
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
+	cNewMatter    // "leider habe ich gleich etwas Neues", "a different issue": what follows is current
 	cIntentQuestion
 	cIntentRequest
 	cIntentWish
@@ -76,7 +77,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem",
+	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

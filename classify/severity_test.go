@@ -1465,3 +1465,35 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 		{"de_einbruch_und_brand_sind_alarmarten", "", "Einbruch- und Brandalarme kommen korrekt an, nur das Symbol in der Liste hat die falsche Farbe.", ticket.P3},
 	})
 }
+
+// TestClassifyRound33Mechanisms: what rounds 33–35 added, each on a mail
+// written for the test (authors AF–AI showed the patterns).
+func TestClassifyRound33Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A reply that closes the matter is not judged on its old subject.
+		{"en_reply_happy_to_close", "Re: [P0] All tills offline in Leeds", "Confirmed, every till has been taking payments since 08:10 and the queue has cleared. Happy for you to close it.", ticket.P4},
+		{"fr_reply_paiements_passent_de_nouveau_detail", "Re: Paiements refusés au comptoir", "Merci : les paiements passent de nouveau depuis hier 16 h. Un petit détail : sur le reçu, notre nom apparaît en majuscules sans les accents. C'est juste une question de présentation.", ticket.P3},
+		// An error that comes back is no service restored (else: thanks, P4).
+		{"en_all_come_back_with_an_error", "", "Since 01:00 every declaration we submit fails, they all come back with GW-CERT-02.", ticket.P3},
+		// A new matter after an incident report: what follows is current.
+		{"de_etwas_neues_nach_stoerungsbericht", "AW: Störungsbericht Druckausfall", "Danke für den Störungsbericht, der Fall kann geschlossen werden.\n\nLeider habe ich gleich etwas Neues: Jede einzelne Erstattung schlägt fehl, betroffen sind 1.200 Kunden, und eine manuelle Rücküberweisung ist keine realistische Lösung.", ticket.P1},
+		// Production said to be unaffected: a test system, however loud.
+		{"de_totalausfall_schulungsumgebung", "DRINGEND!!! Totalausfall", "Seit heute früh geht GAR NICHTS mehr. Es handelt sich um die Schulungsumgebung, die Produktion ist nicht betroffen.", ticket.P2},
+		// One named colleague locked out while everyone else works.
+		{"de_unsere_kollegin_gesperrt", "Benutzer gesperrt", "Unsere Kollegin Frau Lorenz ist nach dem Urlaub gesperrt, beim Anmelden kommt „Konto deaktiviert“. Alle anderen kommen normal rein.", ticket.P3},
+		// "HS-014" names a scanner, it is not "hors service".
+		{"de_hs_is_a_device_name", "", "Bei drei unserer Handscanner (HS-014, HS-022) zeigt die App einen falschen Akkustand an. Ausser der Anzeige funktioniert alles normal.", ticket.P3},
+		// Data told as no longer found.
+		{"de_zaehlerstaende_nicht_mehr_gefunden", "Kurze Frage", "Seit dem Update finden wir die Zählerstände vom Februar nicht mehr, am Freitag waren die Werte noch da. Rund 9.800 Zählerstände betroffen.", ticket.P0},
+		// A subject that asks, a body that says nothing leaked.
+		{"fr_fuite_de_donnees_question", "Fuite de données ?", "Un client a reçu deux fois la confirmation de sa commande. Nous avons vérifié : personne d'autre n'a reçu ses données. Pourquoi la confirmation est-elle partie deux fois ?", ticket.P3},
+		// Personal data reached through a public link.
+		{"en_public_link_downloaded", "Question about shared documents", "A coordinator put the full attendee export (names, e-mails, birth dates) in shared documents as a public link. The link works without login and the counter shows 212 downloads since Monday.", ticket.P0},
+		// Another patient's details on a label.
+		{"en_label_with_someone_elses_name", "labels on the bags", "Since this morning the labels on the collection bags show the wrong patient: whoever opens the locker sees another person's details and what they take.", ticket.P0},
+		// A password given to a phishing page.
+		{"fr_lien_clique_mot_de_passe", "TR: Action requise", "Notre assistante a cliqué sur le lien et entré son nom d'utilisateur et son mot de passe sur la page qui s'est ouverte. L'adresse n'était pas la vôtre.", ticket.P1},
+		// Tickets sold on a resale market are commerce, not stolen data.
+		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
+	})
+}
