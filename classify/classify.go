@@ -24,6 +24,11 @@ func (e *Engine) Classify(in Input) Result {
 	reply = reply && !forward
 	followUp := reply || in.FollowUp
 	newText, forwarded := stripQuotedText(in.Body)
+	if forward && strings.TrimSpace(forwarded) == "" {
+		// The caller cut the forwarded message off the body (intake cuts
+		// at its header block): the one it passes on.
+		forwarded = in.Forwarded
+	}
 	body := truncateUTF8(newText, maxClassifyBytes)
 
 	tt, bodyStart := tokenizeMail(subject, body)
@@ -126,7 +131,7 @@ func (e *Engine) Classify(in Input) Result {
 			// incident.
 			notes = append(notes, Reason{Rule: "table:" + row.name, Note: rowNote(row, &a.f) + fmt.Sprintf(" — would be %s (the model gives it %.2f)", row.level, p[row.level.Rank()])})
 			res.Level, res.ByModel = likely, true
-			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model (factors, table row and words) finds %s likeliest (%.2f); the table's row says %s", likely, p[likely.Rank()], row.level)}
+			first = Reason{Rule: "model", Note: fmt.Sprintf("the learned model finds %s likeliest (%.2f); the table's row says %s", likely, p[likely.Rank()], row.level)}
 			res.Confidence = min(res.Confidence, p[likely.Rank()])
 			res.Candidates = withCandidate(res.Candidates, row.level)
 		}
@@ -192,9 +197,14 @@ func (e *Engine) Classify(in Input) Result {
 		if lv := res.Level.Rank(); p[lv] < doubtShare {
 			res.Confidence = min(res.Confidence, 0.45)
 			res.Uncertain = true
-			likely := ticket.Levels[argmaxLevel(p)]
-			modelNote[0].Note += fmt.Sprintf("; finds %s unlikely (%.2f < %.2f), %s likelier: confirm", res.Level, p[lv], doubtShare, likely)
-			res.Candidates = withCandidate(res.Candidates, likely)
+			if likely := ticket.Levels[argmaxLevel(p)]; likely != res.Level {
+				modelNote[0].Note += fmt.Sprintf("; finds %s unlikely (%.2f < %.2f), %s likelier: confirm", res.Level, p[lv], doubtShare, likely)
+				res.Candidates = withCandidate(res.Candidates, likely)
+			} else {
+				// The model set this level itself, with no level it
+				// finds likely: a guess among several.
+				modelNote[0].Note += fmt.Sprintf("; no level likely (%.2f at most): confirm", p[lv])
+			}
 		}
 	}
 

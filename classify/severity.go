@@ -45,6 +45,10 @@ type Input struct {
 	// (environment, function) but no impact, and a follow-up that adds no
 	// impact is P4, so that Raise keeps the ticket's level.
 	FollowUp bool
+	// Forwarded is the message a forward passes on, as the caller cut it
+	// from the body (intake.ForwardedText): a forward (Fwd:, WG:, TR:)
+	// whose new text says nothing ("FYI, see below") is judged on it.
+	Forwarded string
 }
 
 // Reason explains one step of a classification. Only the first reason

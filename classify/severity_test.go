@@ -2,10 +2,13 @@ package classify
 
 import (
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"ticketd/intake"
 	"ticketd/ticket"
 )
 
@@ -1496,4 +1499,34 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		// Tickets sold on a resale market are commerce, not stolen data.
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
+}
+
+// TestForwardJudgedOnWhatItPassesOn: intake cuts a forwarded message off
+// the new text at its header block; a forward whose new text says nothing
+// ("FYI, see below", "Zur Info") is judged on the message it passes on,
+// as the caller hands it over in Input.Forwarded. Real mails, parsed as
+// the daemon parses them.
+func TestForwardJudgedOnWhatItPassesOn(t *testing.T) {
+	for _, name := range []string{"gmail-forward-fyi.eml", "outlook-forward-de.eml"} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("..", "testdata", "intake", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := intake.Parse(raw)
+			in := Input{Subject: msg.Subject, Body: msg.NewText, Forwarded: msg.Forwarded, Header: msg.Header}
+			r := Default().Classify(in)
+			if r.Level != ticket.P0 {
+				t.Errorf("Level = %s, want P0\n%s", r.Level, strings.Join(reasonStrings(r.Reasons), "\n"))
+			}
+			if !slices.ContainsFunc(r.Reasons, func(x Reason) bool { return x.Rule == "forwarded" }) {
+				t.Errorf("no reason says the forwarded message was judged: %v", reasonStrings(r.Reasons))
+			}
+			// Without what intake cut off, the same mail says nothing.
+			in.Forwarded = ""
+			if r := Default().Classify(in); r.Level == ticket.P0 {
+				t.Errorf("without Input.Forwarded still P0: the test no longer tests the hand-over")
+			}
+		})
+	}
 }

@@ -43,7 +43,7 @@ type inbound struct {
 // once per combination.
 func (d *Desk) classifySeverity(in *inbound, plan string, followUp bool) classify.Result {
 	if in.severity == nil || in.severityPlan != plan || in.severityUp != followUp {
-		r := d.engine().Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Header: in.msg.Header,
+		r := d.engine().Classify(classify.Input{Subject: in.msg.Subject, Body: in.msg.NewText, Forwarded: in.msg.Forwarded, Header: in.msg.Header,
 			PlanLabels: d.planLabels(plan), FollowUp: followUp})
 		in.severity, in.severityPlan, in.severityUp = &r, plan, followUp
 	}
@@ -608,10 +608,35 @@ func truncSecond(t *time.Time) *time.Time {
 	return &v
 }
 
+// ignoredBudget bounds the bytes of a ticket's reasons up to which the
+// classifier's "ignored …" diagnostics (a cue that did not count, and
+// why) are kept one by one; past it they are counted in one line. A
+// ticket's bytes are budgeted (issue 13), and a long mail can have a
+// dozen; `ticketd classify --json` on the stored mail shows them all.
+const ignoredBudget = 512
+
 func reasonStrings(rs []classify.Reason) []string {
 	out := make([]string, 0, len(rs))
+	size, dropped := 0, 0
 	for _, r := range rs {
-		out = append(out, r.String())
+		if !strings.HasPrefix(r.Rule, "ignored:") {
+			s := r.String()
+			out = append(out, s)
+			size += len(s)
+		}
+	}
+	for _, r := range rs {
+		if strings.HasPrefix(r.Rule, "ignored:") {
+			if s := r.String(); size+len(s) <= ignoredBudget {
+				out = append(out, s)
+				size += len(s)
+			} else {
+				dropped++
+			}
+		}
+	}
+	if dropped > 0 {
+		out = append(out, fmt.Sprintf("%d more cues ignored (ticketd classify --json shows which and why)", dropped))
 	}
 	return out
 }

@@ -193,6 +193,7 @@ func (p *parseState) parse(raw []byte) {
 
 	p.headers(header)
 	p.m.NewText = StripQuoted(p.m.Text)
+	p.m.Forwarded = ForwardedText(p.m.Text)
 }
 
 // applyLimits checks line lengths and header field count in one pass over

@@ -38,6 +38,7 @@ type goldenSummary struct {
 	HasReturnPath bool               `json:"has_return_path"`
 	Text          string             `json:"text"`
 	NewText       string             `json:"new_text"`
+	Forwarded     string             `json:"forwarded,omitempty"`
 	HasHTML       bool               `json:"has_html"`
 	Attachments   []goldenAttachment `json:"attachments"`
 	Automated     string             `json:"automated"`
@@ -66,6 +67,7 @@ func summarize(m *ticket.Message) goldenSummary {
 		HasReturnPath: m.HasReturnPath,
 		Text:          m.Text,
 		NewText:       m.NewText,
+		Forwarded:     m.Forwarded,
 		HasHTML:       m.HTML != "",
 		Attachments:   []goldenAttachment{},
 		ParseErrors:   len(m.ParseErrors) > 0,

@@ -209,3 +209,51 @@ func isMobileFooter(line string) bool {
 	line = strings.TrimSpace(line)
 	return len(line) <= 80 && mobileFooterRe.MatchString(line)
 }
+
+// forwardMarkerRe matches the line a mail client puts above a forwarded
+// message (Gmail, Thunderbird, Apple Mail; English, German, French).
+var forwardMarkerRe = regexp.MustCompile(`(?i)^-{2,}\s*(forwarded message|weitergeleitete nachricht|message transféré|message transfere|original message|ursprüngliche nachricht|message d'origine)\s*-*$|^(begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié)\s*:$`)
+
+// ForwardedText returns the text of the message embedded below the new
+// text: the forwarded report of "Fwd: Checkout down — FYI, see below", or
+// the mail an Outlook "FW:" carries under its header block. The embedded
+// message's own header lines are skipped and its own quoted history and
+// signature cut (StripQuoted). It returns "" when nothing is embedded.
+// Classification reads it only for a forward whose new text says nothing:
+// the forwarded report is then what is reported.
+func ForwardedText(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	start := -1
+	for i := range lines {
+		if isQuoted(lines[i]) {
+			continue
+		}
+		l := strings.TrimSpace(lines[i])
+		if forwardMarkerRe.MatchString(l) || isOutlookSeparator(lines, i) {
+			start = i + 1
+			break
+		}
+		if isHeaderBlock(lines, i) {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return ""
+	}
+	// Skip the embedded message's header lines ("From:", "Date:",
+	// "Betreff:", "Objet :" …), with blank lines before or among them.
+	i := start
+	for ; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || headerFromRe.MatchString(l) || headerSentRe.MatchString(l) || headerSubjectRe.MatchString(l) {
+			continue
+		}
+		break
+	}
+	if i >= len(lines) {
+		return ""
+	}
+	return StripQuoted(strings.Join(lines[i:], "\n"))
+}

@@ -202,3 +202,32 @@ func FuzzStripQuoted(f *testing.F) {
 		}
 	})
 }
+
+func TestForwardedText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"nothing_embedded", "The server is down.\n\nDana\n", ""},
+		{"gmail_forward_header_block_skipped",
+			"FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@x.example>\nDate: Mon, 2 Mar 2026\nSubject: Down\nTo: Dan <d@x.example>\n\nThe shop is down.\n",
+			"The shop is down."},
+		{"apple_mail_begin_forwarded",
+			"See below.\n\nBegin forwarded message:\n\nFrom: Ann <ann@x.example>\nSubject: Down\nDate: 2 March 2026\nTo: Dan\n\nNobody can log in.\n",
+			"Nobody can log in."},
+		{"outlook_block_and_own_history_cut",
+			"Zur Info.\n\n-----Ursprüngliche Nachricht-----\nVon: Henrik\nGesendet: Samstag\nAn: Jonas\nBetreff: Kassen\n\nKeine Zahlung geht durch.\n\n-----Ursprüngliche Nachricht-----\nVon: System\nGesendet: Samstag\nAn: Henrik\nBetreff: alt\n\nalt\n",
+			"Keine Zahlung geht durch."},
+		{"french_transfer_marker",
+			"Pour info.\n\n-------- Message transféré --------\nObjet : Bons bloqués\nDate : 04/03/2026\nDe : Patrick\nÀ : Julien\n\nAucune tablette ne reçoit les bons.\n",
+			"Aucune tablette ne reçoit les bons."},
+		{"quoted_marker_is_history_not_a_forward", "Thanks!\n\n> ---------- Forwarded message ---------\n> From: x\n", ""},
+		{"marker_with_nothing_below", "FYI\n\n---------- Forwarded message ---------\nFrom: Ann\nDate: today\nTo: Dan\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ForwardedText(tt.in); got != tt.want {
+				t.Errorf("ForwardedText() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

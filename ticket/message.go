@@ -35,6 +35,12 @@ type Message struct {
 	// author wrote in this mail. Classification and alerts use it.
 	NewText string
 
+	// Forwarded is the text of the message embedded below the new text
+	// (a forwarded report, or the mail under an Outlook header block),
+	// its own history and signature cut; "" when there is none.
+	// Classification reads it for a forward whose new text says nothing.
+	Forwarded string
+
 	Attachments []Attachment
 
 	// Header holds every header field, canonical keys, decoded where the

@@ -142,7 +142,7 @@ func (m *Main) cmdClassify(ctx context.Context, args []string) error {
 			}
 		}
 		entry.Sender = sender
-		r := engine.Classify(classify.Input{Subject: msg.Subject, Body: msg.NewText, Header: msg.Header, PlanLabels: labels})
+		r := engine.Classify(classify.Input{Subject: msg.Subject, Body: msg.NewText, Forwarded: msg.Forwarded, Header: msg.Header, PlanLabels: labels})
 		entry.Level, entry.Declared = r.Level, r.Declared
 		if r.Declared != "" {
 			entry.DeclaredLevel = &r.Declared

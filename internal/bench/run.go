@@ -1151,7 +1151,7 @@ var classifier = sync.OnceValue(classify.Default)
 // the pipeline calls it.
 func timeClassify(raw []byte) time.Duration {
 	m := intake.Parse(raw)
-	in := classify.Input{Subject: m.Subject, Body: m.NewText, Header: m.Header}
+	in := classify.Input{Subject: m.Subject, Body: m.NewText, Forwarded: m.Forwarded, Header: m.Header}
 	start := time.Now()
 	classifier().Classify(in)
 	return time.Since(start)
