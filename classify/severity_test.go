@@ -1469,8 +1469,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–35 added, each on a mail
-// written for the test (authors AF–AI showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–36 added, each on a mail
+// written for the test (authors AF–AJ showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1497,6 +1497,14 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		// A password given to a phishing page.
 		{"fr_lien_clique_mot_de_passe", "TR: Action requise", "Notre assistante a cliqué sur le lien et entré son nom d'utilisateur et son mot de passe sur la page qui s'est ouverte. L'adresse n'était pas la vôtre.", ticket.P1},
 		// Tickets sold on a resale market are commerce, not stolen data.
+		// Shouting "EMERGENCY" is no impact; one encoder of four, a short walk.
+		{"en_emergency_one_encoder", "EMERGENCY - encoder failure!!!", "The key card encoder at the spa desk shows a red light, we cannot make any cards there. Guests now have to walk over to main reception for a new card; the three encoders there work fine, it's only ours.", ticket.P3},
+		// A hotel room "out of order" is a room's status, not the system.
+		{"en_rooms_out_of_order", "Rooms 214 and 317", "Rooms 214 and 317 show out of order on the housekeeping board after every night audit. I set them back to in service each morning, then they flip back. The other 58 rooms behave normally.", ticket.P3},
+		// Someone else's breach in the news, nothing happened here.
+		{"en_breach_in_the_news", "Worried about guest data", "I read in the paper about a hotel software company that was hacked and leaked passport scans. Nothing has happened to us. Where are our guests' scans stored, and are they encrypted?", ticket.P4},
+		// Our notification to the supervisory authority: a breach.
+		{"de_meldung_an_die_aufsichtsbehoerde", "Gästelisten an eine Agentur", "Seit Februar erhält unsere frühere Agentur täglich die Gästeliste mit Ausweisdaten aus Ihrem System. Bitte senden Sie uns eine Stellungnahme für unsere Meldung an die Aufsichtsbehörde.", ticket.P0},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
