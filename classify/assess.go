@@ -303,6 +303,22 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	}
 
 	a.restored = restored
+	// "root cause report", "Störungsbericht", "rapport d'incident": the
+	// report on an incident names no function of the product.
+	reportOf := map[int]bool{}
+	for _, h := range hits {
+		if (h.concept == cAfterAction || h.concept == cIntentAdmin) && h.negation == "" {
+			for _, t := range h.tokens {
+				reportOf[t] = true
+			}
+		}
+	}
+	live = slices.DeleteFunc(live, func(h hit) bool {
+		if h.concept != cFuncPeripheral && h.concept != cFuncCritical && h.concept != cFuncSystem {
+			return false
+		}
+		return !slices.ContainsFunc(h.tokens, func(t int) bool { return !reportOf[t] })
+	})
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(tt, live)
 	live = a.readWorkaround(live, isSubject)
@@ -313,6 +329,13 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	a.readFunction(tt, live, isSubject)
 	a.readImpact(live)
 	a.readLossAndSecurity(live, flags, isSubject)
+	if demo := collect(live, cDemoData)[cDemoData]; len(demo) > 0 && a.f.Security == SecurityBreach {
+		// "lets anybody open the matter list without logging in … only
+		// your demo data, no real client data has ever been loaded": an
+		// open door, no one's data through it.
+		a.alternatives = append(a.alternatives, alternative{"security", string(SecurityBreach)})
+		a.f.Security, a.because["security"] = SecurityVulnerability, append(a.because["security"], demo...)
+	}
 	a.readIntent(tt, live, isSubject)
 	return a
 }
@@ -353,6 +376,9 @@ var diagnosisWords = map[string]bool{"itself": true, "themselves": true, "selbst
 	"meme": true, "memes": true, "healthy": true, "checked": true, "gepruft": true, "verifie": true,
 	"says": true, "said": true, "claims": true, "according": true, "sagt": true, "sagen": true, "sagte": true, "meint": true,
 	"laut": true, "behauptet": true, "dit": true, "disent": true, "affirme": true, "selon": true}
+
+// barelyWords say that what still works hardly does.
+var barelyWords = map[string]bool{"barely": true, "hardly": true, "kaum": true, "peine": true, "knapp": true}
 
 // ownInfraWords name the customer's own infrastructure.
 var ownInfraWords = map[string]bool{"internet": true, "internetverbindung": true, "network": true, "netzwerk": true, "netz": true,
@@ -1062,6 +1088,10 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	// fine": the customer's own infrastructure working says nothing
 	// about how much of the product does.
 	continues = slices.DeleteFunc(continues, func(h hit) bool { return clauseHasWord(tt, clauseOf(tt, h), ownInfraWords) })
+	// "People can still work, barely": hardly working is no part that works.
+	continues = slices.DeleteFunc(continues, func(h hit) bool {
+		return clauseHasWord(tt, clauseOf(tt, h), barelyWords) || clauseHasWord(tt, clauseOf(tt, h)+1, barelyWords) && tt.tokens[h.tokens[len(h.tokens)-1]].sentence == sentenceOfClause(tt, clauseOf(tt, h)+1)
+	})
 	// "Visa and PayPal work normally": a sentence that says something
 	// works, naming no environment and no problem, says the rest works.
 	envSentence := map[int]bool{}

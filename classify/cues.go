@@ -59,6 +59,7 @@ const (
 	cNotDown      // "nothing is down, it does eventually work": slow or failing, not stopped
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cNewMatter    // "leider habe ich gleich etwas Neues", "a different issue": what follows is current
+	cDemoData     // "only your demo data", "no real client data": what is exposed is no one's
 	cIntentQuestion
 	cIntentRequest
 	cIntentWish
@@ -77,7 +78,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter",
+	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter", "marker.demo-data",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 
@@ -468,6 +469,12 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 			if w := tt.tokens[j].word; !clitic && (w == "ne" || w == "n") {
 				continue
 			}
+			// "without documents they can't do anything", "ohne die
+			// Februarwerte geht das nicht": a condition the negative
+			// match needs, not a negation of it.
+			if negative && withoutWords[tt.tokens[j].word] {
+				continue
+			}
 			for _, cue := range e.negationCues {
 				if cue.matches(tt.tokens[j].word) {
 					return tt.src[tt.tokens[j].start:tt.tokens[j].end], j
@@ -477,6 +484,10 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 	}
 	return "", -1
 }
+
+// withoutWords name what is missing: before a match that is negative
+// itself they state a condition, they do not take the match back.
+var withoutWords = map[string]bool{"without": true, "ohne": true, "sans": true}
 
 // isNegation reports whether word is one of the negation cues.
 func (e *Engine) isNegation(word string) bool {

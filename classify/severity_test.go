@@ -1469,8 +1469,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–36 added, each on a mail
-// written for the test (authors AF–AJ showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–37 added, each on a mail
+// written for the test (authors AF–AL showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1505,6 +1505,20 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"en_breach_in_the_news", "Worried about guest data", "I read in the paper about a hotel software company that was hacked and leaked passport scans. Nothing has happened to us. Where are our guests' scans stored, and are they encrypted?", ticket.P4},
 		// Our notification to the supervisory authority: a breach.
 		{"de_meldung_an_die_aufsichtsbehoerde", "Gästelisten an eine Agentur", "Seit Februar erhält unsere frühere Agentur täglich die Gästeliste mit Ausweisdaten aus Ihrem System. Bitte senden Sie uns eine Stellungnahme für unsere Meldung an die Aufsichtsbehörde.", ticket.P0},
+		// "Without X they can't": a condition, not a negation (before,
+		// no state at all: P3 by default; no function is named, so the
+		// table says a function stopped for a part).
+		{"en_without_documents_cannot_work", "", "Since 9:00 the 27 users of the second floor get 'checked out by another process' on every document. Without their documents they can't do anything; the first floor works normally.", ticket.P2},
+		// An open door onto demo data only: a vulnerability.
+		{"en_open_training_demo_data_only", "Data protection concern", "Your training environment lets anybody on the internet open the matter list without logging in. It holds only your demo data, no real client data has ever been loaded.", ticket.P2},
+		// After an RCA request: "it has started again" makes what follows current.
+		{"en_started_again_after_rca", "RE: Outage 3 March - root cause report", "Before we get to the RCA: it looks like it has started again. Since 9:00 nobody can open documents from the DMS, all 60 users.", ticket.P0},
+		// Logins from abroad that got past MFA: suspected.
+		{"en_logins_from_abroad_past_mfa", "Question about the sign-in report", "The report shows three successful logins to partner accounts last night from an IP that geolocates to a country none of us have been to. We don't know how they got past MFA.", ticket.P1},
+		// A widget that disappeared is no data lost.
+		{"en_widget_disappeared_for_two", "Timer widget", "The timer widget disappeared for all our lawyers, then it turned out it is only 2 of 45. They can still record time in the time sheet.", ticket.P3},
+		// "Hat sich erledigt … heute früh läuft alles einwandfrei": over.
+		{"de_laeuft_alles_einwandfrei", "Re: Keine Verbindung zum Server - alle Arbeitsplätze", "Hat sich erledigt, bitte schließen. Es lag an unserer Firewall, die den Port blockiert hat. Gestern Abend konnten sich alle wieder verbinden, heute früh läuft alles einwandfrei.", ticket.P4},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
