@@ -1137,7 +1137,9 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	// update 7 extranets by hand after every booking is not possible").
 	worksClause := map[int]bool{}
 	for _, h := range live {
-		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept.family() == "workaround" && h.concept != cWorkaroundNone {
+		// (An effort, "every morning", "all day", is no way around: "my
+		// laptop crashes every morning" is still one user's.)
+		if h.concept == cEnvFine || h.concept == cScopeContinues || h.concept.family() == "workaround" && h.concept != cWorkaroundNone && h.concept != cWorkaroundEffort {
 			worksClause[clauseOf(tt, h)] = true
 		}
 	}

@@ -290,6 +290,10 @@ const flipDownShare = 0.5
 // cost 3 to 7 dangerous misses).
 const lowerShare = 0.35
 
+// tieMargin: the model finds another level likelier only by more than a
+// rounding ("Typo in docs": P3 0.45, P4 0.45 keeps the row's P4).
+const tieMargin = 0.01
+
 // hedgeKeep and hedgeDanger shape hedge: how much the level the row or
 // the model chose weighs against the model's probabilities, and how much
 // more than any other miss a dangerous one costs (a P0/P1 rated P3/P4).

@@ -652,7 +652,7 @@ func TestClassifyAppearanceAndRatedFindings(t *testing.T) {
 // pager keeps the row's level for an incident.
 func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	e := Default()
-	var byModel, agreed, flipsKept, hedged int
+	var byModel, agreed, flipsKept, lowersKept, hedged int
 	for _, m := range loadCorpus(t) {
 		r := e.Classify(m.input)
 		table := tableOnly.Classify(m.input)
@@ -684,6 +684,11 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 			agreed++
 		case isFlipDown(table.Level.Rank(), likeliest.Rank()) && r.Probabilities[likeliest] < flipDownShare:
 			flipsKept++ // the model doubts a P0/P1 row it gives P3/P4 less than 0.5
+		case likeliest.Rank() > table.Level.Rank() && r.Probabilities[likeliest] < lowerShare,
+			r.Probabilities[likeliest]-r.Probabilities[table.Level] < tieMargin:
+			lowersKept++ // a less urgent level below lowerShare, or a tie
+		case r.Factors.Environment == EnvNonProduction && likeliest.Rank() < ticket.P2.Rank():
+			// a test system's mail whose production is said unaffected: at most P2 (aboveTestCap)
 		default:
 			t.Errorf("%s/%s: the model finds %s likeliest, the table's %s stayed", m.corpus, m.file, likeliest, table.Level)
 		}
@@ -691,7 +696,7 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	if byModel == 0 || agreed == 0 {
 		t.Errorf("model levels %d, agreed %d: want both", byModel, agreed)
 	}
-	t.Logf("%d set by the model, %d where model and row agree, %d P0/P1 rows the model doubted but did not take down, %d hedged", byModel, agreed, flipsKept, hedged)
+	t.Logf("%d set by the model, %d where model and row agree, %d P0/P1 rows the model doubted but did not take down, %d rows kept against a weak lower level or a tie, %d hedged", byModel, agreed, flipsKept, lowersKept, hedged)
 	if flipsKept == 0 {
 		t.Error("no P0/P1 row kept against a model below flipDownShare: the guard is untested")
 	}
@@ -1469,7 +1474,7 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–37 added, each on a mail
+// TestClassifyRound33Mechanisms: what rounds 33–38 added, each on a mail
 // written for the test (authors AF–AL showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
@@ -1519,6 +1524,16 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"en_widget_disappeared_for_two", "Timer widget", "The timer widget disappeared for all our lawyers, then it turned out it is only 2 of 45. They can still record time in the time sheet.", ticket.P3},
 		// "Hat sich erledigt … heute früh läuft alles einwandfrei": over.
 		{"de_laeuft_alles_einwandfrei", "Re: Keine Verbindung zum Server - alle Arbeitsplätze", "Hat sich erledigt, bitte schließen. Es lag an unserer Firewall, die den Port blockiert hat. Gestern Abend konnten sich alle wieder verbinden, heute früh läuft alles einwandfrei.", ticket.P4},
+		// Everyone on a list got everyone's details: a breach told plainly.
+		{"en_newsletter_with_subscriber_export", "small oops with the newsletter", "I attached the wrong file: every subscriber got a spreadsheet with every subscriber's name, email and season ticket number.", ticket.P0},
+		// "It has happened again" after an RCA request: current.
+		{"en_happened_again_after_rca", "RE: INC-40512 outage 28 Jan", "We still haven't received the written RCA. Also: it has happened again. Since 06:40 every station display shows the fallback screen and the journey planner API returns 502 for everything.", ticket.P0},
+		// "I'm not reporting a fault": a wish, however it is worded.
+		{"en_not_reporting_a_fault", "Feature request: next-stop audio", "Many of our members are blind or partially sighted. Could the app announce the next stop? I'm not reporting a fault, just hoping this could go on the roadmap.", ticket.P4},
+		// A German separable verb: "lehnen … ab".
+		{"de_entwerter_lehnen_ab", "Entwerter", "Seit dem Tarifwechsel lehnen unsere Entwerter rund 30 % aller Handytickets ab. Eine Umgehung sehen wir nicht.", ticket.P1},
+		// A device that dies every afternoon: a fault of one device.
+		{"en_handheld_dies", "", "My handheld says 100% battery all day and then just dies around 3pm. Colleagues' devices are fine, I borrow the spare.", ticket.P3},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
