@@ -324,7 +324,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	live = a.readWorkaround(live, isSubject)
 	live = a.dropLocalMinor(tt, live, isSubject)
 	a.readState(tt, live, flags)
-	a.readEnvironment(tt, live, prodFine)
+	a.readEnvironment(tt, live, prodFine, isSubject)
 	a.readScope(tt, live, shares, flags, isSubject)
 	a.readFunction(tt, live, isSubject)
 	a.readImpact(live)
@@ -931,7 +931,7 @@ func abs(x int) int {
 // nearest to it. A problem bound to production makes the mail production;
 // else one bound to a test system makes it non-production, as does
 // production named as fine; else the environments merely mentioned.
-func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
+func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit, isSubject func(int) bool) {
 	var envs, fines, problems []hit
 	for _, h := range live {
 		switch {
@@ -971,7 +971,8 @@ func (a *assessment) readEnvironment(tt *tokenizedText, live, prodFine []hit) {
 			// A problem told before any environment is named is a matter
 			// of its own ("3) the app closes itself for all of T2 … 5) FYI
 			// the training system was slow yesterday").
-			if !slices.ContainsFunc(envs, func(e hit) bool { return e.tokens[0] < p.tokens[0] }) {
+			// (The subject is the mail's title, not a matter told first.)
+			if !isSubject(p.sentence) && !slices.ContainsFunc(envs, func(e hit) bool { return e.tokens[0] < p.tokens[0] }) {
 				free = append(free, p)
 			}
 			continue

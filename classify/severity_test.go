@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–38 added, each on a mail
-// written for the test (authors AF–AL showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–39 added, each on a mail
+// written for the test (authors AF–AN showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1534,6 +1534,14 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"de_entwerter_lehnen_ab", "Entwerter", "Seit dem Tarifwechsel lehnen unsere Entwerter rund 30 % aller Handytickets ab. Eine Umgehung sehen wir nicht.", ticket.P1},
 		// A device that dies every afternoon: a fault of one device.
 		{"en_handheld_dies", "", "My handheld says 100% battery all day and then just dies around 3pm. Colleagues' devices are fine, I borrow the spare.", ticket.P3},
+		// Another resident's care plan on a family portal: a breach, told as a story.
+		{"fr_portail_famille_autre_dame", "Portail famille", "En haut il y a bien le nom de ma maman, mais en dessous j'ai vu le plan de soins et la liste des médicaments d'une autre dame, chambre 12.", ticket.P0},
+		// "Autre chose :" after thanks for an incident report: a new matter.
+		{"fr_autre_chose_apres_rapport", "Re: Indisponibilité du 3 février - rapport d'incident", "Merci pour le rapport d'incident. Par contre, autre chose : depuis lundi, l'unité protégée (24 résidents) n'affiche plus aucun traitement si besoin, les infirmières notent sur papier. Les deux autres unités ne sont pas concernées.", ticket.P1},
+		// The ones that were stuck have been sent: over.
+		{"fr_ceux_qui_etaient_bloques", "Re: Billet 81177 – bons manquants", "Tout est rentré dans l'ordre : les bons arrivent de nouveau chez tous les chauffeurs et ceux qui étaient bloqués ont été transmis. Vous pouvez fermer le billet.", ticket.P4},
+		// A look back with lessons learned: no incident now.
+		{"en_lessons_learned_after_outage", "Looking back at last Tuesday", "Now that the dust has settled: when the system went down at 07:50 we switched to paper. Everything from before the outage was still there and it's all working normally now. Could we have a lessons learned call?", ticket.P4},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }

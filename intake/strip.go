@@ -214,6 +214,10 @@ func isMobileFooter(line string) bool {
 // message (Gmail, Thunderbird, Apple Mail; English, German, French).
 var forwardMarkerRe = regexp.MustCompile(`(?i)^-{2,}\s*(forwarded message|weitergeleitete nachricht|message transféré|message transfere|original message|ursprüngliche nachricht|message d'origine)\s*-*$|^(begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié)\s*:$`)
 
+// forwardHeaderRe matches the header lines of a forwarded message that the
+// reply header patterns do not ("Sujet :", "Pour :", "Reply-To:").
+var forwardHeaderRe = regexp.MustCompile(`(?i)^\*?(sujet|pour|reply-to|antwort an|répondre à|cc|bcc|cci|kopie)\s?:`)
+
 // ForwardedText returns the text of the message embedded below the new
 // text: the forwarded report of "Fwd: Checkout down — FYI, see below", or
 // the mail an Outlook "FW:" carries under its header block. The embedded
@@ -243,11 +247,12 @@ func ForwardedText(text string) string {
 		return ""
 	}
 	// Skip the embedded message's header lines ("From:", "Date:",
-	// "Betreff:", "Objet :" …), with blank lines before or among them.
+	// "Betreff:", "Objet :", "Sujet :", "Pour :" …), with blank lines
+	// before or among them.
 	i := start
 	for ; i < len(lines); i++ {
 		l := strings.TrimSpace(lines[i])
-		if l == "" || headerFromRe.MatchString(l) || headerSentRe.MatchString(l) || headerSubjectRe.MatchString(l) {
+		if l == "" || headerFromRe.MatchString(l) || headerSentRe.MatchString(l) || headerSubjectRe.MatchString(l) || forwardHeaderRe.MatchString(l) {
 			continue
 		}
 		break

@@ -220,6 +220,9 @@ func TestForwardedText(t *testing.T) {
 		{"french_transfer_marker",
 			"Pour info.\n\n-------- Message transféré --------\nObjet : Bons bloqués\nDate : 04/03/2026\nDe : Patrick\nÀ : Julien\n\nAucune tablette ne reçoit les bons.\n",
 			"Aucune tablette ne reçoit les bons."},
+		{"thunderbird_french_headers",
+			"FYI\n\n-------- Message transféré --------\nSujet : Portail famille\nDate : Thu, 19 Feb 2026 16:21:09 +0100\nDe : Martine <m@x.example>\nPour : accueil@x.example\n\nJ'ai vu le dossier d'une autre dame.\n",
+			"J'ai vu le dossier d'une autre dame."},
 		{"quoted_marker_is_history_not_a_forward", "Thanks!\n\n> ---------- Forwarded message ---------\n> From: x\n", ""},
 		{"marker_with_nothing_below", "FYI\n\n---------- Forwarded message ---------\nFrom: Ann\nDate: today\nTo: Dan\n", ""},
 	}
