@@ -97,7 +97,7 @@ func (c concept) family() string {
 func (c concept) negatable() bool {
 	switch c {
 	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
-		cScopeTeam, cScopeSubset, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort:
+		cScopeTeam, cScopeSubset, cScopeOneUser, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort:
 		return false
 	}
 	return true
@@ -473,6 +473,10 @@ func (e *Engine) negationCue(tt *tokenizedText, idx []int, window int, clitic bo
 			// Februarwerte geht das nicht": a condition the negative
 			// match needs, not a negation of it.
 			if negative && withoutWords[tt.tokens[j].word] {
+				continue
+			}
+			// "Member no. 40877": a number, not a negation.
+			if tt.tokens[j].word == "no" && j+1 < len(tt.tokens) && isNumber(tt.tokens[j+1].word) {
 				continue
 			}
 			for _, cue := range e.negationCues {

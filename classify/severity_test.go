@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–39 added, each on a mail
-// written for the test (authors AF–AN showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–40 added, each on a mail
+// written for the test (authors AF–AQ showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1542,6 +1542,16 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"fr_ceux_qui_etaient_bloques", "Re: Billet 81177 – bons manquants", "Tout est rentré dans l'ordre : les bons arrivent de nouveau chez tous les chauffeurs et ceux qui étaient bloqués ont été transmis. Vous pouvez fermer le billet.", ticket.P4},
 		// A look back with lessons learned: no incident now.
 		{"en_lessons_learned_after_outage", "Looking back at last Tuesday", "Now that the dust has settled: when the system went down at 07:50 we switched to paper. Everything from before the outage was still there and it's all working normally now. Could we have a lessons learned call?", ticket.P4},
+		// An idea, explained by what is hard today: a wish.
+		{"en_idea_offline_mode", "Idea for the caretaker app", "A suggestion from our caretakers: in basements without signal the app can't load the job, so they walk back up. Would it be possible to have an offline mode?", ticket.P4},
+		// "False alarm … all debits are going through": over.
+		{"en_false_alarm_debits_go_through", "RE: ALL direct debits rejected", "False alarm, my apologies. Our bank had moved the cut-off time. All debits are going through. You can close the ticket.", ticket.P4},
+		// Everyone got everyone's bank details: a breach.
+		{"en_everyone_got_everyones_bank_details", "newsletter from this morning", "The newsletter had our whole member list attached, about 3,900 rows. Two members asked why they got everyone's bank details.", ticket.P0},
+		// Other clubs' members' health forms: "these are not my clients".
+		{"en_not_my_clients_health_forms", "health questionnaires in trainer view", "When I search a client in the trainer app I can open profiles from other clubs with their health forms. These are not my clients and not even our club.", ticket.P0},
+		// One member's card, everyone else fine.
+		{"en_card_for_one_member", "card not working for one member", "Member no. 40877's card is refused at the turnstile every morning this week: card unknown. Everyone else is fine.", ticket.P3},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
