@@ -303,6 +303,14 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	}
 
 	a.restored = restored
+	// A reply that opens a new matter ("Two things: … 2. Since the fix,
+	// the confirmation e-mails are not being sent"): the subject names
+	// the old incident, and its scope and function are not the new one's.
+	if reply && newFrom >= 0 {
+		live = slices.DeleteFunc(live, func(h hit) bool {
+			return isSubject(h.sentence) && (h.concept.family() == "scope" || h.concept.family() == "function")
+		})
+	}
 	// "root cause report", "Störungsbericht", "rapport d'incident": the
 	// report on an incident names no function of the product.
 	reportOf := map[int]bool{}

@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–40 added, each on a mail
-// written for the test (authors AF–AQ showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–41 added, each on a mail
+// written for the test (authors AF–AR showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1552,6 +1552,17 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"en_not_my_clients_health_forms", "health questionnaires in trainer view", "When I search a client in the trainer app I can open profiles from other clubs with their health forms. These are not my clients and not even our club.", ticket.P0},
 		// One member's card, everyone else fine.
 		{"en_card_for_one_member", "card not working for one member", "Member no. 40877's card is refused at the turnstile every morning this week: card unknown. Everyone else is fine.", ticket.P3},
+		// Records shifted by one row: data corrupted.
+		{"de_halter_um_eine_zeile_verschoben", "Kleine Frage zur Hundekontrolle", "Nach dem Update sind die Halter durcheinander, es scheint alles um eine Zeile verschoben zu sein. Ich habe dreissig Einträge angeschaut, alle sind falsch zugeordnet.", ticket.P0},
+		// Confidential minutes there for anyone to read, and indexed.
+		{"en_minutes_for_anyone_to_read", "minutes on the website", "The confidential minutes with the names and addresses of four families are there for anyone to read without logging in. Google also has it already.", ticket.P0},
+		// "Printing them one by one is not possible in the time": no way around.
+		{"en_one_by_one_not_possible", "", "The print batch for the 4,100 reminder letters stops every time after about 200 and the whole batch is marked failed. Printing them one by one is not possible in the time; by law they must be posted by Friday.", ticket.P1},
+		// "Two things:" then a new problem after an RCA request: judged
+		// without the old subject's "all services" (before: P0). The
+		// table alone says P1 (the author's P2 needs the cost of the
+		// phoning, which the model weighs on the corpus mail).
+		{"en_two_things_rca_then_new_problem", "RE: Portal completely down - all services", "Two things: 1. Could you send the root cause analysis for Tuesday's outage? 2. Since the fix, the confirmation e-mails for bookings are not being sent. The bookings themselves arrive correctly. Our reception now phones each citizen who booked, which is eating most of their day.", ticket.P1},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
