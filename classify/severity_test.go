@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–41 added, each on a mail
-// written for the test (authors AF–AR showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–42 added, each on a mail
+// written for the test (authors AF–AS showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1563,6 +1563,10 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		// table alone says P1 (the author's P2 needs the cost of the
 		// phoning, which the model weighs on the corpus mail).
 		{"en_two_things_rca_then_new_problem", "RE: Portal completely down - all services", "Two things: 1. Could you send the root cause analysis for Tuesday's outage? 2. Since the fix, the confirmation e-mails for bookings are not being sent. The bookings themselves arrive correctly. Our reception now phones each citizen who booked, which is eating most of their day.", ticket.P1},
+		// "Nur eine Kleinigkeit": 17 of 44 teachers with an empty timetable, no way around.
+		{"de_kleinigkeit_stundenplan_leer", "Kleinigkeit Stundenplan", "Nur eine Kleinigkeit: bei 17 von 44 Lehrkräften ist der Stundenplan leer, sie können keine Anwesenheit erfassen. Wie wir das ohne System lösen sollen, wissen wir nicht.", ticket.P1},
+		// One dad, everyone else fine.
+		{"fr_un_papa_ne_peut_plus_se_connecter", "Un parent ne peut plus se connecter", "Un papa n'arrive plus à se connecter à l'application depuis qu'il a changé de téléphone. Sur ordinateur, ça marche. Les autres parents n'ont pas de souci.", ticket.P3},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
