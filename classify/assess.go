@@ -285,10 +285,12 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 			a.ignored = append(a.ignored, ignoredHit{h, "a mail after an incident (root cause analysis, SLA credit): tells the incident that is over"})
 			continue
 		case (h.concept.family() == "data" || h.concept.family() == "security") && isSubject(h.sentence) && tt.isQuestion(h.sentence) &&
-			!hasBodyHit(hits, h.concept, subjectSentences):
-			// "Fuite de données ?" as the subject, the body telling
-			// nothing of the kind: a question, not a report.
-			a.ignored = append(a.ignored, ignoredHit{h, "asked in the subject; the body does not report it"})
+			!hasBodyHit(hits, h.concept, subjectSentences) && deniedInBody(hits, subjectSentences):
+			// "Fuite de données ?" as the subject, the body denying it
+			// ("personne d'autre n'a reçu ses données"): a question, not
+			// a report. ("Logged into someone else's account??" over a
+			// body that tells it stays a report.)
+			a.ignored = append(a.ignored, ignoredHit{h, "asked in the subject; the body denies it"})
 			continue
 		case (h.concept.family() == "data" || h.concept.family() == "security") && askedWhether(tt, h):
 			// "… ob personenbezogene Daten verloren gegangen … sind",
@@ -487,6 +489,17 @@ func askedWhether(tt *tokenizedText, h hit) bool {
 		}
 	}
 	return false
+}
+
+// deniedInBody reports whether the body takes back a data or security
+// problem: a negated cue of those families ("no data was exposed"), a
+// data-recovered one ("nothing was lost") or a no-problem marker
+// ("personne d'autre n'a reçu ses données").
+func deniedInBody(hits []hit, subjectSentences int) bool {
+	return slices.ContainsFunc(hits, func(h hit) bool {
+		return h.sentence >= subjectSentences && (h.concept == cDataRecovered || h.concept == cNoProblem ||
+			h.negation != "" && (h.concept.family() == "data" || h.concept.family() == "security"))
+	})
 }
 
 // hasBodyHit reports whether a hit of concept c, not negated, lies in the

@@ -291,8 +291,9 @@ const flipDownShare = 0.5
 const lowerShare = 0.35
 
 // tieMargin: the model finds another level likelier only by more than a
-// rounding ("Typo in docs": P3 0.45, P4 0.45 keeps the row's P4).
-const tieMargin = 0.01
+// coin flip ("Typo in docs": P3 0.45, P4 0.45, or "Error in the
+// documentation …": P3 0.46, P4 0.44, keep the row's P4).
+const tieMargin = 0.03
 
 // hedgeKeep and hedgeDanger shape hedge: how much the level the row or
 // the model chose weighs against the model's probabilities, and how much

@@ -685,7 +685,7 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 		case isFlipDown(table.Level.Rank(), likeliest.Rank()) && r.Probabilities[likeliest] < flipDownShare:
 			flipsKept++ // the model doubts a P0/P1 row it gives P3/P4 less than 0.5
 		case likeliest.Rank() > table.Level.Rank() && r.Probabilities[likeliest] < lowerShare,
-			r.Probabilities[likeliest]-r.Probabilities[table.Level] < tieMargin:
+			r.Probabilities[likeliest]-r.Probabilities[table.Level] < tieMargin+0.002: // (Probabilities are rounded to 0.001)
 			lowersKept++ // a less urgent level below lowerShare, or a tie
 		case r.Factors.Environment == EnvNonProduction && likeliest.Rank() < ticket.P2.Rank():
 			// a test system's mail whose production is said unaffected: at most P2 (aboveTestCap)
@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–42 added, each on a mail
-// written for the test (authors AF–AS showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–43 added, each on a mail
+// written for the test (authors AF–AU showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1567,6 +1567,10 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"de_kleinigkeit_stundenplan_leer", "Kleinigkeit Stundenplan", "Nur eine Kleinigkeit: bei 17 von 44 Lehrkräften ist der Stundenplan leer, sie können keine Anwesenheit erfassen. Wie wir das ohne System lösen sollen, wissen wir nicht.", ticket.P1},
 		// One dad, everyone else fine.
 		{"fr_un_papa_ne_peut_plus_se_connecter", "Un parent ne peut plus se connecter", "Un papa n'arrive plus à se connecter à l'application depuis qu'il a changé de téléphone. Sur ordinateur, ça marche. Les autres parents n'ont pas de souci.", ticket.P3},
+		// A subject that asks, a body that tells it: a report, not a question.
+		{"en_logged_into_someone_elses_account", "Fwd: Logged into someone else's account??", "The page said Welcome back, Richard and showed orders that are not mine: deliveries to an address in Harrogate and a phone number.", ticket.P0},
+		// Our invoice sent to another restaurant: a breach.
+		{"fr_facture_envoyee_a_un_autre_restaurant", "TR: Facture reçue au nom d'un autre client", "La pièce jointe n'est pas notre facture mais celle d'un autre restaurant, avec leur IBAN. Notre propre facture a été envoyée à un autre restaurant.", ticket.P0},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
