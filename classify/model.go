@@ -292,8 +292,9 @@ const lowerShare = 0.35
 
 // tieMargin: the model finds another level likelier only by more than a
 // coin flip ("Typo in docs": P3 0.45, P4 0.45, or "Error in the
-// documentation …": P3 0.46, P4 0.44, keep the row's P4).
-const tieMargin = 0.03
+// documentation …": P3 0.46, P4 0.44, or "Admin guide: wrong config key":
+// P3 0.49, P4 0.46, keep the row's P4).
+const tieMargin = 0.05
 
 // hedgeKeep and hedgeDanger shape hedge: how much the level the row or
 // the model chose weighs against the model's probabilities, and how much

@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–43 added, each on a mail
-// written for the test (authors AF–AU showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–44 added, each on a mail
+// written for the test (authors AF–AW showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1571,6 +1571,14 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"en_logged_into_someone_elses_account", "Fwd: Logged into someone else's account??", "The page said Welcome back, Richard and showed orders that are not mine: deliveries to an address in Harrogate and a phone number.", ticket.P0},
 		// Our invoice sent to another restaurant: a breach.
 		{"fr_facture_envoyee_a_un_autre_restaurant", "TR: Facture reçue au nom d'un autre client", "La pièce jointe n'est pas notre facture mais celle d'un autre restaurant, avec leur IBAN. Notre propre facture a été envoyée à un autre restaurant.", ticket.P0},
+		// All customers visible in copy, the full list attached: a breach.
+		{"fr_destinataires_en_copie_visible", "TR: rappel d'entretien", "Le rappel parti cette nuit a été envoyé avec tous les destinataires en copie visible, et la liste complète est dedans avec nom, adresse et téléphone de chaque client.", ticket.P0},
+		// Receipts gone from the archive and from the backup: data lost.
+		{"de_belege_fehlen_auch_in_der_sicherung", "Fragen zum Jahresabschluss", "Im Archiv fehlen seit der Umstellung sämtliche Belege von Oktober bis Dezember. Laut Ihrem Support sind sie auch in der Sicherung nicht mehr vorhanden.", ticket.P0},
+		// A go-live date is not the production environment.
+		{"de_produktivstart_ist_keine_produktion", "NOTFALL", "Die Datenbank ist komplett leer, alle Testfälle sind weg. Es betrifft unseren Testmandanten. Unser Testteam steht still und der Produktivstart am 1. März wackelt.", ticket.P2},
+		// "Instead of ringing round" is no wrong result.
+		{"en_instead_of_ringing_round", "What happened yesterday afternoon?", "Yesterday between 14:00 and 16:00 none of us could log in. Then it came back by itself and everything has been normal since. Is there a status page I can check next time instead of ringing round?", ticket.P4},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
