@@ -346,6 +346,13 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 		a.alternatives = append(a.alternatives, alternative{"security", string(SecurityBreach)})
 		a.f.Security, a.because["security"] = SecurityVulnerability, append(a.because["security"], demo...)
 	}
+	if denial := collect(live, cNoLeak)[cNoLeak]; len(denial) > 0 && (a.f.Security == SecurityBreach || a.f.Security == SecuritySuspected) &&
+		!slices.ContainsFunc(a.because["security"], func(h hit) bool { return h.tokens[0] > denial[len(denial)-1].tokens[0] }) {
+		// "… laptop stolen … it turns out nothing is lost and nothing
+		// leaked": the story ends in a denial; what it told was a scare.
+		a.alternatives = append(a.alternatives, alternative{"security", string(a.f.Security)})
+		a.f.Security, a.because["security"] = SecurityNone, denial
+	}
 	a.readIntent(tt, live, isSubject)
 	return a
 }

@@ -60,6 +60,7 @@ const (
 	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
 	cNewMatter    // "leider habe ich gleich etwas Neues", "a different issue": what follows is current
 	cDemoData     // "only your demo data", "no real client data": what is exposed is no one's
+	cNoLeak       // "nothing leaked", "no customer data left the company": a scare, no breach
 	cIntentQuestion
 	cIntentRequest
 	cIntentWish
@@ -78,7 +79,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter", "marker.demo-data",
+	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter", "marker.demo-data", "marker.no-leak",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

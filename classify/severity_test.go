@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–44 added, each on a mail
-// written for the test (authors AF–AW showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–45 added, each on a mail
+// written for the test (authors AF–AY showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1579,6 +1579,12 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"de_produktivstart_ist_keine_produktion", "NOTFALL", "Die Datenbank ist komplett leer, alle Testfälle sind weg. Es betrifft unseren Testmandanten. Unser Testteam steht still und der Produktivstart am 1. März wackelt.", ticket.P2},
 		// "Instead of ringing round" is no wrong result.
 		{"en_instead_of_ringing_round", "What happened yesterday afternoon?", "Yesterday between 14:00 and 16:00 none of us could log in. Then it came back by itself and everything has been normal since. Is there a status page I can check next time instead of ringing round?", ticket.P4},
+		// A stolen laptop, then "nothing leaked": a scare, not a breach.
+		{"en_stolen_laptop_nothing_leaked", "Stolen laptop last week", "Last Tuesday a manager had his laptop stolen. It turns out nothing is lost and nothing leaked: the disk was encrypted, and our DPO concluded no customer data left the company. Do you need a form from us?", ticket.P4},
+		// "If I can see theirs, someone else can see mine": a breach.
+		{"en_someone_else_can_see_mine", "Odd thing with my proof link", "Instead of my leaflet I got another company's proof with a full list of their clients. I suppose if I can see theirs, someone else can see mine.", ticket.P0},
+		// Fields emptied by a migration, no copy anywhere: data lost.
+		{"en_fields_emptied_no_copy", "", "Every job ticket created before 9 January now has the substrate and quantity fields blank, 4,312 tickets, emptied last night by the migration. We have no copy of those fields anywhere else.", ticket.P0},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
