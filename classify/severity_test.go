@@ -1474,8 +1474,8 @@ func TestClassifyRound31Mechanisms(t *testing.T) {
 	})
 }
 
-// TestClassifyRound33Mechanisms: what rounds 33–45 added, each on a mail
-// written for the test (authors AF–AY showed the patterns).
+// TestClassifyRound33Mechanisms: what rounds 33–46 added, each on a mail
+// written for the test (authors AF–AZ showed the patterns).
 func TestClassifyRound33Mechanisms(t *testing.T) {
 	runLevelCases(t, []levelCase{
 		// A reply that closes the matter is not judged on its old subject.
@@ -1585,6 +1585,10 @@ func TestClassifyRound33Mechanisms(t *testing.T) {
 		{"en_someone_else_can_see_mine", "Odd thing with my proof link", "Instead of my leaflet I got another company's proof with a full list of their clients. I suppose if I can see theirs, someone else can see mine.", ticket.P0},
 		// Fields emptied by a migration, no copy anywhere: data lost.
 		{"en_fields_emptied_no_copy", "", "Every job ticket created before 9 January now has the substrate and quantity fields blank, 4,312 tickets, emptied last night by the migration. We have no copy of those fields anywhere else.", ticket.P0},
+		// Results of unknown patients received by a practice: a breach.
+		{"fr_comptes_rendus_patients_inconnus", "TR: résultats envoyés à l'extérieur", "Un cabinet nous a appelés : depuis lundi, il reçoit par courriel des comptes rendus de patients qu'il ne connaît pas, avec nom, date de naissance et résultats.", ticket.P0},
+		// "Le correctif … fonctionne : plus aucun rejet": over.
+		{"fr_plus_aucun_rejet", "RE: Transmission des résultats", "Le correctif installé hier soir fonctionne : plus aucun rejet depuis. Merci, vous pouvez clôturer le ticket.", ticket.P4},
 		{"en_tickets_sold_on_resale", "Your resale", "It does exactly what it's built to do, but within the hour tickets were sold on your resale marketplace at 3x face value. Could you add a price cap per event?", ticket.P4},
 	})
 }
