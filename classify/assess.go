@@ -339,20 +339,6 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	a.readFunction(tt, live, isSubject)
 	a.readImpact(live)
 	a.readLossAndSecurity(live, flags, isSubject)
-	if demo := collect(live, cDemoData)[cDemoData]; len(demo) > 0 && a.f.Security == SecurityBreach {
-		// "lets anybody open the matter list without logging in … only
-		// your demo data, no real client data has ever been loaded": an
-		// open door, no one's data through it.
-		a.alternatives = append(a.alternatives, alternative{"security", string(SecurityBreach)})
-		a.f.Security, a.because["security"] = SecurityVulnerability, append(a.because["security"], demo...)
-	}
-	if denial := collect(live, cNoLeak)[cNoLeak]; len(denial) > 0 && (a.f.Security == SecurityBreach || a.f.Security == SecuritySuspected) &&
-		!slices.ContainsFunc(a.because["security"], func(h hit) bool { return h.tokens[0] > denial[len(denial)-1].tokens[0] }) {
-		// "… laptop stolen … it turns out nothing is lost and nothing
-		// leaked": the story ends in a denial; what it told was a scare.
-		a.alternatives = append(a.alternatives, alternative{"security", string(a.f.Security)})
-		a.f.Security, a.because["security"] = SecurityNone, denial
-	}
 	a.readIntent(tt, live, isSubject)
 	return a
 }
@@ -741,6 +727,12 @@ var limitWords = map[string]bool{"until": true, "till": true, "except": true, "b
 	"jusqu": true, "sauf": true, "excepte": true}
 
 // sentenceOfClause returns the sentence clause c belongs to (-1 if none).
+// clauseOrNextHasWord reports whether clause c, or the clause after it in
+// the same sentence ("People can still work, barely"), has one of words.
+func clauseOrNextHasWord(tt *tokenizedText, c int, words map[string]bool) bool {
+	return clauseHasWord(tt, c, words) || sentenceOfClause(tt, c+1) == sentenceOfClause(tt, c) && clauseHasWord(tt, c+1, words)
+}
+
 func sentenceOfClause(tt *tokenizedText, c int) int {
 	for _, t := range tt.tokens {
 		if t.clause == c {
@@ -1118,9 +1110,7 @@ func (a *assessment) readScope(tt *tokenizedText, live []hit, shares []share, fl
 	// about how much of the product does.
 	continues = slices.DeleteFunc(continues, func(h hit) bool { return clauseHasWord(tt, clauseOf(tt, h), ownInfraWords) })
 	// "People can still work, barely": hardly working is no part that works.
-	continues = slices.DeleteFunc(continues, func(h hit) bool {
-		return clauseHasWord(tt, clauseOf(tt, h), barelyWords) || clauseHasWord(tt, clauseOf(tt, h)+1, barelyWords) && tt.tokens[h.tokens[len(h.tokens)-1]].sentence == sentenceOfClause(tt, clauseOf(tt, h)+1)
-	})
+	continues = slices.DeleteFunc(continues, func(h hit) bool { return clauseOrNextHasWord(tt, clauseOf(tt, h), barelyWords) })
 	// "Visa and PayPal work normally": a sentence that says something
 	// works, naming no environment and no problem, says the rest works.
 	envSentence := map[int]bool{}
@@ -1475,7 +1465,8 @@ func (a *assessment) readImpact(live []hit) {
 
 // readLossAndSecurity: data lost or a breach, unless hedged in the same
 // sentence or the subject ("we believe", "Verdacht auf"), which makes it a
-// risk or a suspicion.
+// risk or a suspicion. Exposed demo data only is a vulnerability; a story
+// that ends in "nothing leaked" was a scare (the intent stays an incident).
 func (a *assessment) readLossAndSecurity(live []hit, flags []sentenceFlags, isSubject func(int) bool) {
 	subjectHedged := false
 	for s := range flags {
@@ -1484,7 +1475,7 @@ func (a *assessment) readLossAndSecurity(live []hit, flags []sentenceFlags, isSu
 		}
 	}
 	hedged := func(h hit) bool { return flags[h.sentence].hedge || subjectHedged }
-	by := collect(live, cDataLost, cDataAtRisk, cSecurityBreach, cSecuritySuspected, cSecurityVulnerability)
+	by := collect(live, cDataLost, cDataAtRisk, cSecurityBreach, cSecuritySuspected, cSecurityVulnerability, cDemoData, cNoLeak)
 	var lost, risk []hit
 	for _, h := range by[cDataLost] {
 		if hedged(h) {
@@ -1526,6 +1517,20 @@ func (a *assessment) readLossAndSecurity(live []hit, flags []sentenceFlags, isSu
 	}
 	if a.f.DataLoss != DataLossNone || a.f.Security == SecurityBreach || a.f.Security == SecuritySuspected {
 		a.f.Intent = IntentIncident
+	}
+	if demo := by[cDemoData]; len(demo) > 0 && a.f.Security == SecurityBreach {
+		// "lets anybody open the matter list without logging in … only
+		// your demo data, no real client data has ever been loaded": an
+		// open door, no one's data through it.
+		a.alternatives = append(a.alternatives, alternative{"security", string(SecurityBreach)})
+		a.f.Security, a.because["security"] = SecurityVulnerability, append(a.because["security"], demo...)
+	}
+	if denial := by[cNoLeak]; len(denial) > 0 && (a.f.Security == SecurityBreach || a.f.Security == SecuritySuspected) &&
+		!slices.ContainsFunc(a.because["security"], func(h hit) bool { return h.tokens[0] > denial[len(denial)-1].tokens[0] }) {
+		// "… laptop stolen … it turns out nothing is lost and nothing
+		// leaked": the story ends in a denial; what it told was a scare.
+		a.alternatives = append(a.alternatives, alternative{"security", string(a.f.Security)})
+		a.f.Security, a.because["security"] = SecurityNone, denial
 	}
 }
 
