@@ -121,12 +121,12 @@ func (e *Engine) Classify(in Input) Result {
 		}
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
 		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && likely != row.level &&
-			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipDownShare) && !aboveTestCap(a, likely) &&
+			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipShare(row.name)) && !aboveTestCap(a, likely) &&
 			(likely.Rank() < row.level.Rank() || p[likely.Rank()] >= lowerShare) && p[likely.Rank()]-p[row.level.Rank()] >= tieMargin {
 			// The learned model reads the factors, the row and the words
 			// of the mail; on authors nobody here had read, its likeliest
 			// level was right more often than the row's (model.go,
-			// isFlipDown, flipDownShare). The row's level stays a
+			// isFlipDown, flipShare). The row's level stays a
 			// candidate: taken from P0/P1 to P3/P4 the result is
 			// uncertain, and the pager keeps the row's level for an
 			// incident.

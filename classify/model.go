@@ -279,8 +279,34 @@ func isFlipDown(a, b int) bool {
 }
 
 // flipDownShare: the probability the model must give a P3/P4 level to
-// take a P0/P1 row down to it (isFlipDown).
-const flipDownShare = 0.5
+// take a P0/P1 row down to it (isFlipDown). It was 0.5 from round 20 to
+// round 46. Round 47 measured Classify itself, each author's mails read
+// with a model trained without that author (TestLeaveOneAuthorOut,
+// "Classify"; until then only an approximation without the hedge), on
+// 4,870 mails of 55 authors: 0.5 gave 94.5 % exact, 98.9 % within one
+// and 13 dangerous misses; 0.4 gave 94.6 / 99.0 / 11; 0.3 the same as
+// 0.4 (lowerShare already asks 0.40 of any lowering); 0.6 94.4 / 98.7 /
+// 15. So a flip down now asks no more than any other lowering, except
+// from the rows of a breach or of lost data (lossRowFlipShare).
+const flipDownShare = 0.40
+
+// lossRowFlipShare is flipDownShare for the rows "breach", "suspected-breach"
+// and "data-lost": on short texts the model's view of security and of
+// data loss is weak (at 0.40 it took the seeds' "an attacker downloaded
+// our customer table" to P4). Leaving one author out: 0.5 here keeps
+// 94.6 / 99.0 / 11 and all the seeds' examples; never flipping these
+// rows costs 18 more dangerous misses.
+const lossRowFlipShare = 0.5
+
+// flipShare is what the model must give a P3/P4 level to take the P0/P1
+// row named down to it.
+func flipShare(row string) float64 {
+	switch row {
+	case "breach", "suspected-breach", "data-lost":
+		return lossRowFlipShare
+	}
+	return flipDownShare
+}
 
 // lowerShare: to take a row's level to a less urgent one the model must
 // give that level at least this much. A flat view ("Our production

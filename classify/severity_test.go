@@ -648,7 +648,7 @@ func TestClassifyAppearanceAndRatedFindings(t *testing.T) {
 // TestClassifyModelDecidesExceptFlipsDown: where a built-in row set the
 // level, the model's likeliest level is the Level, with the row's kept as
 // a candidate; it takes a P0/P1 row down to P3/P4 only when it gives that
-// level at least flipDownShare, and then the result is uncertain and the
+// level at least flipShare (more for a breach or lost data), and then the result is uncertain and the
 // pager keeps the row's level for an incident.
 func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	e := Default()
@@ -671,7 +671,7 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 		case r.ByModel:
 			byModel++
 			if r.Level != likeliest || r.Level == table.Level || r.Reasons[0].Rule != "model" || !slices.Contains(r.Candidates, table.Level) ||
-				isFlipDown(table.Level.Rank(), r.Level.Rank()) && (r.Probabilities[r.Level] < flipDownShare || !r.Uncertain || r.PageLevel != table.Level && supportsIncident(r.Factors)) {
+				isFlipDown(table.Level.Rank(), r.Level.Rank()) && (r.Probabilities[r.Level] < flipShare(table.Row) || !r.Uncertain || r.PageLevel != table.Level && supportsIncident(r.Factors)) {
 				t.Errorf("%s/%s: model level %s over the table's %s: reasons %v, candidates %v", m.corpus, m.file, r.Level, table.Level, r.Reasons[0], r.Candidates)
 			}
 		case !tableDecided(table):
@@ -682,8 +682,8 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 			// the declared level among uncertain candidates, as before
 		case likeliest == table.Level:
 			agreed++
-		case isFlipDown(table.Level.Rank(), likeliest.Rank()) && r.Probabilities[likeliest] < flipDownShare:
-			flipsKept++ // the model doubts a P0/P1 row it gives P3/P4 less than 0.5
+		case isFlipDown(table.Level.Rank(), likeliest.Rank()) && r.Probabilities[likeliest] < flipShare(table.Row):
+			flipsKept++ // the model doubts a P0/P1 row it gives P3/P4 less than flipShare
 		case likeliest.Rank() > table.Level.Rank() && r.Probabilities[likeliest] < lowerShare,
 			r.Probabilities[likeliest]-r.Probabilities[table.Level] < tieMargin+0.002: // (Probabilities are rounded to 0.001)
 			lowersKept++ // a less urgent level below lowerShare, or a tie
@@ -698,7 +698,7 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 	}
 	t.Logf("%d set by the model, %d where model and row agree, %d P0/P1 rows the model doubted but did not take down, %d rows kept against a weak lower level or a tie, %d hedged", byModel, agreed, flipsKept, lowersKept, hedged)
 	if flipsKept == 0 {
-		t.Error("no P0/P1 row kept against a model below flipDownShare: the guard is untested")
+		t.Error("no P0/P1 row kept against a model below flipShare: the guard is untested")
 	}
 	if hedged == 0 {
 		t.Error("no level hedged in the corpora: the hedge's reasons, candidates and uncertainty are untested")
