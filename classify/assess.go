@@ -331,6 +331,7 @@ func assess(tt *tokenizedText, hits []hit, shares []share, subjectSentences int,
 	})
 	live = a.dropSubjectLabels(live, isSubject)
 	live = a.dropWhenNoProblem(tt, live)
+	live = a.dropMissingFeature(live)
 	live = a.readWorkaround(live, isSubject)
 	live = a.dropLocalMinor(tt, live, isSubject)
 	a.readState(tt, live, flags)
@@ -669,11 +670,20 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		return !saidIn[paragraphOf(tt, h)] && slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && saidIn[paragraphOf(tt, w)] }) &&
 			!slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && paragraphOf(tt, w) == paragraphOf(tt, h) })
 	}
+	regressed := map[int]bool{}
+	for _, h := range live {
+		if h.concept == cRegression {
+			regressed[h.sentence] = true
+		}
+	}
 	out := live[:0:0]
 	for _, h := range live {
 		switch h.concept {
 		case cStateStopped, cStateDegraded, cStateFailing, cStateWrong:
-			if wish && ownItem(h) {
+			if wish && (ownItem(h) || regressed[h.sentence]) {
+				// "… could load a bit faster. Since last Thursday it
+				// takes 2 to 4 minutes, it used to open instantly": a
+				// fault told as a wish is still a fault.
 				out = append(out, h)
 				continue
 			}
@@ -694,6 +704,38 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		out = append(out, h)
 	}
 	return out
+}
+
+// dropMissingFeature: "your POS still cannot do a combined price … is
+// this on your roadmap?" A mail that asks for something new
+// (marker.roadmap) and says in so many words that the product lacks it
+// (marker.missing-feature) describes no fault in the sentences that say
+// so, unless they say it worked before (marker.regression): their
+// stopped, failing or wrong states are the wish's motivation.
+// Data lost and breaches are never a wish's motivation; a state in
+// another sentence still counts.
+func (a *assessment) dropMissingFeature(live []hit) []hit {
+	by := collect(live, cRoadmap, cMissingFeature, cRegression, cDataLost, cSecurityBreach, cSecuritySuspected)
+	if len(by[cRoadmap]) == 0 || len(by[cMissingFeature]) == 0 || len(by[cDataLost])+len(by[cSecurityBreach])+len(by[cSecuritySuspected]) > 0 {
+		return live
+	}
+	lacks := map[int]bool{}
+	for _, h := range by[cMissingFeature] {
+		lacks[h.sentence] = true
+	}
+	for _, h := range by[cRegression] {
+		delete(lacks, h.sentence) // "since the update it cannot …": it could before
+	}
+	return slices.DeleteFunc(live, func(h hit) bool {
+		switch h.concept {
+		case cStateStopped, cStateFailing, cStateWrong, cStateProblem, cImpactCritical, cImpactSignificant:
+			if lacks[h.sentence] {
+				a.ignored = append(a.ignored, ignoredHit{h, "a capability the product lacks, asked for: the motivation of a wish"})
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // contradictedLater reports whether a later clause of h's sentence starts

@@ -59,8 +59,11 @@ func (e *Engine) Classify(in Input) Result {
 		// problem is over or asks for nothing ("for your records: it has
 		// been fine since", "kein Handlungsbedarf") makes the subject
 		// history, as in a reply.
+		// An intent alone ("Contracts Director" in the forwarder's
+		// signature reads as administrative) is no report of its own:
+		// the forwarded one says what the matter is.
 		ba := e.assess(tt, subjectSentences, true)
-		bodySaysNothing = !describesAnything(ba)
+		bodySaysNothing = !describesAnything(ba) || !describesImpact(ba) && !describesImpact(a) && ba.f.Intent != IntentThanks
 		if len(ba.restored) > 0 || ba.f.Intent == IntentThanks {
 			a = ba
 		}
@@ -258,8 +261,13 @@ func sentencesBefore(tt *tokenizedText, off int) int {
 // intent or a statement that something is back ("the store rebooted the
 // till and it has been fine since": a forwarded report is then history).
 func describesAnything(a *assessment) bool {
-	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone || len(a.restored) > 0 ||
-		(a.f.Intent != IntentUnknown && a.f.Intent != IntentRequest && a.f.Intent != IntentQuestion)
+	return describesImpact(a) || (a.f.Intent != IntentUnknown && a.f.Intent != IntentRequest && a.f.Intent != IntentQuestion)
+}
+
+// describesImpact reports whether a describes something wrong, over or
+// at risk: more than an intent.
+func describesImpact(a *assessment) bool {
+	return a.f.State != StateNone || a.f.DataLoss != DataLossNone || a.f.Security != SecurityNone || len(a.restored) > 0
 }
 
 // supportsIncident reports whether the factors describe an incident

@@ -49,18 +49,21 @@ const (
 	cSecurityBreach
 	cSecuritySuspected
 	cSecurityVulnerability
-	cHedge        // "we believe", "Verdacht", "probablement"
-	cHistory      // "root cause analysis", "last week's outage", "was down for two hours"
-	cRestored     // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
-	cAfterAction  // "root cause analysis", "SLA credit", "Störungsbericht": a mail about an incident that is over
-	cHypothetical // "what happens if", "falls", "au cas où"
-	cIntermittent // "every third time", "manchmal", "par moments": a stop that comes and goes
-	cAlmost       // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
-	cNotDown      // "nothing is down, it does eventually work": slow or failing, not stopped
-	cNoProblem    // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
-	cNewMatter    // "leider habe ich gleich etwas Neues", "a different issue": what follows is current
-	cDemoData     // "only your demo data", "no real client data": what is exposed is no one's
-	cNoLeak       // "nothing leaked", "no customer data left the company": a scare, no breach
+	cHedge          // "we believe", "Verdacht", "probablement"
+	cHistory        // "root cause analysis", "last week's outage", "was down for two hours"
+	cRestored       // "is back since 10:40", "wiederhergestellt", "rétabli": a status update
+	cAfterAction    // "root cause analysis", "SLA credit", "Störungsbericht": a mail about an incident that is over
+	cHypothetical   // "what happens if", "falls", "au cas où"
+	cIntermittent   // "every third time", "manchmal", "par moments": a stop that comes and goes
+	cAlmost         // "quasiment à l'arrêt", "close to unusable": a stop that is not complete
+	cNotDown        // "nothing is down, it does eventually work": slow or failing, not stopped
+	cNoProblem      // "nothing's broken", "kein Fehler", "pas un bug": a wish or question
+	cNewMatter      // "leider habe ich gleich etwas Neues", "a different issue": what follows is current
+	cDemoData       // "only your demo data", "no real client data": what is exposed is no one's
+	cNoLeak         // "nothing leaked", "no customer data left the company": a scare, no breach
+	cMissingFeature // "still cannot do", "unterstützt keine", "ne permet pas": a capability the product lacks
+	cRoadmap        // "on your roadmap", "feature request", "nächste Version": asks for something new
+	cRegression     // "it used to open instantly", "seit dem Update", "avant ça marchait": it worked before
 	cIntentQuestion
 	cIntentRequest
 	cIntentWish
@@ -79,7 +82,7 @@ var conceptNames = [numConcepts]string{
 	"impact.critical", "impact.significant", "impact.minor",
 	"data.lost", "data.at-risk", "data.recovered",
 	"security.breach", "security.suspected", "security.vulnerability",
-	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter", "marker.demo-data", "marker.no-leak",
+	"marker.hedge", "marker.history", "marker.restored", "marker.after-action", "marker.hypothetical", "marker.intermittent", "marker.almost", "marker.not-down", "marker.no-problem", "marker.new-matter", "marker.demo-data", "marker.no-leak", "marker.missing-feature", "marker.roadmap", "marker.regression",
 	"intent.question", "intent.request", "intent.wish", "intent.thanks", "intent.admin",
 }
 

@@ -200,10 +200,16 @@ func findShares(tt *tokenizedText, people map[string]bool) []share {
 			continue // "18 personnes sur 140 mandats": people and mandates, no share
 		}
 		sh := share{ratio: n / m, tokens: []int{i, k}, sentence: sentence, people: nextIsPeople(tt, after, people) || nextIsPeople(tt, j, people)}
-		if n == 1 && i > 0 && eachWords[tt.tokens[i-1].word] {
+		switch {
+		case n == 1 && i > 0 && eachWords[tt.tokens[i-1].word]:
 			// "every one of our 120 users", "jeder einzelne von 40",
 			// "chacun des 30": all of them.
 			sh.ratio = 1
+		case n == 1 && m >= 10:
+			// "1 of the 64 bait stations", "one of our 24 drivers": a
+			// single one, however many there are ("one of our 3
+			// stores" is a third of the business).
+			sh.ratio = min(sh.ratio, shareNegligible)
 		}
 		if n == 0 {
 			// "0 of 1,860 invoices created": none went through, so it

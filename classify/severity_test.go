@@ -1622,3 +1622,37 @@ func TestForwardJudgedOnWhatItPassesOn(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyRound47Mechanisms: one mail per mechanism of round 47
+// (testdata/classify/ROUND10.md), written for the test, read by the
+// table alone.
+func TestClassifyRound47Mechanisms(t *testing.T) {
+	runLevelCases(t, []levelCase{
+		// A capability the product lacks, asked for on the roadmap: a wish.
+		{"en_missing_feature_roadmap", "Rota export", "Your scheduler still cannot export a rota to Excel, which frankly is embarrassing in 2026. Please put it on the roadmap.", ticket.P4},
+		{"de_keine_kombination_roadmap", "Kombi-Preise", "Die Kasse unterstützt keine Kombination aus Ticket und Getränk. Ist das für die nächste Version geplant?", ticket.P4},
+		// … unless it worked before: a fault told as a wish (the table's
+		// row for a peripheral function slow for many, not "nothing wrong").
+		{"en_used_to_work_wish", "Suggestion: faster reports", "It would be great if the sales report could load faster. Since the update it takes five minutes for all 30 area managers, it used to open instantly.", ticket.P3},
+		// The problem is back: not a restore, a new matter.
+		{"de_problem_wieder_da", "AW: Kassen sehr langsam – gelöst", "Leider ist das Problem wieder da: an drei von vier Standorten brauchen die Kassen seit Mittag eine Minute pro Buchung.", ticket.P1},
+		// "No more rejections": the fix holds, the matter is closed.
+		{"fr_plus_aucun_refus", "RE: Paiements refusés", "C'est réglé de notre côté : plus aucun paiement refusé depuis votre correctif. Vous pouvez fermer le ticket.", ticket.P4},
+		// One of many: a single device.
+		{"en_one_of_forty_scanners", "Scanner", "One of our 40 handheld scanners has stopped connecting to the Wi-Fi since yesterday; the others are fine.", ticket.P3},
+		// "kann … für keine einzige … kaufen": nothing can be bought.
+		{"de_keine_einzige_kaufen", "Online-Verkauf", "Seit dem Einspielen der neuen Woche kann man online für keine einzige Vorstellung ein Ticket kaufen. Für die laufende Woche funktioniert alles.", ticket.P1},
+		// A separate issue after an RCA: current.
+		{"en_separate_issue_after_rca", "Re: RCA for last week's outage", "Thanks for the RCA, all clear. Separate issue though: since this morning no invoices can be created at all, for any customer.", ticket.P0},
+		// Someone else's people's data received: a breach.
+		{"de_liste_nicht_fuer_uns", "Falsche Datei im Portal", "Heute haben wir über das Portal eine Datei erhalten, die nicht für uns bestimmt ist: Namen und Geburtsdaten von rund 300 Patienten einer anderen Praxis.", ticket.P0},
+	})
+	// A forward whose own text only asks for speed and signs with a title
+	// ("Contracts Director") is judged on the report it passes on.
+	r := tableOnly.Classify(Input{Subject: "FW: Upload problem - North team",
+		Body:      "Forwarding Liam's note below, can you look at this today please.\n\nSandra Okafor\nContracts Director",
+		Forwarded: "Since yesterday none of the North team can upload photo proofs, the app rejects every upload. South and West are fine."})
+	if r.Level.Rank() > ticket.P2.Rank() {
+		t.Errorf("forward with a title in the signature: %s, want the forwarded report's level (P1/P2)\n%s", r.Level, strings.Join(reasonStrings(r.Reasons), "\n"))
+	}
+}
