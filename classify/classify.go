@@ -70,7 +70,7 @@ func (e *Engine) Classify(in Input) Result {
 	}
 	if forwarded != "" && !in.FollowUp && !fromSubject && bodySaysNothing {
 		ftt, fStart := tokenizeMail(subject, truncateUTF8(forwarded, maxClassifyBytes))
-		if fa := e.assess(ftt, sentencesBefore(ftt, fStart), true); describesAnything(fa) {
+		if fa := e.assess(ftt, sentencesBefore(ftt, fStart), followUp); describesAnything(fa) {
 			a, tt, fromForward = fa, ftt, true
 		}
 	}

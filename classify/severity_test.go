@@ -1644,6 +1644,12 @@ func TestClassifyRound47Mechanisms(t *testing.T) {
 		{"de_keine_einzige_kaufen", "Online-Verkauf", "Seit dem Einspielen der neuen Woche kann man online für keine einzige Vorstellung ein Ticket kaufen. Für die laufende Woche funktioniert alles.", ticket.P1},
 		// A separate issue after an RCA: current.
 		{"en_separate_issue_after_rca", "Re: RCA for last week's outage", "Thanks for the RCA, all clear. Separate issue though: since this morning no invoices can be created at all, for any customer.", ticket.P0},
+		// "Leider ist es wieder da", a fix said to be permanent: current.
+		{"de_es_ist_wieder_da", "AW: Ticket 4411 – Rechnungslauf", "Leider ist es wieder da. Seit 7 Uhr lädt der Rechnungslauf wieder nicht, obwohl Sie geschrieben hatten, das Problem sei dauerhaft behoben.", ticket.P1},
+		// A list of every child, other weeks by changing the link: exposed.
+		{"en_full_list_of_every_child", "Link in the confirmation", "When I click the link in my confirmation I see the full list of every child in the group with their parents' phone numbers, and if I change the number at the end of the link I get other weeks' groups.", ticket.P0},
+		// A password that will expire is a notice, not a fault.
+		{"en_password_will_expire", "Question", "The system keeps telling me my password will expire in 10 days. Is that normal? I only changed it in October.", ticket.P4},
 		// Someone else's people's data received: a breach.
 		{"de_liste_nicht_fuer_uns", "Falsche Datei im Portal", "Heute haben wir über das Portal eine Datei erhalten, die nicht für uns bestimmt ist: Namen und Geburtsdaten von rund 300 Patienten einer anderen Praxis.", ticket.P0},
 	})
