@@ -715,8 +715,16 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 // Data lost and breaches are never a wish's motivation; a state in
 // another sentence still counts.
 func (a *assessment) dropMissingFeature(live []hit) []hit {
-	by := collect(live, cRoadmap, cMissingFeature, cRegression, cDataLost, cSecurityBreach, cSecuritySuspected)
-	if len(by[cRoadmap]) == 0 || len(by[cMissingFeature]) == 0 || len(by[cDataLost])+len(by[cSecurityBreach])+len(by[cSecuritySuspected]) > 0 {
+	by := collect(live, cRoadmap, cMissingFeature, cRegression, cDataLost, cSecurityBreach, cSecuritySuspected, cScopePerEvent)
+	// "we export to CSV and convert it ourselves, and each time the notes
+	// are lost": what a workaround loses every time is no stored data.
+	perEvent := map[int]bool{}
+	for _, h := range by[cScopePerEvent] {
+		perEvent[h.sentence] = true
+	}
+	lostInWorkaround := func(h hit) bool { return h.concept == cDataLost && perEvent[h.sentence] }
+	if len(by[cRoadmap]) == 0 || len(by[cMissingFeature]) == 0 || len(by[cSecurityBreach])+len(by[cSecuritySuspected]) > 0 ||
+		slices.ContainsFunc(by[cDataLost], func(h hit) bool { return !lostInWorkaround(h) }) {
 		return live
 	}
 	lacks := map[int]bool{}
@@ -727,6 +735,10 @@ func (a *assessment) dropMissingFeature(live []hit) []hit {
 		delete(lacks, h.sentence) // "since the update it cannot …": it could before
 	}
 	return slices.DeleteFunc(live, func(h hit) bool {
+		if lostInWorkaround(h) {
+			a.ignored = append(a.ignored, ignoredHit{h, "lost each time by the workaround for a capability the product lacks"})
+			return true
+		}
 		switch h.concept {
 		case cStateStopped, cStateFailing, cStateWrong, cStateProblem, cImpactCritical, cImpactSignificant:
 			if lacks[h.sentence] {

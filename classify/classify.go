@@ -125,7 +125,7 @@ func (e *Engine) Classify(in Input) Result {
 		first = Reason{Rule: "table:" + row.name, Level: row.level, Note: rowNote(row, &a.f)}
 		if likely := ticket.Levels[argmaxLevel(p)]; e.model != nil && e.modelSetsLevel && !row.learned && likely != row.level &&
 			(!isFlipDown(row.level.Rank(), likely.Rank()) || p[likely.Rank()] >= flipShare(row.name)) && !aboveTestCap(a, likely) &&
-			(likely.Rank() < row.level.Rank() || p[likely.Rank()] >= lowerShare) && p[likely.Rank()]-p[row.level.Rank()] >= tieMargin {
+			(likely.Rank() < row.level.Rank() || p[likely.Rank()] >= lowerShare) && p[likely.Rank()]-p[row.level.Rank()] >= tieMargin && p[likely.Rank()] >= rowMoveShare(row.name) {
 			// The learned model reads the factors, the row and the words
 			// of the mail; on authors nobody here had read, its likeliest
 			// level was right more often than the row's (model.go,

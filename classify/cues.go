@@ -101,7 +101,7 @@ func (c concept) family() string {
 func (c concept) negatable() bool {
 	switch c {
 	case cFuncSystem, cFuncCritical, cFuncPeripheral, cFuncDocumentation, cFuncAdministrative, cEnvNonProduction, cEnvFine, cStateNot, cImpactMinor,
-		cScopeTeam, cScopeSubset, cScopeOneUser, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort:
+		cScopeTeam, cScopeSubset, cScopeOneUser, cHedge, cWorkaroundNone, cWorkaroundUnacceptable, cWorkaroundEffort, cMissingFeature:
 		return false
 	}
 	return true

@@ -298,6 +298,18 @@ const flipDownShare = 0.40
 // rows costs 18 more dangerous misses.
 const lossRowFlipShare = 0.5
 
+// rowMoveShare is what the model must give another level to move the
+// row named: the seeds place documentation errors at the lowest level
+// (Blancco Severity 4: "documentation errors"), and a flat view ("P3
+// 0.47, P4 0.41") of authors who call them a minor fault does not
+// overrule the definition.
+func rowMoveShare(row string) float64 {
+	if row == "documentation" {
+		return 0.5
+	}
+	return 0
+}
+
 // flipShare is what the model must give a P3/P4 level to take the P0/P1
 // row named down to it.
 func flipShare(row string) float64 {

@@ -687,6 +687,8 @@ func TestClassifyModelDecidesExceptFlipsDown(t *testing.T) {
 		case likeliest.Rank() > table.Level.Rank() && r.Probabilities[likeliest] < lowerShare,
 			r.Probabilities[likeliest]-r.Probabilities[table.Level] < tieMargin+0.002: // (Probabilities are rounded to 0.001)
 			lowersKept++ // a less urgent level below lowerShare, or a tie
+		case r.Probabilities[likeliest] < rowMoveShare(table.Row):
+			lowersKept++ // a row the model moves only with rowMoveShare (documentation)
 		case r.Factors.Environment == EnvNonProduction && likeliest.Rank() < ticket.P2.Rank():
 			// a test system's mail whose production is said unaffected: at most P2 (aboveTestCap)
 		default:
