@@ -1650,6 +1650,15 @@ func TestClassifyRound47Mechanisms(t *testing.T) {
 		{"de_es_ist_wieder_da", "AW: Ticket 4411 – Rechnungslauf", "Leider ist es wieder da. Seit 7 Uhr lädt der Rechnungslauf wieder nicht, obwohl Sie geschrieben hatten, das Problem sei dauerhaft behoben.", ticket.P1},
 		// A list of every child, other weeks by changing the link: exposed.
 		{"en_full_list_of_every_child", "Link in the confirmation", "When I click the link in my confirmation I see the full list of every child in the group with their parents' phone numbers, and if I change the number at the end of the link I get other weeks' groups.", ticket.P0},
+		// A customer file downloaded without logging in, an outsider has it.
+		{"fr_telecharge_sans_connexion", "Lien sur la page de réservation", "Sans être connectée, ça télécharge le fichier complet de nos clients avec noms et adresses. Au moins une personne extérieure a le fichier.", ticket.P0},
+		// One comment lost on one appointment, the others intact: one
+		// record (the table's single-record-lost row; not P0).
+		{"de_kommentar_bei_einem_termin", "Datenverlust!!!", "Bei einem Termin war mein Kommentar nach dem Speichern einfach weg. Bei den anderen Terminen sind alle Kommentare vorhanden.", ticket.P2},
+		// Two bookings in one slot, clashes every day: a wrong result
+		// (the table's "fault" row; before, nothing was described: P4 with
+		// the invoice question beside it).
+		{"en_double_booked_slots", "Calendar", "Since Tuesday the calendar is letting two dogs into the same groomer's slot; we have had four clashes every day. Also, our invoice says 11 users.", ticket.P3},
 		// A password that will expire is a notice, not a fault.
 		{"en_password_will_expire", "Question", "The system keeps telling me my password will expire in 10 days. Is that normal? I only changed it in October.", ticket.P4},
 		// Someone else's people's data received: a breach.
