@@ -670,12 +670,7 @@ func (a *assessment) dropWhenNoProblem(tt *tokenizedText, live []hit) []hit {
 		return !saidIn[paragraphOf(tt, h)] && slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && saidIn[paragraphOf(tt, w)] }) &&
 			!slices.ContainsFunc(live, func(w hit) bool { return w.concept == cIntentWish && paragraphOf(tt, w) == paragraphOf(tt, h) })
 	}
-	regressed := map[int]bool{}
-	for _, h := range live {
-		if h.concept == cRegression {
-			regressed[h.sentence] = true
-		}
-	}
+	regressed := sentencesOf(collect(live, cRegression)[cRegression])
 	out := live[:0:0]
 	for _, h := range live {
 		switch h.concept {
@@ -718,19 +713,13 @@ func (a *assessment) dropMissingFeature(live []hit) []hit {
 	by := collect(live, cRoadmap, cMissingFeature, cRegression, cDataLost, cSecurityBreach, cSecuritySuspected, cScopePerEvent)
 	// "we export to CSV and convert it ourselves, and each time the notes
 	// are lost": what a workaround loses every time is no stored data.
-	perEvent := map[int]bool{}
-	for _, h := range by[cScopePerEvent] {
-		perEvent[h.sentence] = true
-	}
+	perEvent := sentencesOf(by[cScopePerEvent])
 	lostInWorkaround := func(h hit) bool { return h.concept == cDataLost && perEvent[h.sentence] }
 	if len(by[cRoadmap]) == 0 || len(by[cMissingFeature]) == 0 || len(by[cSecurityBreach])+len(by[cSecuritySuspected]) > 0 ||
 		slices.ContainsFunc(by[cDataLost], func(h hit) bool { return !lostInWorkaround(h) }) {
 		return live
 	}
-	lacks := map[int]bool{}
-	for _, h := range by[cMissingFeature] {
-		lacks[h.sentence] = true
-	}
+	lacks := sentencesOf(by[cMissingFeature])
 	for _, h := range by[cRegression] {
 		delete(lacks, h.sentence) // "since the update it cannot …": it could before
 	}
@@ -1618,6 +1607,15 @@ func (a *assessment) readIntent(tt *tokenizedText, live []hit, isSubject func(in
 		// that nothing is wrong any more closes the matter.
 		a.f.Intent, a.because["intent"] = IntentThanks, a.restored
 	}
+}
+
+// sentencesOf returns the sentences the hits stand in.
+func sentencesOf(hs []hit) map[int]bool {
+	out := make(map[int]bool, len(hs))
+	for _, h := range hs {
+		out[h.sentence] = true
+	}
+	return out
 }
 
 // collect groups the live hits of the given concepts.
